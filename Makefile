@@ -1,0 +1,45 @@
+# oktafdw: PostgreSQL foreign data wrapper for Okta
+MODULE_big = oktafdw
+CLIENT_OBJS = src/client/util.o src/client/http.o src/client/jwt.o \
+	src/client/page.o src/client/auth.o src/client/client.o
+OBJS = src/oktafdw.o src/option.o src/connection.o src/deparse.o \
+	src/convert.o src/import.o $(CLIENT_OBJS)
+
+EXTENSION = oktafdw
+DATA = sql/oktafdw--0.1.0.sql
+PGFILEDESC = "oktafdw - foreign data wrapper for Okta"
+
+REGRESS = setup options auth tables pushdown import explain
+REGRESS_OPTS = --inputdir=.
+
+
+PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)
+SHLIB_LINK = $(shell pkg-config --libs json-c libcurl libcrypto)
+
+EXTRA_CLEAN = test/unit/test_client test/unit/*.o
+
+# no LLVM bitcode: nothing here benefits from JIT inlining, and it needs clang
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# ---- unit tests of the client layer (no PostgreSQL) ----
+UNIT_CFLAGS = -g -O1 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	-Wdeclaration-after-statement -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)
+UNIT_LIBS = $(shell pkg-config --libs json-c libcurl libcrypto)
+CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
+
+test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
+
+.PHONY: unit test demo
+unit: test/unit/test_client
+	test/unit/test_client test/unit/fixtures
+
+test: all
+	test/run_tests.sh
+
+demo:
+	test/demo.sh

@@ -1,0 +1,20 @@
+--
+-- EXPLAIN shows the Okta request
+--
+EXPLAIN (COSTS OFF) SELECT * FROM okta.users;
+EXPLAIN (COSTS OFF) SELECT * FROM okta.users WHERE id = '00u123';
+EXPLAIN (COSTS OFF) SELECT * FROM okta.users WHERE status = 'ACTIVE' AND city = 'Paris';
+EXPLAIN (COSTS OFF) SELECT * FROM okta.groups;
+EXPLAIN (COSTS OFF) SELECT * FROM okta.groups WHERE id = '00g1';
+EXPLAIN (COSTS OFF) SELECT * FROM okta.group_members WHERE group_id = '00g1';
+EXPLAIN (COSTS OFF) SELECT * FROM okta.group_members;
+EXPLAIN (COSTS OFF) SELECT * FROM okta.user_groups WHERE user_id = 'a/b@example.com';
+EXPLAIN (COSTS OFF) SELECT * FROM okta.user_groups;
+PREPARE q(text) AS SELECT * FROM okta.users WHERE id = $1;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE q('00u1');
+RESET plan_cache_mode;
+DEALLOCATE q;
+-- ANALYZE VERBOSE adds what the scan did
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT count(*) FROM okta.groups;

@@ -1,0 +1,72 @@
+--
+-- options: everything is checked when written
+--
+\getenv sim_dir OKTA_SIM_DIR
+\set VERBOSITY default
+-- server options
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw;
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'http://acme.okta.com');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'acme.okta.com');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com/api/v1');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', colour 'blue');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', page_size '500');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', page_size 'ten');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', timeout_ms '0');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', max_retries '-1');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', max_concurrency '0');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', dpop 'sometimes');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', ca_file 'relative.pem');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', scopes 'okta.users.read; drop');
+-- http is fine for loopback only
+CREATE SERVER s_local FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'http://127.0.0.1:9');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url 'https://acme.okta.com/', scopes 'okta.users.read', timeout_ms '5000',
+           connect_timeout_ms '1000', page_size '50', max_retries '0', max_concurrency '8', dpop 'on');
+ALTER SERVER s1 OPTIONS (SET org_url 'ftp://acme.okta.com');
+ALTER SERVER s1 OPTIONS (DROP org_url);
+ALTER SERVER s1 OPTIONS (SET dpop 'off');
+
+-- user mapping options: exactly one credential kind
+SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key,
+       pg_read_file(:'sim_dir' || '/client-rsa-pkcs1.pem') AS rsa1_key,
+       pg_read_file(:'sim_dir' || '/client-ec.pem') AS ec_key,
+       pg_read_file(:'sim_dir' || '/client-rsa-pub.pem') AS pub_key,
+       pg_read_file(:'sim_dir' || '/ca.pem') AS cert \gset
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1;
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (private_key :'rsa_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'rsa_key', api_token 'x');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key 'not a key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'pub_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'cert');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key '-----BEGIN PRIVATE KEY-----
+MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAtruncated
+-----END PRIVATE KEY-----');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'rsa_key', password 'x');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (api_token 'x', key_id 'k1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key_file 'key.pem');
+-- good ones: PKCS#8 and PKCS#1 RSA, EC P-256, an API token
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'rsa_key', key_id 'k1');
+ALTER USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (SET private_key :'rsa1_key');
+ALTER USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (SET private_key :'ec_key');
+ALTER USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (ADD api_token 'x');
+ALTER USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (DROP client_id, DROP private_key, DROP key_id, ADD api_token 'x');
+-- no secret is echoed back in an error
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (client_id '0oa1', private_key 'SECRET-KEY-MATERIAL');
+
+-- table and column options
+CREATE FOREIGN TABLE t1 (id text) SERVER s1 OPTIONS (object 'widgets');
+CREATE FOREIGN TABLE t1 (id text) SERVER s1 OPTIONS (object 'users', pushdown 'maybe');
+CREATE FOREIGN TABLE t1 (id text) SERVER s1 OPTIONS (object 'users', colour 'red');
+CREATE FOREIGN TABLE t1 (id text OPTIONS (path '')) SERVER s1 OPTIONS (object 'users');
+CREATE FOREIGN TABLE t1 (id text OPTIONS (path 'profile..x')) SERVER s1 OPTIONS (object 'users');
+CREATE FOREIGN TABLE t1 (id text OPTIONS (colour 'red')) SERVER s1 OPTIONS (object 'users');
+CREATE FOREIGN TABLE t1 (id text OPTIONS (path 'profile.login')) SERVER s1 OPTIONS (object 'users', pushdown 'false');
+-- a table without an object option needs a name that is one
+CREATE FOREIGN TABLE widgets (id text) SERVER s1;
+SELECT * FROM widgets;
+DROP FOREIGN TABLE widgets, t1;
+-- options on the wrapper itself
+ALTER FOREIGN DATA WRAPPER oktafdw OPTIONS (ADD org_url 'https://x.okta.com');
+DROP SERVER s1 CASCADE;
+DROP SERVER s_local;

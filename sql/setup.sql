@@ -1,0 +1,98 @@
+--
+-- setup: the extension, a server for the Okta simulator, a user mapping with
+-- an API Services app's key, and the imported schema -- as a user writes it.
+--
+\getenv sim_dir OKTA_SIM_DIR
+\getenv sim_url OKTA_SIM_URL
+\set ca_file :sim_dir '/ca.pem'
+CREATE EXTENSION oktafdw;
+SELECT oktafdw_version();
+\dx oktafdw
+
+CREATE SERVER okta FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url :'sim_url', ca_file :'ca_file');
+SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key \gset
+CREATE USER MAPPING FOR CURRENT_USER SERVER okta
+  OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE SCHEMA okta;
+IMPORT FOREIGN SCHEMA okta FROM SERVER okta INTO okta;
+\det okta.*
+
+-- test helpers: where the simulator keeps its files, its request log, and
+-- its ground truth
+SELECT current_database() AS dbname \gset
+ALTER DATABASE :"dbname" SET oktafdw_test.sim_dir TO :'sim_dir';
+SET oktafdw_test.sim_dir TO :'sim_dir';
+CREATE SCHEMA sim;
+-- the simulator's request log since the last sim.clear_log(), API calls only
+CREATE FUNCTION sim.log(pattern text DEFAULT '') RETURNS SETOF text
+LANGUAGE sql AS $$
+  SELECT l FROM regexp_split_to_table(
+      pg_read_file(current_setting('oktafdw_test.sim_dir') || '/requests.log'), E'\n')
+      WITH ORDINALITY AS t(l, n)
+  WHERE l <> '' AND l LIKE '%' || pattern || '%'
+  ORDER BY n
+$$;
+CREATE FUNCTION sim.truth(name text) RETURNS SETOF jsonb
+LANGUAGE sql AS $$
+  SELECT jsonb_array_elements(
+      pg_read_file(current_setting('oktafdw_test.sim_dir') || '/' || name || '.json')::jsonb)
+$$;
+-- what okta.users must return, computed from the simulator's own data
+CREATE TABLE sim.users AS
+SELECT u->>'id' AS id, u->>'status' AS status,
+       (u->>'created')::timestamptz AS created,
+       (u->>'activated')::timestamptz AS activated,
+       (u->>'statusChanged')::timestamptz AS status_changed,
+       (u->>'lastLogin')::timestamptz AS last_login,
+       (u->>'lastUpdated')::timestamptz AS last_updated,
+       (u->>'passwordChanged')::timestamptz AS password_changed,
+       u->>'transitioningToStatus' AS transitioning_to_status,
+       u->'type'->>'id' AS type_id,
+       p->>'login' AS login, p->>'email' AS email, p->>'secondEmail' AS second_email,
+       p->>'firstName' AS first_name, p->>'lastName' AS last_name,
+       p->>'middleName' AS middle_name, p->>'honorificPrefix' AS honorific_prefix,
+       p->>'honorificSuffix' AS honorific_suffix, p->>'title' AS title,
+       p->>'displayName' AS display_name, p->>'nickName' AS nick_name,
+       p->>'profileUrl' AS profile_url, p->>'primaryPhone' AS primary_phone,
+       p->>'mobilePhone' AS mobile_phone, p->>'streetAddress' AS street_address,
+       p->>'city' AS city, p->>'state' AS state, p->>'zipCode' AS zip_code,
+       p->>'countryCode' AS country_code, p->>'postalAddress' AS postal_address,
+       p->>'preferredLanguage' AS preferred_language, p->>'locale' AS locale,
+       p->>'timezone' AS timezone, p->>'userType' AS user_type,
+       p->>'employeeNumber' AS employee_number, p->>'costCenter' AS cost_center,
+       p->>'organization' AS organization, p->>'division' AS division,
+       p->>'department' AS department, p->>'managerId' AS manager_id,
+       p->>'manager' AS manager,
+       CASE WHEN jsonb_typeof(p) = 'object' THEN p END AS profile
+FROM sim.truth('users') AS u, LATERAL (SELECT u->'profile' AS p) AS x;
+CREATE TABLE sim.groups AS
+SELECT g->>'id' AS id, (g->>'created')::timestamptz AS created,
+       (g->>'lastUpdated')::timestamptz AS last_updated,
+       (g->>'lastMembershipUpdated')::timestamptz AS last_membership_updated,
+       g->>'type' AS type,
+       ARRAY(SELECT jsonb_array_elements_text(g->'objectClass')) AS object_class,
+       g->'profile'->>'name' AS name, g->'profile'->>'description' AS description,
+       g->'profile' AS profile
+FROM sim.truth('groups') AS g;
+CREATE TABLE sim.memberships AS
+SELECT m->>'group_id' AS group_id, m->>'user_id' AS user_id
+FROM sim.truth('memberships') AS m;
+SELECT (SELECT count(*) FROM sim.users) AS users,
+       (SELECT count(*) FROM sim.groups) AS groups,
+       (SELECT count(*) > 0 FROM sim.memberships) AS has_memberships;
+-- run a statement; show its SQLSTATE, message, detail and hint, with the
+-- ids Okta makes up per request masked
+CREATE FUNCTION sim.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  st text; msg text; det text; hnt text; ctx text;
+BEGIN
+  EXECUTE q;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+      det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+  RETURN st || ': ' || msg
+      || coalesce(E'\nDETAIL: ' || nullif(regexp_replace(det, '(errorId|X-Okta-Request-Id) [^) ]+', '\1 …', 'g'), ''), '')
+      || coalesce(E'\nHINT: ' || nullif(hnt, ''), '');
+END $$;

@@ -1,0 +1,462 @@
+/*
+ * auth.c
+ *      OAuth 2.0 client credentials with a private_key_jwt client assertion,
+ *      DPoP proofs (RFC 9449) and the request headers that carry them.
+ *
+ * Nothing secret (key, assertion, token) is ever copied into an oc_error.
+ */
+#include "oc_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ASSERTION_LIFETIME 300	/* seconds; Okta allows up to 3600 */
+#define TOKEN_RENEW_MARGIN 300	/* renew this long before expiry */
+
+static int
+build_assertion(oc_client *c, oc_buf *out)
+{
+	json_object *h = json_object_new_object();
+	json_object *cl = json_object_new_object();
+	char		jti[37];
+	time_t		now = time(NULL);
+	int			rc = -1;
+
+	if (h == NULL || cl == NULL || oc_new_jti(jti) < 0)
+		goto done;
+	json_object_object_add(h, "alg", json_object_new_string(oc_key_alg(c->key)));
+	json_object_object_add(h, "typ", json_object_new_string("JWT"));
+	if (c->key_id)
+		json_object_object_add(h, "kid", json_object_new_string(c->key_id));
+	json_object_object_add(cl, "iss", json_object_new_string(c->client_id));
+	json_object_object_add(cl, "sub", json_object_new_string(c->client_id));
+	json_object_object_add(cl, "aud", json_object_new_string(c->token_url));
+	json_object_object_add(cl, "iat", json_object_new_int64((int64_t) now));
+	json_object_object_add(cl, "exp", json_object_new_int64((int64_t) now + ASSERTION_LIFETIME));
+	json_object_object_add(cl, "jti", json_object_new_string(jti));
+	rc = oc_jws_sign(c->key, h, cl, out);
+done:
+	if (h)
+		json_object_put(h);
+	if (cl)
+		json_object_put(cl);
+	return rc;
+}
+
+static int
+ensure_dpop_key(oc_client *c)
+{
+	if (c->dpop_key)
+		return 0;
+	c->dpop_key = oc_dpop_keygen();
+	if (c->dpop_key == NULL)
+		return -1;
+	c->dpop_jwk = oc_jwk_public(c->dpop_key);
+	if (c->dpop_jwk == NULL)
+	{
+		EVP_PKEY_free(c->dpop_key);
+		c->dpop_key = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * htu: the request URL without query or fragment, with its path
+ * percent-decoded, as Okta compares it.
+ */
+static char *
+dpop_htu(const char *url)
+{
+	const char *path = oc_url_path_start(url);
+	char	   *decoded;
+	oc_buf		b;
+
+	oc_buf_init(&b);
+	oc_buf_append(&b, url, (size_t) (path - url));
+	if (*path == '/')
+	{
+		decoded = oc_percent_decode(path, strcspn(path, "?#"));
+		if (decoded == NULL)
+		{
+			oc_buf_free(&b);
+			return NULL;
+		}
+		oc_buf_puts(&b, decoded);
+		free(decoded);
+	}
+	else
+		oc_buf_puts(&b, "/");
+	return oc_buf_take(&b);
+}
+
+static int
+build_dpop_proof(oc_client *c, const char *method, const char *url,
+				 const char *access_token, const char *nonce, oc_buf *out)
+{
+	json_object *h = NULL;
+	json_object *cl = NULL;
+	char		jti[37];
+	char	   *htu = NULL;
+	int			rc = -1;
+
+	if (ensure_dpop_key(c) < 0 || oc_new_jti(jti) < 0)
+		return -1;
+	htu = dpop_htu(url);
+	h = json_object_new_object();
+	cl = json_object_new_object();
+	if (htu == NULL || h == NULL || cl == NULL)
+		goto done;
+	json_object_object_add(h, "typ", json_object_new_string("dpop+jwt"));
+	json_object_object_add(h, "alg", json_object_new_string(oc_key_alg(c->dpop_key)));
+	json_object_object_add(h, "jwk", json_object_get(c->dpop_jwk));
+	json_object_object_add(cl, "htm", json_object_new_string(method));
+	json_object_object_add(cl, "htu", json_object_new_string(htu));
+	json_object_object_add(cl, "iat", json_object_new_int64((int64_t) time(NULL)));
+	json_object_object_add(cl, "jti", json_object_new_string(jti));
+	if (nonce)
+		json_object_object_add(cl, "nonce", json_object_new_string(nonce));
+	if (access_token)
+	{
+		oc_buf		ath;
+
+		oc_buf_init(&ath);
+		oc_sha256_b64url(access_token, &ath);
+		if (ath.failed)
+		{
+			oc_buf_free(&ath);
+			goto done;
+		}
+		json_object_object_add(cl, "ath", json_object_new_string(ath.data));
+		oc_buf_free(&ath);
+	}
+	rc = oc_jws_sign(c->dpop_key, h, cl, out);
+done:
+	free(htu);
+	if (h)
+		json_object_put(h);
+	if (cl)
+		json_object_put(cl);
+	return rc;
+}
+
+static struct curl_slist *
+add_header(struct curl_slist *list, const char *name, const char *value, int *failed)
+{
+	oc_buf		b;
+	struct curl_slist *n;
+
+	if (*failed)
+		return list;
+	oc_buf_init(&b);
+	oc_buf_puts(&b, name);
+	oc_buf_puts(&b, ": ");
+	oc_buf_puts(&b, value);
+	if (b.failed)
+	{
+		*failed = 1;
+		return list;
+	}
+	n = curl_slist_append(list, b.data);
+	memset(b.data, 0, b.len);
+	oc_buf_free(&b);
+	if (n == NULL)
+	{
+		*failed = 1;
+		return list;
+	}
+	return n;
+}
+
+/* Headers of a resource request: Accept, Authorization and DPoP. */
+int
+oc_auth_headers(oc_client *c, const char *method, const char *url,
+				struct curl_slist **headers, oc_error *err)
+{
+	struct curl_slist *h = NULL;
+	int			failed = 0;
+	oc_buf		v;
+
+	oc_buf_init(&v);
+	h = add_header(h, "Accept", "application/json", &failed);
+	if (c->api_token)
+	{
+		oc_buf_puts(&v, "SSWS ");
+		oc_buf_puts(&v, c->api_token);
+		h = add_header(h, "Authorization", v.data, &failed);
+	}
+	else if (c->token_is_dpop)
+	{
+		oc_buf		proof;
+
+		oc_buf_puts(&v, "DPoP ");
+		oc_buf_puts(&v, c->access_token);
+		h = add_header(h, "Authorization", v.data, &failed);
+		oc_buf_init(&proof);
+		if (build_dpop_proof(c, method, url, c->access_token,
+							 c->resource_nonce, &proof) < 0)
+			failed = 1;
+		else
+			h = add_header(h, "DPoP", proof.data, &failed);
+		oc_buf_free(&proof);
+	}
+	else
+	{
+		oc_buf_puts(&v, "Bearer ");
+		oc_buf_puts(&v, c->access_token ? c->access_token : "");
+		h = add_header(h, "Authorization", v.data, &failed);
+	}
+	if (v.data)
+		memset(v.data, 0, v.len);
+	oc_buf_free(&v);
+	if (failed || v.failed)
+	{
+		curl_slist_free_all(h);
+		oc_set_error(err, OC_ERR_NOMEM, "could not build the request headers");
+		return -1;
+	}
+	*headers = h;
+	return 0;
+}
+
+void
+oc_forget_token(oc_client *c)
+{
+	if (c->access_token)
+	{
+		memset(c->access_token, 0, strlen(c->access_token));
+		free(c->access_token);
+	}
+	c->access_token = NULL;
+	c->token_is_dpop = 0;
+	c->token_expires = 0;
+	free(c->granted_scopes);
+	c->granted_scopes = NULL;
+}
+
+void
+oc_client_reset_token(oc_client *c)
+{
+	if (c == NULL)
+		return;
+	oc_forget_token(c);
+	free(c->dpop_nonce);
+	c->dpop_nonce = NULL;
+	free(c->resource_nonce);
+	c->resource_nonce = NULL;
+}
+
+static int
+store_token(oc_client *c, const oc_buf *body, oc_error *err)
+{
+	oc_page    *p = oc_page_parse(body->data ? body->data : "", body->len, 0, err);
+	json_object *root,
+			   *v;
+	const char *type = "Bearer";
+	long		expires_in = 3600;
+
+	if (p == NULL)
+	{
+		err->kind = OC_ERR_AUTH;
+		oc_copy(err->message, sizeof(err->message), "the token endpoint sent an invalid reply");
+		return -1;
+	}
+	root = oc_page_item(p, 0);
+	if (!json_object_object_get_ex(root, "access_token", &v) ||
+		!json_object_is_type(v, json_type_string) ||
+		json_object_get_string_len(v) == 0)
+	{
+		oc_page_free(p);
+		oc_set_error(err, OC_ERR_AUTH, "the token endpoint sent no access token");
+		return -1;
+	}
+	oc_forget_token(c);
+	c->access_token = oc_strdup(json_object_get_string(v));
+	if (json_object_object_get_ex(root, "token_type", &v) &&
+		json_object_is_type(v, json_type_string))
+		type = json_object_get_string(v);
+	c->token_is_dpop = strcasecmp(type, "DPoP") == 0;
+	if (json_object_object_get_ex(root, "expires_in", &v) &&
+		json_object_is_type(v, json_type_int))
+		expires_in = (long) json_object_get_int64(v);
+	if (json_object_object_get_ex(root, "scope", &v) &&
+		json_object_is_type(v, json_type_string))
+		c->granted_scopes = oc_strdup(json_object_get_string(v));
+	c->token_expires = time(NULL) + expires_in;
+	oc_page_free(p);
+	if (c->access_token == NULL)
+	{
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* the form body of a token request; NULL on failure */
+static char *
+token_form(oc_client *c)
+{
+	oc_buf		form;
+	oc_buf		assertion;
+
+	oc_buf_init(&form);
+	oc_buf_init(&assertion);
+	if (build_assertion(c, &assertion) < 0)
+	{
+		oc_buf_free(&assertion);
+		return NULL;
+	}
+	oc_buf_puts(&form, "grant_type=client_credentials&scope=");
+	oc_encode_query_value(&form, c->scopes);
+	oc_buf_puts(&form, "&client_assertion_type=");
+	oc_encode_query_value(&form, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+	oc_buf_puts(&form, "&client_assertion=");
+	oc_buf_puts(&form, assertion.data);
+	memset(assertion.data, 0, assertion.len);
+	oc_buf_free(&assertion);
+	return oc_buf_take(&form);
+}
+
+int
+oc_fetch_token(oc_client *c, oc_error *err)
+{
+	int			nonce_tries = 0;
+	int			switched_to_dpop = 0;
+	int			attempt = 0;
+
+	for (;;)
+	{
+		struct curl_slist *h = NULL;
+		int			failed = 0;
+		char	   *form;
+		oc_xfer    *x;
+		int			sent_proof = c->use_dpop;
+		int			r;
+
+		form = token_form(c);
+		if (form == NULL)
+		{
+			oc_set_error(err, OC_ERR_AUTH, "could not sign the client assertion");
+			return -1;
+		}
+		h = add_header(h, "Accept", "application/json", &failed);
+		h = add_header(h, "Content-Type", "application/x-www-form-urlencoded", &failed);
+		if (c->use_dpop)
+		{
+			oc_buf		proof;
+
+			oc_buf_init(&proof);
+			if (build_dpop_proof(c, "POST", c->token_url, NULL, c->dpop_nonce, &proof) < 0)
+				failed = 1;
+			else
+				h = add_header(h, "DPoP", proof.data, &failed);
+			oc_buf_free(&proof);
+		}
+		if (failed)
+		{
+			curl_slist_free_all(h);
+			memset(form, 0, strlen(form));
+			free(form);
+			oc_set_error(err, OC_ERR_NOMEM, "could not build the token request");
+			return -1;
+		}
+		x = oc_xfer_new(c, "POST", c->token_url, form, h, err);
+		memset(form, 0, strlen(form));
+		free(form);
+		if (x == NULL)
+			return -1;
+		c->stats.token_requests++;
+		if (oc_xfer_start(c, x, err) < 0 || oc_xfer_wait(c, x, err) < 0)
+		{
+			oc_xfer_free(c, x);
+			return -1;
+		}
+		if (x->resp.curl_result == CURLE_OK && x->resp.status == 200)
+		{
+			r = store_token(c, &x->resp.body, err);
+			oc_xfer_free(c, x);
+			return r;
+		}
+		if (x->resp.curl_result == CURLE_OK &&
+			(x->resp.status == 400 || x->resp.status == 401))
+		{
+			oc_error	e;
+
+			oc_error_clear(&e);
+			oc_parse_api_error(x->resp.body.data, x->resp.body.len, &e);
+			if (strcmp(e.code, "use_dpop_nonce") == 0 && x->resp.dpop_nonce &&
+				sent_proof && nonce_tries < 2)
+			{
+				free(c->dpop_nonce);
+				c->dpop_nonce = oc_strdup(x->resp.dpop_nonce);
+				nonce_tries++;
+				oc_xfer_free(c, x);
+				continue;
+			}
+			if (strcmp(e.code, "invalid_dpop_proof") == 0 && !sent_proof &&
+				c->dpop_mode == OC_DPOP_AUTO && !switched_to_dpop)
+			{
+				/* the app requires DPoP: switch, for this backend's life */
+				c->use_dpop = 1;
+				switched_to_dpop = 1;
+				oc_xfer_free(c, x);
+				continue;
+			}
+		}
+		r = oc_retry_pause(c, x, &attempt, err);
+		if (r > 0)
+		{
+			oc_xfer_free(c, x);
+			continue;
+		}
+		if (r == 0)
+		{
+			oc_xfer_error(c, x, err);
+			if (x->resp.curl_result == CURLE_OK && x->resp.status < 500 &&
+				x->resp.status != 429)
+			{
+				err->kind = OC_ERR_AUTH;
+				oc_copy(err->message, sizeof(err->message),
+						"Okta refused the access token request");
+			}
+		}
+		oc_xfer_free(c, x);
+		return -1;
+	}
+}
+
+const char *
+oc_client_auth_method(const oc_client *c)
+{
+	if (c->api_token)
+		return "api_token";
+	if (c->use_dpop || c->token_is_dpop)
+		return "private_key_jwt+dpop";
+	return "private_key_jwt";
+}
+
+int
+oc_client_authenticate(oc_client *c, oc_error *err)
+{
+	if (c->api_token)
+		return 0;
+	if (c->access_token && time(NULL) < c->token_expires - TOKEN_RENEW_MARGIN)
+		return 0;
+	return oc_fetch_token(c, err);
+}
+
+long
+oc_client_token_expires_in(const oc_client *c)
+{
+	if (c->access_token == NULL)
+		return -1;
+	return (long) (c->token_expires - time(NULL));
+}
+
+const char *
+oc_client_granted_scopes(const oc_client *c)
+{
+	return c->granted_scopes;
+}

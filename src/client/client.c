@@ -1,0 +1,487 @@
+/*
+ * client.c
+ *      The Okta client: configuration, retries and rate limits, and cursors
+ *      over paginated listings.
+ */
+#include "oc_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/rand.h>
+
+static int	curl_ready = 0;
+
+oc_client *
+oc_client_create(const oc_config *cfg, oc_error *err)
+{
+	oc_client  *c;
+	char		msg[256];
+	char		hint[256];
+	size_t		n;
+
+	oc_error_clear(err);
+	if (cfg->org_url == NULL || oc_check_org_url(cfg->org_url, msg, sizeof(msg)) < 0)
+	{
+		oc_set_error(err, OC_ERR_CONFIG, "%s", cfg->org_url ? msg : "org_url is required");
+		return NULL;
+	}
+	if (!curl_ready)
+	{
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		{
+			oc_set_error(err, OC_ERR_NETWORK, "could not initialize libcurl");
+			return NULL;
+		}
+		curl_ready = 1;
+	}
+	c = calloc(1, sizeof(oc_client));
+	if (c == NULL)
+	{
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	n = strlen(cfg->org_url);
+	while (n > 0 && cfg->org_url[n - 1] == '/')
+		n--;
+	c->org_url = oc_strndup(cfg->org_url, n);
+	if (c->org_url)
+	{
+		oc_buf		b;
+
+		oc_buf_init(&b);
+		oc_buf_puts(&b, c->org_url);
+		oc_buf_puts(&b, "/oauth2/v1/token");
+		c->token_url = oc_buf_take(&b);
+	}
+	c->ca_file = cfg->ca_file ? oc_strdup(cfg->ca_file) : NULL;
+	c->scopes = oc_strdup(cfg->scopes ? cfg->scopes : OC_DEFAULT_SCOPES);
+	c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
+	c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
+	c->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 5;
+	c->dpop_mode = cfg->dpop;
+	c->use_dpop = cfg->dpop == OC_DPOP_ON;
+	c->rl_remaining = -1;
+	c->multi = curl_multi_init();
+	if (c->org_url == NULL || c->token_url == NULL || c->scopes == NULL ||
+		c->multi == NULL || (cfg->ca_file && c->ca_file == NULL))
+	{
+		oc_client_destroy(c);
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+
+	if (cfg->api_token)
+	{
+		if (*cfg->api_token == '\0')
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_CONFIG, "api_token is empty");
+			return NULL;
+		}
+		if (cfg->client_id || cfg->private_key_pem)
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_CONFIG, "give either api_token or client_id with a private key, not both");
+			return NULL;
+		}
+		c->api_token = oc_strdup(cfg->api_token);
+	}
+	else
+	{
+		if (cfg->client_id == NULL || cfg->private_key_pem == NULL ||
+			*cfg->client_id == '\0')
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_CONFIG, "client_id and a private key are required");
+			return NULL;
+		}
+		c->client_id = oc_strdup(cfg->client_id);
+		c->key_id = cfg->key_id ? oc_strdup(cfg->key_id) : NULL;
+		c->key = oc_key_load(cfg->private_key_pem, msg, sizeof(msg), hint, sizeof(hint));
+		if (c->key == NULL)
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_CONFIG, "%s", msg);
+			oc_copy(err->detail, sizeof(err->detail), hint);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void
+oc_client_destroy(oc_client *c)
+{
+	if (c == NULL)
+		return;
+	oc_client_reset_token(c);
+	if (c->multi)
+		curl_multi_cleanup(c->multi);
+	if (c->key)
+		EVP_PKEY_free(c->key);
+	if (c->dpop_key)
+		EVP_PKEY_free(c->dpop_key);
+	if (c->dpop_jwk)
+		json_object_put(c->dpop_jwk);
+	if (c->api_token)
+	{
+		memset(c->api_token, 0, strlen(c->api_token));
+		free(c->api_token);
+	}
+	free(c->org_url);
+	free(c->token_url);
+	free(c->ca_file);
+	free(c->scopes);
+	free(c->client_id);
+	free(c->key_id);
+	free(c);
+}
+
+void
+oc_client_set_wait(oc_client *c, oc_wait_fn fn, void *arg)
+{
+	c->wait_fn = fn;
+	c->wait_arg = arg;
+}
+
+const oc_stats *
+oc_client_stats(const oc_client *c)
+{
+	return &c->stats;
+}
+
+long
+oc_client_rate_remaining(const oc_client *c)
+{
+	return c->rl_remaining;
+}
+
+static long
+jitter_ms(long range)
+{
+	unsigned short r = 0;
+
+	if (range <= 0)
+		return 0;
+	if (RAND_bytes((unsigned char *) &r, sizeof(r)) != 1)
+		return range / 2;
+	return (long) (r % (unsigned) range);
+}
+
+static int
+is_transient(const oc_xfer *x)
+{
+	if (x->resp.curl_result != CURLE_OK)
+		return !x->resp.oversize && x->resp.curl_result != CURLE_ABORTED_BY_CALLBACK &&
+			x->resp.curl_result != CURLE_PEER_FAILED_VERIFICATION &&
+			x->resp.curl_result != CURLE_SSL_CACERT_BADFILE &&
+			x->resp.curl_result != CURLE_UNSUPPORTED_PROTOCOL &&
+			x->resp.curl_result != CURLE_URL_MALFORMAT;
+	return x->resp.status == 429 || x->resp.status >= 500;
+}
+
+/*
+ * After a failed exchange: if it is worth another try and the budget
+ * allows, sleep (interruptibly) and return 1; 0 when the failure is final;
+ * -1 when the sleep was cancelled.
+ */
+int
+oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err)
+{
+	long		delay;
+
+	if (!is_transient(x) || *attempt >= c->max_retries)
+		return 0;
+	if (x->resp.curl_result == CURLE_OK && x->resp.status == 429)
+	{
+		long		now = x->resp.server_date > 0 ? x->resp.server_date : (long) time(NULL);
+
+		if (x->resp.rl_reset > 0 && x->resp.rl_reset >= now)
+			delay = (x->resp.rl_reset - now) * 1000 + 1000;
+		else
+			delay = 1000;
+		if (delay > 120000)
+			delay = 120000;
+		delay += jitter_ms(250);
+		c->stats.throttled_ms += (uint64_t) delay;
+	}
+	else
+	{
+		delay = 250L << (*attempt > 5 ? 5 : *attempt);
+		delay += jitter_ms(delay / 2);
+	}
+	(*attempt)++;
+	c->stats.retries++;
+	if (oc_sleep(c, delay, err) < 0)
+		return -1;
+	return 1;
+}
+
+/* Describe a failed exchange in err. */
+void
+oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
+{
+	const oc_response *r = &x->resp;
+
+	c->stats.errors++;
+	err->http_status = r->status;
+	oc_copy(err->method, sizeof(err->method), x->method);
+	oc_url_path(x->url, err->path, sizeof(err->path));
+	oc_copy(err->request_id, sizeof(err->request_id), r->request_id);
+	if (r->curl_result != CURLE_OK)
+	{
+		if (r->oversize)
+			oc_set_error(err, OC_ERR_PARSE, "Okta reply is larger than %ld bytes",
+						 (long) OC_MAX_BODY_BYTES);
+		else if (r->curl_result == CURLE_OPERATION_TIMEDOUT)
+			oc_set_error(err, OC_ERR_TIMEOUT, "request to Okta timed out");
+		else
+		{
+			oc_set_error(err, OC_ERR_NETWORK, "could not reach Okta: %s",
+						 curl_easy_strerror(r->curl_result));
+			oc_copy(err->detail, sizeof(err->detail), r->curl_error);
+		}
+		return;
+	}
+	oc_parse_api_error(r->body.data, r->body.len, err);
+	oc_parse_www_authenticate(r->www_authenticate, err);
+	switch (r->status)
+	{
+		case 401:
+			oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the access token");
+			break;
+		case 403:
+			oc_set_error(err, OC_ERR_FORBIDDEN, "Okta denied access");
+			break;
+		case 404:
+			oc_set_error(err, OC_ERR_NOT_FOUND, "Okta resource not found");
+			break;
+		case 429:
+			oc_set_error(err, OC_ERR_RATE_LIMIT, "Okta rate limit exceeded");
+			break;
+		default:
+			if (r->status >= 500)
+				oc_set_error(err, OC_ERR_SERVER, "Okta server error (HTTP %ld)", r->status);
+			else
+				oc_set_error(err, OC_ERR_HTTP, "unexpected reply from Okta (HTTP %ld)", r->status);
+			break;
+	}
+}
+
+/* ---------- cursors ---------- */
+
+struct oc_cursor
+{
+	oc_client  *c;
+	int			flags;
+	char	   *next_url;		/* next page to request, NULL at the end */
+	oc_xfer    *inflight;		/* request already sent for next_url */
+	int			pages;
+};
+
+oc_cursor *
+oc_cursor_open(oc_client *c, const char *path_query, int flags)
+{
+	oc_cursor  *cur = calloc(1, sizeof(oc_cursor));
+	oc_buf		b;
+
+	if (cur == NULL)
+		return NULL;
+	cur->c = c;
+	cur->flags = flags;
+	oc_buf_init(&b);
+	oc_buf_puts(&b, c->org_url);
+	oc_buf_puts(&b, path_query);
+	cur->next_url = oc_buf_take(&b);
+	if (cur->next_url == NULL)
+	{
+		free(cur);
+		return NULL;
+	}
+	return cur;
+}
+
+void
+oc_cursor_close(oc_cursor *cur)
+{
+	if (cur == NULL)
+		return;
+	oc_xfer_free(cur->c, cur->inflight);
+	free(cur->next_url);
+	free(cur);
+}
+
+int
+oc_cursor_pages(const oc_cursor *cur)
+{
+	return cur ? cur->pages : 0;
+}
+
+/* Send a GET for cur->next_url; the cursor owns the transfer. */
+static int
+send_request(oc_cursor *cur, oc_error *err)
+{
+	oc_client  *c = cur->c;
+	struct curl_slist *h = NULL;
+
+	if (oc_client_authenticate(c, err) < 0)
+		return -1;
+	if (oc_auth_headers(c, "GET", cur->next_url, &h, err) < 0)
+		return -1;
+	cur->inflight = oc_xfer_new(c, "GET", cur->next_url, NULL, h, err);
+	if (cur->inflight == NULL)
+		return -1;
+	if (oc_xfer_start(c, cur->inflight, err) < 0)
+	{
+		oc_xfer_free(c, cur->inflight);
+		cur->inflight = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+same_origin(const char *org_url, const char *url)
+{
+	size_t		n = strlen(org_url);
+
+	return strncasecmp(url, org_url, n) == 0 && url[n] == '/';
+}
+
+int
+oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
+{
+	oc_client  *c = cur->c;
+	int			attempt = 0;
+	int			refreshed = 0;
+	int			nonce_tried = 0;
+	oc_xfer    *x;
+	oc_page    *p;
+
+	*page = NULL;
+	oc_error_clear(err);
+	if (cur->next_url == NULL)
+		return 0;
+
+	for (;;)
+	{
+		int			r;
+
+		if (cur->inflight == NULL && send_request(cur, err) < 0)
+			goto fail;
+		x = cur->inflight;
+		if (oc_xfer_wait(c, x, err) < 0)
+			goto fail;
+		if (x->resp.curl_result == CURLE_OK && x->resp.status == 200)
+			break;
+		if (x->resp.curl_result == CURLE_OK && x->resp.status == 404 &&
+			(cur->flags & OC_CURSOR_MISSING_OK))
+		{
+			oc_xfer_free(c, x);
+			cur->inflight = NULL;
+			free(cur->next_url);
+			cur->next_url = NULL;
+			return 0;
+		}
+		if (x->resp.curl_result == CURLE_OK &&
+			(x->resp.status == 401 || x->resp.status == 400) && !c->api_token)
+		{
+			oc_error	e;
+
+			oc_error_clear(&e);
+			oc_parse_api_error(x->resp.body.data, x->resp.body.len, &e);
+			oc_parse_www_authenticate(x->resp.www_authenticate, &e);
+			if (x->resp.dpop_nonce && strcmp(e.code, "use_dpop_nonce") == 0 &&
+				!nonce_tried)
+			{
+				/* the resource server wants a nonce: retry once with it */
+				free(c->resource_nonce);
+				c->resource_nonce = oc_strdup(x->resp.dpop_nonce);
+				nonce_tried = 1;
+				oc_xfer_free(c, x);
+				cur->inflight = NULL;
+				continue;
+			}
+			if (x->resp.status == 401 && !refreshed &&
+				(strcmp(e.code, "invalid_token") == 0 ||
+				 strcmp(e.code, "E0000011") == 0))
+			{
+				/* token expired or revoked: get a new one, once */
+				oc_forget_token(c);
+				refreshed = 1;
+				oc_xfer_free(c, x);
+				cur->inflight = NULL;
+				continue;
+			}
+		}
+		r = oc_retry_pause(c, x, &attempt, err);
+		if (r > 0)
+		{
+			oc_xfer_free(c, x);
+			cur->inflight = NULL;
+			continue;
+		}
+		if (r == 0)
+		{
+			oc_xfer_error(c, x, err);
+			err->retries = attempt;
+		}
+		goto fail;
+	}
+
+	/* a good reply */
+	p = oc_page_parse(x->resp.body.data ? x->resp.body.data : "", x->resp.body.len,
+					  (cur->flags & OC_CURSOR_ARRAY) != 0, err);
+	if (p == NULL)
+	{
+		oc_copy(err->method, sizeof(err->method), "GET");
+		oc_url_path(x->url, err->path, sizeof(err->path));
+		err->http_status = x->resp.status;
+		goto fail;
+	}
+	free(cur->next_url);
+	cur->next_url = NULL;
+	if ((cur->flags & OC_CURSOR_ARRAY) && x->resp.next_url)
+	{
+		if (!same_origin(c->org_url, x->resp.next_url))
+		{
+			oc_page_free(p);
+			oc_set_error(err, OC_ERR_PARSE,
+						 "Okta sent a next-page link to another origin");
+			oc_url_path(x->url, err->path, sizeof(err->path));
+			goto fail;
+		}
+		cur->next_url = oc_strdup(x->resp.next_url);
+	}
+	oc_xfer_free(c, x);
+	cur->inflight = NULL;
+	cur->pages++;
+	c->stats.pages++;
+	c->stats.rows += oc_page_count(p);
+	if (cur->next_url && (cur->flags & OC_CURSOR_PREFETCH))
+	{
+		oc_error	e;
+
+		/* a failure here shows again when the page is asked for */
+		oc_error_clear(&e);
+		if (send_request(cur, &e) < 0 && e.kind == OC_ERR_CANCELLED)
+		{
+			oc_page_free(p);
+			*err = e;
+			return -1;
+		}
+	}
+	*page = p;
+	return 1;
+
+fail:
+	if (cur->inflight)
+	{
+		oc_xfer_free(c, cur->inflight);
+		cur->inflight = NULL;
+	}
+	return -1;
+}

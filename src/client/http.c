@@ -1,0 +1,445 @@
+/*
+ * http.c
+ *      HTTPS exchanges over libcurl's multi interface.
+ *
+ * Every exchange is an oc_xfer added to the client's multi handle, so
+ * connections stay alive across requests and several transfers can be in
+ * flight at once (prefetch, fan-out).  Waiting goes through the client's
+ * wait hook: the PostgreSQL side waits on the sockets with its latch, and
+ * can abandon the wait when a query is cancelled.
+ */
+#include "oc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/select.h>
+
+static void
+response_reset(oc_response *r)
+{
+	oc_buf_free(&r->body);
+	free(r->next_url);
+	free(r->dpop_nonce);
+	free(r->www_authenticate);
+	r->next_url = NULL;
+	r->dpop_nonce = NULL;
+	r->www_authenticate = NULL;
+	r->status = 0;
+	r->request_id[0] = '\0';
+	r->rl_limit = -1;
+	r->rl_remaining = -1;
+	r->rl_reset = -1;
+	r->server_date = -1;
+	r->oversize = 0;
+}
+
+static size_t
+write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	oc_xfer    *x = userdata;
+	size_t		n = size * nmemb;
+
+	if (x->resp.body.len + n > (size_t) OC_MAX_BODY_BYTES)
+	{
+		x->resp.oversize = 1;
+		return 0;				/* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	oc_buf_append(&x->resp.body, ptr, n);
+	if (x->resp.body.failed)
+		return 0;
+	return n;
+}
+
+static char *
+header_value(const char *line, size_t len, const char *name, size_t *vlen)
+{
+	size_t		nlen = strlen(name);
+	const char *v;
+	const char *end;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return NULL;
+	v = line + nlen + 1;
+	end = line + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	*vlen = (size_t) (end - v);
+	return (char *) v;
+}
+
+static long
+parse_long(const char *v, size_t n)
+{
+	long		r = 0;
+	size_t		i;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+	{
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		if (r > 1000000000000L)
+			return -1;
+		r = r * 10 + (v[i] - '0');
+	}
+	return r;
+}
+
+static size_t
+header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	oc_xfer    *x = userdata;
+	size_t		len = size * nitems;
+	const char *v;
+	size_t		vlen;
+
+	/* a new status line: forget headers of an interim response */
+	if (len > 5 && strncmp(buffer, "HTTP/", 5) == 0)
+	{
+		free(x->resp.next_url);
+		free(x->resp.dpop_nonce);
+		free(x->resp.www_authenticate);
+		x->resp.next_url = NULL;
+		x->resp.dpop_nonce = NULL;
+		x->resp.www_authenticate = NULL;
+		return len;
+	}
+	if ((v = header_value(buffer, len, "link", &vlen)) != NULL)
+	{
+		char	   *val = oc_strndup(v, vlen);
+		char	   *next = val ? oc_link_next(val) : NULL;
+
+		free(val);
+		if (next)
+		{
+			free(x->resp.next_url);
+			x->resp.next_url = next;
+		}
+	}
+	else if ((v = header_value(buffer, len, "dpop-nonce", &vlen)) != NULL)
+	{
+		free(x->resp.dpop_nonce);
+		x->resp.dpop_nonce = oc_strndup(v, vlen);
+	}
+	else if ((v = header_value(buffer, len, "www-authenticate", &vlen)) != NULL)
+	{
+		free(x->resp.www_authenticate);
+		x->resp.www_authenticate = oc_strndup(v, vlen);
+	}
+	else if ((v = header_value(buffer, len, "x-okta-request-id", &vlen)) != NULL)
+	{
+		if (vlen >= sizeof(x->resp.request_id))
+			vlen = sizeof(x->resp.request_id) - 1;
+		memcpy(x->resp.request_id, v, vlen);
+		x->resp.request_id[vlen] = '\0';
+	}
+	else if ((v = header_value(buffer, len, "x-rate-limit-limit", &vlen)) != NULL)
+		x->resp.rl_limit = parse_long(v, vlen);
+	else if ((v = header_value(buffer, len, "x-rate-limit-remaining", &vlen)) != NULL)
+		x->resp.rl_remaining = parse_long(v, vlen);
+	else if ((v = header_value(buffer, len, "x-rate-limit-reset", &vlen)) != NULL)
+		x->resp.rl_reset = parse_long(v, vlen);
+	else if ((v = header_value(buffer, len, "date", &vlen)) != NULL)
+	{
+		char	   *d = oc_strndup(v, vlen);
+
+		if (d)
+		{
+			time_t		t = curl_getdate(d, NULL);
+
+			x->resp.server_date = (long) t;
+			free(d);
+		}
+	}
+	return len;
+}
+
+/*
+ * Where the path of an absolute URL starts: after "scheme://authority", at
+ * the first '/', '?' or '#' (so the result may point at '?', '#' or '\0'
+ * when the URL has no path).
+ */
+const char *
+oc_url_path_start(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? p + 3 : url;
+	return p + strcspn(p, "/?#");
+}
+
+/* The path of an absolute URL, without query or fragment ("/" if none). */
+void
+oc_url_path(const char *url, char *out, size_t outlen)
+{
+	const char *p = oc_url_path_start(url);
+	size_t		n;
+
+	if (outlen == 0)
+		return;
+	if (*p != '/')
+		p = "/";
+	n = strcspn(p, "?#");
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+#define SETOPT(opt, val) \
+	do { if (curl_easy_setopt(x->easy, opt, val) != CURLE_OK) goto setopt_failed; } while (0)
+
+oc_xfer *
+oc_xfer_new(oc_client *c, const char *method, const char *url,
+			const char *post_body, struct curl_slist *headers, oc_error *err)
+{
+	oc_xfer    *x = calloc(1, sizeof(oc_xfer));
+
+	if (x == NULL)
+		goto nomem;
+	oc_buf_init(&x->resp.body);
+	response_reset(&x->resp);
+	x->headers = headers;
+	oc_copy(x->method, sizeof(x->method), method);
+	x->url = oc_strdup(url);
+	if (x->url == NULL)
+		goto nomem;
+	if (post_body)
+	{
+		x->post_body = oc_strdup(post_body);
+		if (x->post_body == NULL)
+			goto nomem;
+	}
+	x->easy = curl_easy_init();
+	if (x->easy == NULL)
+		goto nomem;
+
+	SETOPT(CURLOPT_URL, x->url);
+	SETOPT(CURLOPT_PRIVATE, (void *) x);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "https,http");
+	SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file)
+		SETOPT(CURLOPT_CAINFO, c->ca_file);
+	SETOPT(CURLOPT_TIMEOUT_MS, c->timeout_ms);
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	SETOPT(CURLOPT_ACCEPT_ENCODING, "");
+	SETOPT(CURLOPT_USERAGENT, "oktafdw/" OKTAFDW_VERSION_STR);
+	SETOPT(CURLOPT_WRITEFUNCTION, write_cb);
+	SETOPT(CURLOPT_WRITEDATA, (void *) x);
+	SETOPT(CURLOPT_HEADERFUNCTION, header_cb);
+	SETOPT(CURLOPT_HEADERDATA, (void *) x);
+	SETOPT(CURLOPT_ERRORBUFFER, x->resp.curl_error);
+	if (x->headers)
+		SETOPT(CURLOPT_HTTPHEADER, x->headers);
+	if (x->post_body)
+	{
+		SETOPT(CURLOPT_POST, 1L);
+		SETOPT(CURLOPT_POSTFIELDS, x->post_body);
+	}
+	return x;
+
+setopt_failed:
+	oc_set_error(err, OC_ERR_NETWORK, "could not set up an HTTP request");
+	oc_xfer_free(c, x);
+	return NULL;
+nomem:
+	oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+	oc_xfer_free(c, x);
+	return NULL;
+}
+
+int
+oc_xfer_start(oc_client *c, oc_xfer *x, oc_error *err)
+{
+	int			running;
+
+	if (x->active)
+	{
+		curl_multi_remove_handle(c->multi, x->easy);
+		x->active = 0;
+	}
+	response_reset(&x->resp);
+	x->resp.curl_error[0] = '\0';
+	x->done = 0;
+	if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK)
+	{
+		oc_set_error(err, OC_ERR_NETWORK, "could not start an HTTP request");
+		return -1;
+	}
+	x->active = 1;
+	c->stats.requests++;
+	/* get the request onto the wire now */
+	curl_multi_perform(c->multi, &running);
+	return 0;
+}
+
+/* Mark every finished transfer done. */
+static void
+collect_done(oc_client *c)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL)
+	{
+		oc_xfer    *x = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &x);
+		if (x == NULL)
+			continue;
+		x->resp.curl_result = msg->data.result;
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->resp.status);
+		x->done = 1;
+	}
+}
+
+/* Wait for socket activity or the timeout, through the hook when set. */
+static int
+wait_io(oc_client *c, long timeout_ms, oc_error *err)
+{
+	fd_set		rd,
+				wr,
+				ex;
+	int			maxfd = -1;
+	oc_waitfd	fds[64];
+	int			nfds = 0;
+	int			fd;
+
+	if (c->wait_fn == NULL)
+	{
+		curl_multi_poll(c->multi, NULL, 0, (int) timeout_ms, NULL);
+		return 0;
+	}
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_ZERO(&ex);
+	if (curl_multi_fdset(c->multi, &rd, &wr, &ex, &maxfd) != CURLM_OK)
+		maxfd = -1;
+	for (fd = 0; fd <= maxfd && nfds < 64; fd++)
+	{
+		int			ev = 0;
+
+		if (FD_ISSET(fd, &rd) || FD_ISSET(fd, &ex))
+			ev |= OC_WAIT_READ;
+		if (FD_ISSET(fd, &wr))
+			ev |= OC_WAIT_WRITE;
+		if (ev)
+		{
+			fds[nfds].fd = fd;
+			fds[nfds].events = ev;
+			nfds++;
+		}
+	}
+	/* curl has nothing to wait on yet (e.g. resolving): poll again soon */
+	if (nfds == 0 && timeout_ms > 50)
+		timeout_ms = 50;
+	if (c->wait_fn(c->wait_arg, fds, nfds, timeout_ms) != 0)
+	{
+		oc_set_error(err, OC_ERR_CANCELLED, "request cancelled");
+		return -1;
+	}
+	return 0;
+}
+
+int
+oc_xfer_wait(oc_client *c, oc_xfer *x, oc_error *err)
+{
+	while (!x->done)
+	{
+		int			running = 0;
+		long		timeout = -1;
+
+		curl_multi_perform(c->multi, &running);
+		collect_done(c);
+		if (x->done)
+			break;
+		curl_multi_timeout(c->multi, &timeout);
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		if (timeout == 0)
+			continue;
+		if (wait_io(c, timeout, err) < 0)
+		{
+			curl_multi_remove_handle(c->multi, x->easy);
+			x->active = 0;
+			oc_copy(err->method, sizeof(err->method), x->method);
+			oc_url_path(x->url, err->path, sizeof(err->path));
+			return -1;
+		}
+	}
+	curl_multi_remove_handle(c->multi, x->easy);
+	x->active = 0;
+	c->stats.bytes += x->resp.body.len;
+	if (x->resp.rl_remaining >= 0)
+		c->rl_remaining = x->resp.rl_remaining;
+	return 0;
+}
+
+/* Sleep ms milliseconds, interruptibly. */
+int
+oc_sleep(oc_client *c, long ms, oc_error *err)
+{
+	struct timespec start,
+				now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;)
+	{
+		long		elapsed;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+			(now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= ms)
+			return 0;
+		if (c->wait_fn)
+		{
+			if (c->wait_fn(c->wait_arg, NULL, 0, ms - elapsed) != 0)
+			{
+				oc_set_error(err, OC_ERR_CANCELLED, "request cancelled");
+				return -1;
+			}
+		}
+		else
+		{
+			struct timespec ts;
+			long		left = ms - elapsed;
+
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000;
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+void
+oc_xfer_free(oc_client *c, oc_xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy)
+	{
+		if (x->active && c && c->multi)
+			curl_multi_remove_handle(c->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	free(x->url);
+	if (x->post_body)
+	{
+		/* the body carries a client assertion: wipe it */
+		memset(x->post_body, 0, strlen(x->post_body));
+		free(x->post_body);
+	}
+	response_reset(&x->resp);
+	free(x);
+}

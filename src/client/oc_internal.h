@@ -1,0 +1,128 @@
+/*
+ * oc_internal.h
+ *      Internals shared by the files of the Okta client layer.
+ */
+#ifndef OC_INTERNAL_H
+#define OC_INTERNAL_H
+
+#include "okta_client.h"
+
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+/* util.c */
+extern void oc_copy(char *dst, size_t dstlen, const char *src);
+extern void oc_set_error(oc_error *err, oc_errkind kind, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+extern char *oc_buf_take(oc_buf *b);
+extern char *oc_strdup(const char *s);
+extern char *oc_strndup(const char *s, size_t n);
+extern int	oc_isalnum(int c);
+extern int	oc_isdigit(int c);
+
+/* jwt.c */
+extern EVP_PKEY *oc_key_load(const char *pem, char *errbuf, size_t errlen,
+							 char *hint, size_t hintlen);
+extern const char *oc_key_alg(EVP_PKEY *key);
+extern int	oc_jws_sign(EVP_PKEY *key, json_object *header,
+						json_object *claims, oc_buf *out);
+extern EVP_PKEY *oc_dpop_keygen(void);
+extern json_object *oc_jwk_public(EVP_PKEY *key);
+extern int	oc_new_jti(char out[37]);
+extern void oc_sha256_b64url(const char *s, oc_buf *out);
+
+/* page.c */
+extern char *oc_link_next(const char *header_value);
+extern void oc_parse_api_error(const char *body, size_t len, oc_error *err);
+extern void oc_parse_www_authenticate(const char *value, oc_error *err);
+
+/* http.c: one HTTP exchange driven through the client's multi handle */
+typedef struct oc_response
+{
+	long		status;
+	oc_buf		body;
+	char	   *next_url;		/* Link rel="next", absolute */
+	char	   *dpop_nonce;
+	char	   *www_authenticate;
+	char		request_id[96];
+	long		rl_limit;
+	long		rl_remaining;
+	long		rl_reset;		/* epoch seconds, -1 if absent */
+	long		server_date;	/* epoch seconds from Date, -1 if absent */
+	int			oversize;
+	CURLcode	curl_result;
+	char		curl_error[CURL_ERROR_SIZE];
+} oc_response;
+
+typedef struct oc_xfer
+{
+	CURL	   *easy;
+	struct curl_slist *headers;
+	char	   *url;
+	char	   *post_body;
+	char		method[8];
+	int			active;			/* added to the multi handle */
+	int			done;
+	oc_response resp;
+} oc_xfer;
+
+struct oc_client
+{
+	char	   *org_url;		/* no trailing slash */
+	char	   *token_url;
+	char	   *ca_file;
+	char	   *scopes;
+	long		timeout_ms;
+	long		connect_timeout_ms;
+	int			max_retries;
+	oc_dpop_mode dpop_mode;
+
+	char	   *client_id;
+	EVP_PKEY   *key;
+	char	   *key_id;
+	char	   *api_token;
+
+	/* DPoP */
+	int			use_dpop;		/* learnt (auto) or forced (on) */
+	EVP_PKEY   *dpop_key;
+	json_object *dpop_jwk;
+	char	   *dpop_nonce;		/* authorization server's */
+	char	   *resource_nonce; /* resource server's, if it ever sends one */
+
+	/* token cache */
+	char	   *access_token;
+	int			token_is_dpop;
+	time_t		token_expires;
+	char	   *granted_scopes;
+
+	CURLM	   *multi;
+	oc_wait_fn	wait_fn;
+	void	   *wait_arg;
+	oc_stats	stats;
+	long		rl_remaining;
+};
+
+extern oc_xfer *oc_xfer_new(oc_client *c, const char *method, const char *url,
+							const char *post_body, struct curl_slist *headers,
+							oc_error *err);
+extern int	oc_xfer_start(oc_client *c, oc_xfer *x, oc_error *err);
+extern int	oc_xfer_wait(oc_client *c, oc_xfer *x, oc_error *err);
+extern int	oc_sleep(oc_client *c, long ms, oc_error *err);
+extern void oc_xfer_free(oc_client *c, oc_xfer *x);
+extern void oc_url_path(const char *url, char *out, size_t outlen);
+extern const char *oc_url_path_start(const char *url);
+
+/* client.c */
+extern int	oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err);
+extern void oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err);
+
+/* auth.c */
+extern int	oc_auth_headers(oc_client *c, const char *method, const char *url,
+							struct curl_slist **headers, oc_error *err);
+extern int	oc_fetch_token(oc_client *c, oc_error *err);
+extern void oc_forget_token(oc_client *c);
+
+#endif							/* OC_INTERNAL_H */

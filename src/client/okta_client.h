@@ -1,0 +1,224 @@
+/*
+ * okta_client.h
+ *      The Okta client layer: HTTPS transport (libcurl multi), client
+ *      assertion and DPoP signing (OpenSSL), token cache, pagination and
+ *      page parsing (json-c).
+ *
+ * Plain C99.  Nothing here includes PostgreSQL headers, so the layer can be
+ * unit-tested, fuzzed and run under valgrind outside the server.  Failures
+ * are reported through oc_error; no function here ever longjmps.  Memory is
+ * malloc'd; every object has a matching free function that accepts NULL.
+ */
+#ifndef OKTA_CLIENT_H
+#define OKTA_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+
+#define OKTAFDW_VERSION_STR "0.1.0"
+
+/* ---------- errors ---------- */
+
+typedef enum oc_errkind
+{
+	OC_OK = 0,
+	OC_ERR_CONFIG,				/* bad option value (url, key, ...) */
+	OC_ERR_AUTH,				/* token request refused */
+	OC_ERR_UNAUTHORIZED,		/* 401 from a resource endpoint */
+	OC_ERR_FORBIDDEN,			/* 403 */
+	OC_ERR_NOT_FOUND,			/* 404 */
+	OC_ERR_RATE_LIMIT,			/* 429 after max_retries */
+	OC_ERR_SERVER,				/* 5xx after max_retries */
+	OC_ERR_HTTP,				/* any other unexpected status */
+	OC_ERR_NETWORK,				/* connect/TLS/transfer failure */
+	OC_ERR_TIMEOUT,				/* timeout_ms exceeded */
+	OC_ERR_CANCELLED,			/* the wait hook asked to stop */
+	OC_ERR_PARSE,				/* a reply that is not what Okta sends */
+	OC_ERR_NOMEM
+} oc_errkind;
+
+typedef struct oc_error
+{
+	oc_errkind	kind;
+	long		http_status;	/* last HTTP status, 0 if none */
+	int			retries;		/* retries spent on the failing request */
+	char		message[256];	/* lower-case, no secrets */
+	char		detail[1024];	/* Okta's errorSummary / error_description */
+	char		code[64];		/* errorCode (E0000011) or OAuth error */
+	char		error_id[96];	/* Okta's errorId */
+	char		request_id[96]; /* X-Okta-Request-Id */
+	char		method[8];
+	char		path[512];		/* request path, no query */
+} oc_error;
+
+extern void oc_error_clear(oc_error *err);
+extern const char *oc_errkind_name(oc_errkind kind);
+
+/* ---------- configuration ---------- */
+
+typedef enum oc_dpop_mode
+{
+	OC_DPOP_AUTO = 0,
+	OC_DPOP_ON,
+	OC_DPOP_OFF
+} oc_dpop_mode;
+
+typedef struct oc_config
+{
+	const char *org_url;		/* https://host[:port], no path */
+	const char *ca_file;		/* NULL: system trust store */
+	const char *scopes;			/* NULL: okta.users.read okta.groups.read */
+	long		timeout_ms;
+	long		connect_timeout_ms;
+	int			max_retries;
+	oc_dpop_mode dpop;
+	/* exactly one credential kind */
+	const char *client_id;
+	const char *private_key_pem;
+	const char *key_id;			/* may be NULL */
+	const char *api_token;
+} oc_config;
+
+#define OC_DEFAULT_SCOPES "okta.users.read okta.groups.read"
+#define OC_MAX_BODY_BYTES (64L * 1024 * 1024)
+
+/*
+ * Check an org URL: https://host[:port] (a trailing '/' is allowed); http
+ * only for loopback hosts.  Returns 0, or -1 with a message in errbuf.
+ */
+extern int	oc_check_org_url(const char *url, char *errbuf, size_t errlen);
+
+/*
+ * Check that a PEM text holds a usable private key (RSA >= 2048 bits or EC
+ * P-256, not encrypted).  Returns 0, or -1 with a message and a hint.
+ */
+extern int	oc_check_private_key(const char *pem, char *errbuf, size_t errlen,
+								 char *hintbuf, size_t hintlen);
+
+/* ---------- the client ---------- */
+
+typedef struct oc_client oc_client;
+
+/*
+ * How the client waits.  The client never blocks on its own when a hook is
+ * set: it hands the sockets it waits on and a timeout (ms) to the hook.
+ * nfds may be 0 (a plain sleep).  The hook returns 0 to go on, non-zero to
+ * abandon the request (OC_ERR_CANCELLED).
+ */
+#define OC_WAIT_READ	1
+#define OC_WAIT_WRITE	2
+typedef struct oc_waitfd
+{
+	int			fd;
+	int			events;
+} oc_waitfd;
+typedef int (*oc_wait_fn) (void *arg, const oc_waitfd *fds, int nfds,
+						   long timeout_ms);
+
+typedef struct oc_stats
+{
+	uint64_t	requests;
+	uint64_t	pages;
+	uint64_t	rows;
+	uint64_t	bytes;
+	uint64_t	retries;
+	uint64_t	throttled_ms;
+	uint64_t	errors;
+	uint64_t	token_requests;
+} oc_stats;
+
+extern oc_client *oc_client_create(const oc_config *cfg, oc_error *err);
+extern void oc_client_destroy(oc_client *c);
+extern void oc_client_set_wait(oc_client *c, oc_wait_fn fn, void *arg);
+/* forget the cached access token (and DPoP nonce) */
+extern void oc_client_reset_token(oc_client *c);
+/* "private_key_jwt", "private_key_jwt+dpop" or "api_token" */
+extern const char *oc_client_auth_method(const oc_client *c);
+extern const oc_stats *oc_client_stats(const oc_client *c);
+/* make sure a usable access token is cached; 0 or -1 */
+extern int	oc_client_authenticate(oc_client *c, oc_error *err);
+/* seconds until the cached token expires, -1 if none */
+extern long oc_client_token_expires_in(const oc_client *c);
+extern const char *oc_client_granted_scopes(const oc_client *c);
+/* last X-Rate-Limit-Remaining seen, -1 if none */
+extern long oc_client_rate_remaining(const oc_client *c);
+
+/* ---------- pages and cursors ---------- */
+
+/* one parsed reply: an array of objects, or a single object */
+typedef struct oc_page oc_page;
+
+extern size_t oc_page_count(const oc_page *p);
+extern struct json_object *oc_page_item(const oc_page *p, size_t i);
+extern size_t oc_page_bytes(const oc_page *p);
+extern void oc_page_free(oc_page *p);
+
+/*
+ * Parse a reply body into a page.  When want_array is set the body must be a
+ * JSON array of objects, else a single object.  Returns NULL with err set.
+ */
+extern oc_page *oc_page_parse(const char *body, size_t len, int want_array,
+							  oc_error *err);
+
+/*
+ * A cursor walks a paginated listing (want_array) or fetches one object.
+ * path_query is the request target below the org URL, already encoded,
+ * e.g. "/api/v1/users?limit=200".  With missing_ok a 404 is an empty result.
+ * The first request is sent by oc_cursor_next; with prefetch on, each next
+ * page is requested as soon as the previous one has arrived.
+ */
+typedef struct oc_cursor oc_cursor;
+
+#define OC_CURSOR_ARRAY		1
+#define OC_CURSOR_MISSING_OK 2
+#define OC_CURSOR_PREFETCH	4
+
+extern oc_cursor *oc_cursor_open(oc_client *c, const char *path_query,
+								 int flags);
+/* 1: *page set (caller frees); 0: no more pages; -1: error */
+extern int	oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err);
+extern void oc_cursor_close(oc_cursor *cur);
+extern int	oc_cursor_pages(const oc_cursor *cur);
+
+/* ---------- helpers shared with the PostgreSQL side ---------- */
+
+/* growable string */
+typedef struct oc_buf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+	int			failed;			/* out of memory happened */
+} oc_buf;
+
+extern void oc_buf_init(oc_buf *b);
+extern void oc_buf_append(oc_buf *b, const char *s, size_t n);
+extern void oc_buf_puts(oc_buf *b, const char *s);
+extern void oc_buf_printf(oc_buf *b, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+extern void oc_buf_free(oc_buf *b);
+
+/*
+ * Percent-encode one path segment: everything but RFC 3986 unreserved
+ * characters and the pchar sub-delims/':'/'@' is encoded, '/' always; a
+ * segment "." or ".." is encoded whole so it can never walk up the path.
+ */
+extern void oc_encode_path_segment(oc_buf *b, const char *s);
+/* percent-encode a query parameter value (form style, spaces as %20) */
+extern void oc_encode_query_value(oc_buf *b, const char *s);
+/* percent-decode (no '+' handling); returns malloc'd string or NULL */
+extern char *oc_percent_decode(const char *s, size_t len);
+
+/*
+ * Append a value as an Okta search/filter string literal: "..." with '"'
+ * and '\' escaped.  Returns -1 (and appends nothing) if the value holds a
+ * character that cannot be expressed safely (control characters).
+ */
+extern int	oc_search_quote(oc_buf *b, const char *value);
+
+/* base64url without padding */
+extern void oc_b64url(oc_buf *b, const unsigned char *data, size_t len);
+
+#endif							/* OKTA_CLIENT_H */

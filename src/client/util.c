@@ -1,0 +1,504 @@
+/*
+ * util.c
+ *      Strings, encodings and error helpers of the Okta client layer.
+ */
+#include "oc_internal.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+oc_error_clear(oc_error *err)
+{
+	if (err)
+		memset(err, 0, sizeof(*err));
+}
+
+const char *
+oc_errkind_name(oc_errkind kind)
+{
+	switch (kind)
+	{
+		case OC_OK:
+			return "ok";
+		case OC_ERR_CONFIG:
+			return "configuration";
+		case OC_ERR_AUTH:
+			return "authentication";
+		case OC_ERR_UNAUTHORIZED:
+			return "unauthorized";
+		case OC_ERR_FORBIDDEN:
+			return "forbidden";
+		case OC_ERR_NOT_FOUND:
+			return "not found";
+		case OC_ERR_RATE_LIMIT:
+			return "rate limit";
+		case OC_ERR_SERVER:
+			return "server error";
+		case OC_ERR_HTTP:
+			return "http error";
+		case OC_ERR_NETWORK:
+			return "network";
+		case OC_ERR_TIMEOUT:
+			return "timeout";
+		case OC_ERR_CANCELLED:
+			return "cancelled";
+		case OC_ERR_PARSE:
+			return "parse";
+		case OC_ERR_NOMEM:
+			return "out of memory";
+	}
+	return "unknown";
+}
+
+void
+oc_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t		n;
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL)
+		src = "";
+	n = strlen(src);
+	if (n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void
+oc_set_error(oc_error *err, oc_errkind kind, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (err == NULL)
+		return;
+	err->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
+/* ---------- oc_buf ---------- */
+
+void
+oc_buf_init(oc_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->failed = 0;
+}
+
+static int
+buf_reserve(oc_buf *b, size_t extra)
+{
+	size_t		need;
+	size_t		ncap;
+	char	   *nd;
+
+	if (b->failed)
+		return -1;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	nd = realloc(b->data, ncap);
+	if (nd == NULL)
+	{
+		b->failed = 1;
+		return -1;
+	}
+	b->data = nd;
+	b->cap = ncap;
+	return 0;
+}
+
+void
+oc_buf_append(oc_buf *b, const char *s, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+oc_buf_puts(oc_buf *b, const char *s)
+{
+	oc_buf_append(b, s, strlen(s));
+}
+
+void
+oc_buf_printf(oc_buf *b, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_reserve(b, (size_t) n) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t) n;
+}
+
+void
+oc_buf_free(oc_buf *b)
+{
+	free(b->data);
+	oc_buf_init(b);
+}
+
+/* Take the buffer's string (or NULL after a failure); the buffer is reset. */
+char *
+oc_buf_take(oc_buf *b)
+{
+	char	   *s;
+
+	if (b->failed)
+	{
+		oc_buf_free(b);
+		return NULL;
+	}
+	if (b->data == NULL)
+		oc_buf_append(b, "", 0);
+	s = b->data;
+	oc_buf_init(b);
+	return s;
+}
+
+char *
+oc_strdup(const char *s)
+{
+	size_t		n;
+	char	   *d;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	d = malloc(n + 1);
+	if (d)
+		memcpy(d, s, n + 1);
+	return d;
+}
+
+char *
+oc_strndup(const char *s, size_t n)
+{
+	char	   *d = malloc(n + 1);
+
+	if (d)
+	{
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* ---------- character classes (ASCII, whatever the locale) ---------- */
+
+int
+oc_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+oc_isalnum(int c)
+{
+	return oc_isdigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* ---------- encodings ---------- */
+
+static const char hexdigits[] = "0123456789ABCDEF";
+
+static int
+is_unreserved(unsigned char c)
+{
+	return oc_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static void
+append_pct(oc_buf *b, unsigned char c)
+{
+	char		e[3];
+
+	e[0] = '%';
+	e[1] = hexdigits[c >> 4];
+	e[2] = hexdigits[c & 15];
+	oc_buf_append(b, e, 3);
+}
+
+void
+oc_encode_path_segment(oc_buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	{
+		for (p = (const unsigned char *) s; *p; p++)
+			append_pct(b, *p);
+		return;
+	}
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		/* pchar = unreserved / sub-delims / ":" / "@" (RFC 3986) */
+		if (is_unreserved(*p) || strchr("!$&'()*+,;=:@", *p) != NULL)
+			oc_buf_append(b, (const char *) p, 1);
+		else
+			append_pct(b, *p);
+	}
+}
+
+void
+oc_encode_query_value(oc_buf *b, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		if (is_unreserved(*p))
+			oc_buf_append(b, (const char *) p, 1);
+		else
+			append_pct(b, *p);
+	}
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+oc_percent_decode(const char *s, size_t len)
+{
+	char	   *out = malloc(len + 1);
+	size_t		i,
+				o = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+	{
+		if (s[i] == '%' && i + 2 < len &&
+			hexval((unsigned char) s[i + 1]) >= 0 &&
+			hexval((unsigned char) s[i + 2]) >= 0)
+		{
+			out[o++] = (char) (hexval((unsigned char) s[i + 1]) * 16 +
+							   hexval((unsigned char) s[i + 2]));
+			i += 2;
+		}
+		else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int
+oc_search_quote(oc_buf *b, const char *value)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *) value; *p; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			return -1;
+	}
+	oc_buf_append(b, "\"", 1);
+	for (p = (const unsigned char *) value; *p; p++)
+	{
+		if (*p == '"' || *p == '\\')
+			oc_buf_append(b, "\\", 1);
+		oc_buf_append(b, (const char *) p, 1);
+	}
+	oc_buf_append(b, "\"", 1);
+	return 0;
+}
+
+void
+oc_b64url(oc_buf *b, const unsigned char *data, size_t len)
+{
+	static const char tbl[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t		i;
+	char		out[4];
+
+	for (i = 0; i + 2 < len; i += 3)
+	{
+		unsigned	v = ((unsigned) data[i] << 16) | ((unsigned) data[i + 1] << 8) | data[i + 2];
+
+		out[0] = tbl[(v >> 18) & 63];
+		out[1] = tbl[(v >> 12) & 63];
+		out[2] = tbl[(v >> 6) & 63];
+		out[3] = tbl[v & 63];
+		oc_buf_append(b, out, 4);
+	}
+	if (len - i == 1)
+	{
+		unsigned	v = (unsigned) data[i] << 16;
+
+		out[0] = tbl[(v >> 18) & 63];
+		out[1] = tbl[(v >> 12) & 63];
+		oc_buf_append(b, out, 2);
+	}
+	else if (len - i == 2)
+	{
+		unsigned	v = ((unsigned) data[i] << 16) | ((unsigned) data[i + 1] << 8);
+
+		out[0] = tbl[(v >> 18) & 63];
+		out[1] = tbl[(v >> 12) & 63];
+		out[2] = tbl[(v >> 6) & 63];
+		oc_buf_append(b, out, 3);
+	}
+}
+
+/* ---------- URL checks ---------- */
+
+static int
+host_is_loopback(const char *host, size_t n)
+{
+	if (n == 9 && strncasecmp(host, "localhost", 9) == 0)
+		return 1;
+	if (n == 5 && strncmp(host, "[::1]", 5) == 0)
+		return 1;
+	if (n >= 4 && strncmp(host, "127.", 4) == 0)
+	{
+		size_t		i;
+		int			dots = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (host[i] == '.')
+				dots++;
+			else if (!oc_isdigit((unsigned char) host[i]))
+				return 0;
+		}
+		return dots == 3;
+	}
+	return 0;
+}
+
+int
+oc_check_org_url(const char *url, char *errbuf, size_t errlen)
+{
+	const char *rest;
+	const char *hostend;
+	const char *p;
+	size_t		hostlen;
+	int			https;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+	{
+		https = 1;
+		rest = url + 8;
+	}
+	else if (strncasecmp(url, "http://", 7) == 0)
+	{
+		https = 0;
+		rest = url + 7;
+	}
+	else
+	{
+		snprintf(errbuf, errlen, "org_url must start with https://");
+		return -1;
+	}
+	if (*rest == '[')
+	{
+		const char *q;
+
+		hostend = strchr(rest, ']');
+		if (hostend == NULL || hostend == rest + 1)
+		{
+			snprintf(errbuf, errlen, "org_url has an invalid IPv6 address");
+			return -1;
+		}
+		for (q = rest + 1; q < hostend; q++)
+		{
+			if (!(oc_isdigit((unsigned char) *q) || strchr("abcdefABCDEF:.", *q)))
+			{
+				snprintf(errbuf, errlen, "org_url has an invalid IPv6 address");
+				return -1;
+			}
+		}
+		hostend++;
+	}
+	else
+	{
+		hostend = rest;
+		while (*hostend && *hostend != ':' && *hostend != '/')
+		{
+			if (!(oc_isalnum((unsigned char) *hostend) || *hostend == '-' ||
+				  *hostend == '.' || *hostend == '_'))
+			{
+				snprintf(errbuf, errlen, "org_url has an invalid host name");
+				return -1;
+			}
+			hostend++;
+		}
+	}
+	hostlen = (size_t) (hostend - rest);
+	if (hostlen == 0)
+	{
+		snprintf(errbuf, errlen, "org_url has no host");
+		return -1;
+	}
+	p = hostend;
+	if (*p == ':')
+	{
+		long		port = 0;
+
+		p++;
+		if (!oc_isdigit((unsigned char) *p))
+		{
+			snprintf(errbuf, errlen, "org_url has an invalid port");
+			return -1;
+		}
+		while (oc_isdigit((unsigned char) *p))
+		{
+			port = port * 10 + (*p - '0');
+			if (port > 65535)
+				break;
+			p++;
+		}
+		if (port < 1 || port > 65535)
+		{
+			snprintf(errbuf, errlen, "org_url has an invalid port");
+			return -1;
+		}
+	}
+	if (*p == '/')
+		p++;
+	if (*p != '\0')
+	{
+		snprintf(errbuf, errlen,
+				 "org_url must be the org's origin only (scheme, host and port), without a path, query or fragment");
+		return -1;
+	}
+	if (!https && !host_is_loopback(rest, hostlen))
+	{
+		snprintf(errbuf, errlen,
+				 "org_url must use https:// (http:// is allowed only for a loopback host)");
+		return -1;
+	}
+	return 0;
+}

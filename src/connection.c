@@ -1,0 +1,289 @@
+/*
+ * connection.c
+ *      The per-backend cache of Okta clients (one per user mapping: its
+ *      token, DPoP key and live connections survive across queries), the
+ *      wait hook that keeps requests interruptible, and error reporting.
+ */
+#include "oktafdw.h"
+
+#include "access/xact.h"
+#include "lib/stringinfo.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+typedef struct OktaConnEntry
+{
+	Oid			umid;			/* hash key */
+	oc_client  *client;
+	bool		invalidated;
+	uint32		server_hashvalue;	/* syscache hash of the server */
+	uint32		mapping_hashvalue;	/* syscache hash of the user mapping */
+} OktaConnEntry;
+
+static HTAB *conn_hash = NULL;
+static MemoryContext wait_cxt = NULL;
+
+/*
+ * A server or user mapping changed: forget the clients built from it (a
+ * hash value of 0 means "everything").
+ */
+static void
+invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	OktaConnEntry *e;
+
+	if (conn_hash == NULL)
+		return;
+	hash_seq_init(&scan, conn_hash);
+	while ((e = hash_seq_search(&scan)) != NULL)
+	{
+		if (hashvalue == 0 ||
+			(cacheid == FOREIGNSERVEROID && e->server_hashvalue == hashvalue) ||
+			(cacheid == USERMAPPINGOID && e->mapping_hashvalue == hashvalue))
+			e->invalidated = true;
+	}
+}
+
+/*
+ * The client layer's wait hook: wait on its sockets and our latch, with
+ * wait event type Extension, and ask it to stop when the query is being
+ * cancelled or the backend terminated.  The error itself is raised by the
+ * caller (CHECK_FOR_INTERRUPTS) once the client has unwound.
+ */
+static int
+okta_wait(void *arg, const oc_waitfd *fds, int nfds, long timeout_ms)
+{
+	MemoryContext old;
+	WaitEventSet *set;
+	WaitEvent	events[16];
+	int			i;
+
+	if (QueryCancelPending || ProcDiePending)
+		return 1;
+	if (timeout_ms < 0)
+		timeout_ms = 1000;
+	old = MemoryContextSwitchTo(wait_cxt);
+	set = CreateWaitEventSet(wait_cxt, nfds + 2);
+	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	for (i = 0; i < nfds; i++)
+	{
+		uint32		ev = 0;
+
+		if (fds[i].events & OC_WAIT_READ)
+			ev |= WL_SOCKET_READABLE;
+		if (fds[i].events & OC_WAIT_WRITE)
+			ev |= WL_SOCKET_WRITEABLE;
+		AddWaitEventToSet(set, ev, fds[i].fd, NULL, NULL);
+	}
+	(void) WaitEventSetWait(set, timeout_ms, events, lengthof(events),
+							PG_WAIT_EXTENSION);
+	FreeWaitEventSet(set);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(wait_cxt);
+	ResetLatch(MyLatch);
+	if (QueryCancelPending || ProcDiePending)
+		return 1;
+	return 0;
+}
+
+static char *
+mapping_option(UserMapping *user, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, user->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, name) == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+oc_client *
+okta_get_client(ForeignServer *server, UserMapping *user,
+				const OktaServerOptions *sopts)
+{
+	OktaConnEntry *entry;
+	bool		found;
+
+	if (conn_hash == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(OktaConnEntry);
+		conn_hash = hash_create("oktafdw clients", 8, &ctl, HASH_ELEM | HASH_BLOBS);
+		wait_cxt = AllocSetContextCreate(TopMemoryContext, "oktafdw wait",
+										 ALLOCSET_SMALL_SIZES);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_clients, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_clients, (Datum) 0);
+	}
+	entry = hash_search(conn_hash, &user->umid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->client = NULL;
+		entry->invalidated = false;
+	}
+	if (entry->client && entry->invalidated)
+	{
+		oc_client_destroy(entry->client);
+		entry->client = NULL;
+	}
+	entry->invalidated = false;
+	if (entry->client == NULL)
+	{
+		oc_config	cfg;
+		oc_error	err;
+		char	   *key_file;
+
+		entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
+														ObjectIdGetDatum(server->serverid));
+		entry->mapping_hashvalue = GetSysCacheHashValue1(USERMAPPINGOID,
+														 ObjectIdGetDatum(user->umid));
+
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.org_url = sopts->org_url;
+		cfg.ca_file = sopts->ca_file;
+		cfg.scopes = sopts->scopes;
+		cfg.timeout_ms = sopts->timeout_ms;
+		cfg.connect_timeout_ms = sopts->connect_timeout_ms;
+		cfg.max_retries = sopts->max_retries;
+		cfg.dpop = sopts->dpop;
+		cfg.client_id = mapping_option(user, "client_id");
+		cfg.private_key_pem = mapping_option(user, "private_key");
+		cfg.key_id = mapping_option(user, "key_id");
+		cfg.api_token = mapping_option(user, "api_token");
+		key_file = mapping_option(user, "private_key_file");
+		if (key_file && cfg.private_key_pem == NULL)
+			cfg.private_key_pem = okta_read_key_file(key_file);
+		entry->client = oc_client_create(&cfg, &err);
+		if (entry->client == NULL)
+			okta_report_error(&err, NULL);
+		oc_client_set_wait(entry->client, okta_wait, NULL);
+	}
+	return entry->client;
+}
+
+/* Drop every cached client (okta_reset()). */
+void
+okta_release_clients(void)
+{
+	HASH_SEQ_STATUS scan;
+	OktaConnEntry *e;
+
+	if (conn_hash == NULL)
+		return;
+	hash_seq_init(&scan, conn_hash);
+	while ((e = hash_seq_search(&scan)) != NULL)
+	{
+		oc_client_destroy(e->client);
+		e->client = NULL;
+	}
+}
+
+static int
+errcode_for(const oc_error *err)
+{
+	switch (err->kind)
+	{
+		case OC_ERR_CONFIG:
+			return ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE;
+		case OC_ERR_AUTH:
+		case OC_ERR_UNAUTHORIZED:
+			return ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+		case OC_ERR_FORBIDDEN:
+			return ERRCODE_INSUFFICIENT_PRIVILEGE;
+		case OC_ERR_NETWORK:
+		case OC_ERR_TIMEOUT:
+			return ERRCODE_CONNECTION_FAILURE;
+		case OC_ERR_CANCELLED:
+			return ERRCODE_QUERY_CANCELED;
+		case OC_ERR_PARSE:
+			return ERRCODE_FDW_INVALID_DATA_TYPE;
+		case OC_ERR_NOMEM:
+			return ERRCODE_OUT_OF_MEMORY;
+		default:
+			return ERRCODE_FDW_ERROR;
+	}
+}
+
+static const char *
+hint_for(const oc_error *err)
+{
+	if (strcmp(err->code, "invalid_client") == 0)
+		return "Check that client_id is the API Services app's client id, that the key's public half is registered on the app (with key_id as its kid), and that org_url is the org the app belongs to.";
+	if (strcmp(err->code, "invalid_scope") == 0)
+		return "Grant the scopes (okta.users.read, okta.groups.read) to the app in the Okta Admin Console, or change the server's scopes option.";
+	if (strcmp(err->code, "invalid_dpop_proof") == 0 && strstr(err->detail, "missing"))
+		return "The app requires DPoP: leave the server option dpop at auto or set it to on.";
+	if (strcmp(err->code, "invalid_dpop_proof") == 0 || strcmp(err->code, "use_dpop_nonce") == 0)
+		return "Okta refused the DPoP proof; proofs carry the current time, so check the database server's clock.";
+	if (strcmp(err->code, "E0000006") == 0 || strcmp(err->code, "insufficient_scope") == 0)
+		return "Assign an admin role (e.g. Read-only Administrator) to the app and grant it the okta.users.read and okta.groups.read scopes.";
+	if (strcmp(err->code, "E0000011") == 0 || strcmp(err->code, "invalid_token") == 0)
+		return "Run SELECT okta_reset(); and try again; if it persists, check the app's credentials.";
+	return NULL;
+}
+
+/* errdetail: what Okta answered, or what the transport said */
+static int
+okta_error_detail(const oc_error *err)
+{
+	StringInfoData buf;
+	size_t		n = strlen(err->detail);
+
+	if (err->http_status == 0)
+		return err->detail[0] ? errdetail("%s", err->detail) : 0;
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "Okta answered HTTP %ld", err->http_status);
+	if (err->code[0])
+		appendStringInfo(&buf, " %s", err->code);
+	if (err->detail[0])
+		appendStringInfo(&buf, ": %s", err->detail);
+	if (err->error_id[0])
+		appendStringInfo(&buf, " (errorId %s)", err->error_id);
+	if (!(err->detail[0] && !err->error_id[0] && n > 0 && err->detail[n - 1] == '.'))
+		appendStringInfoChar(&buf, '.');
+	return errdetail("%s", buf.data);
+}
+
+/*
+ * Raise the client layer's error as a PostgreSQL error.  Called only after
+ * the client layer has returned: no library frame is on the stack.
+ */
+void
+okta_report_error(oc_error *err, const char *what)
+{
+	const char *hint;
+
+	if (err->kind == OC_ERR_CANCELLED)
+	{
+		CHECK_FOR_INTERRUPTS();
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+	}
+	hint = hint_for(err);
+	ereport(ERROR,
+			(errcode(errcode_for(err)),
+			 errmsg("%s", err->message),
+			 okta_error_detail(err),
+			 hint ? errhint("%s", hint) : 0,
+			 err->path[0]
+			 ? errcontext("Okta request %s %s%s%s%s", err->method, err->path,
+						  err->request_id[0] ? " (X-Okta-Request-Id " : "",
+						  err->request_id,
+						  err->request_id[0] ? ")" : "")
+			 : (what ? errcontext("%s", what) : 0)));
+	pg_unreachable();
+}

@@ -1,0 +1,438 @@
+/*
+ * option.c
+ *      Options of oktafdw's servers, user mappings, tables and columns: the
+ *      validator (everything is checked when written) and readers.
+ */
+#include "oktafdw.h"
+
+#include "access/reloptions.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "catalog/pg_attribute.h"
+#include "commands/defrem.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+typedef struct OktaOption
+{
+	const char *name;
+	Oid			context;
+} OktaOption;
+
+static const OktaOption valid_options[] = {
+	{"org_url", ForeignServerRelationId},
+	{"scopes", ForeignServerRelationId},
+	{"ca_file", ForeignServerRelationId},
+	{"timeout_ms", ForeignServerRelationId},
+	{"connect_timeout_ms", ForeignServerRelationId},
+	{"page_size", ForeignServerRelationId},
+	{"max_retries", ForeignServerRelationId},
+	{"max_concurrency", ForeignServerRelationId},
+	{"dpop", ForeignServerRelationId},
+	{"client_id", UserMappingRelationId},
+	{"private_key", UserMappingRelationId},
+	{"private_key_file", UserMappingRelationId},
+	{"key_id", UserMappingRelationId},
+	{"api_token", UserMappingRelationId},
+	{"object", ForeignTableRelationId},
+	{"pushdown", ForeignTableRelationId},
+	{"path", AttributeRelationId},
+	{NULL, InvalidOid}
+};
+
+static const char *const object_names[] = {
+	"users", "groups", "group_members", "user_groups"
+};
+
+PG_FUNCTION_INFO_V1(oktafdw_validator);
+
+const char *
+okta_object_name(OktaObject obj)
+{
+	return object_names[obj];
+}
+
+bool
+okta_parse_object(const char *name, OktaObject *obj)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(object_names); i++)
+	{
+		if (strcmp(name, object_names[i]) == 0)
+		{
+			*obj = (OktaObject) i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int
+int_option(DefElem *def, int min, int max)
+{
+	char	   *s = defGetString(def);
+	char	   *end;
+	long		v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, s),
+				 errhint("Give an integer from %d to %d.", min, max)));
+	return (int) v;
+}
+
+static oc_dpop_mode
+dpop_option(DefElem *def)
+{
+	char	   *s = defGetString(def);
+
+	if (pg_strcasecmp(s, "auto") == 0)
+		return OC_DPOP_AUTO;
+	if (pg_strcasecmp(s, "on") == 0 || pg_strcasecmp(s, "true") == 0)
+		return OC_DPOP_ON;
+	if (pg_strcasecmp(s, "off") == 0 || pg_strcasecmp(s, "false") == 0)
+		return OC_DPOP_OFF;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"dpop\": \"%s\"", s),
+			 errhint("Valid values are auto, on and off.")));
+	return OC_DPOP_AUTO;		/* keep compiler quiet */
+}
+
+static void
+check_key_text(const char *pem, const char *option)
+{
+	char		msg[256];
+	char		hint[256];
+
+	if (oc_check_private_key(pem, msg, sizeof(msg), hint, sizeof(hint)) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": %s", option, msg),
+				 hint[0] ? errhint("%s", hint) : 0));
+}
+
+/* Read a key file (superuser only: it reads a server file). */
+char *
+okta_read_key_file(const char *path)
+{
+	FILE	   *f;
+	StringInfoData buf;
+	char		chunk[4096];
+	size_t		n;
+
+	f = AllocateFile(path, "r");
+	if (f == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open private key file \"%s\": %m", path)));
+	initStringInfo(&buf);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	{
+		if (buf.len + n > 1024 * 1024)
+		{
+			FreeFile(f);
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("private key file \"%s\" is too large", path)));
+		}
+		appendBinaryStringInfo(&buf, chunk, (int) n);
+	}
+	FreeFile(f);
+	return buf.data;
+}
+
+static void
+invalid_option(DefElem *def, Oid catalog)
+{
+	StringInfoData buf;
+	const OktaOption *opt;
+
+	initStringInfo(&buf);
+	for (opt = valid_options; opt->name; opt++)
+	{
+		if (opt->context == catalog)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "", opt->name);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+			 errmsg("invalid option \"%s\"", def->defname),
+			 buf.len > 0
+			 ? errhint("Valid options in this context are: %s.", buf.data)
+			 : errhint("There are no valid options in this context.")));
+}
+
+Datum
+oktafdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *lc;
+	bool		have_org_url = false;
+	bool		have_client_id = false;
+	bool		have_key = false;
+	bool		have_key_file = false;
+	bool		have_token = false;
+	bool		have_key_id = false;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+		const OktaOption *opt;
+		bool		found = false;
+
+		for (opt = valid_options; opt->name; opt++)
+		{
+			if (opt->context == catalog && strcmp(opt->name, def->defname) == 0)
+			{
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+			invalid_option(def, catalog);
+
+		if (strcmp(def->defname, "org_url") == 0)
+		{
+			char		msg[256];
+
+			if (oc_check_org_url(defGetString(def), msg, sizeof(msg)) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"org_url\": %s", msg),
+						 errhint("Use the org's origin, e.g. https://acme.okta.com.")));
+			have_org_url = true;
+		}
+		else if (strcmp(def->defname, "ca_file") == 0)
+		{
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superuser can set option \"ca_file\"")));
+			if (!is_absolute_path(defGetString(def)))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("option \"ca_file\" must be an absolute path")));
+		}
+		else if (strcmp(def->defname, "scopes") == 0)
+		{
+			const char *s = defGetString(def);
+
+			if (*s == '\0' || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._: ") != strlen(s))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"scopes\": \"%s\"", s),
+						 errhint("Give space-separated Okta scopes, e.g. \"okta.users.read okta.groups.read\".")));
+		}
+		else if (strcmp(def->defname, "timeout_ms") == 0)
+			(void) int_option(def, 1, 3600000);
+		else if (strcmp(def->defname, "connect_timeout_ms") == 0)
+			(void) int_option(def, 1, 3600000);
+		else if (strcmp(def->defname, "page_size") == 0)
+			(void) int_option(def, 1, 200);
+		else if (strcmp(def->defname, "max_retries") == 0)
+			(void) int_option(def, 0, 100);
+		else if (strcmp(def->defname, "max_concurrency") == 0)
+			(void) int_option(def, 1, 32);
+		else if (strcmp(def->defname, "dpop") == 0)
+			(void) dpop_option(def);
+		else if (strcmp(def->defname, "client_id") == 0)
+		{
+			if (*defGetString(def) == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("option \"client_id\" must not be empty")));
+			have_client_id = true;
+		}
+		else if (strcmp(def->defname, "private_key") == 0)
+		{
+			check_key_text(defGetString(def), "private_key");
+			have_key = true;
+		}
+		else if (strcmp(def->defname, "private_key_file") == 0)
+		{
+			char	   *pem;
+
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superuser can set option \"private_key_file\"")));
+			if (!is_absolute_path(defGetString(def)))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("option \"private_key_file\" must be an absolute path")));
+			pem = okta_read_key_file(defGetString(def));
+			check_key_text(pem, "private_key_file");
+			have_key_file = true;
+		}
+		else if (strcmp(def->defname, "key_id") == 0)
+			have_key_id = true;
+		else if (strcmp(def->defname, "api_token") == 0)
+		{
+			if (*defGetString(def) == '\0')
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("option \"api_token\" must not be empty")));
+			have_token = true;
+		}
+		else if (strcmp(def->defname, "object") == 0)
+		{
+			OktaObject	obj;
+
+			if (!okta_parse_object(defGetString(def), &obj))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"object\": \"%s\"", defGetString(def)),
+						 errhint("Valid values are users, groups, group_members and user_groups.")));
+		}
+		else if (strcmp(def->defname, "pushdown") == 0)
+			(void) defGetBoolean(def);
+		else if (strcmp(def->defname, "path") == 0)
+		{
+			const char *p = defGetString(def);
+			size_t		n = strlen(p);
+
+			if (n == 0 || p[0] == '.' || p[n - 1] == '.' || strstr(p, "..") != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"path\": \"%s\"", p),
+						 errhint("Give a dotted JSON path such as \"profile.employeeNumber\".")));
+		}
+	}
+
+	if (catalog == ForeignServerRelationId && !have_org_url)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("option \"org_url\" is required for an oktafdw server")));
+
+	if (catalog == UserMappingRelationId)
+	{
+		int			kinds = (have_token ? 1 : 0) + ((have_client_id || have_key || have_key_file) ? 1 : 0);
+
+		if (kinds != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg(kinds == 0
+							? "user mapping has no Okta credentials"
+							: "user mapping has more than one kind of Okta credentials"),
+					 errhint("Give either client_id with private_key (or private_key_file), or api_token.")));
+		if (!have_token)
+		{
+			if (!have_client_id)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+						 errmsg("option \"client_id\" is required with a private key")));
+			if (have_key == have_key_file)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg(have_key
+								? "give either \"private_key\" or \"private_key_file\", not both"
+								: "option \"private_key\" or \"private_key_file\" is required with client_id")));
+		}
+		else if (have_key_id)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("option \"key_id\" goes with a private key, not with api_token")));
+	}
+
+	PG_RETURN_VOID();
+}
+
+void
+okta_get_server_options(ForeignServer *server, OktaServerOptions *opts)
+{
+	ListCell   *lc;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->timeout_ms = 30000;
+	opts->connect_timeout_ms = 10000;
+	opts->page_size = 200;
+	opts->max_retries = 5;
+	opts->max_concurrency = 4;
+	opts->dpop = OC_DPOP_AUTO;
+	foreach(lc, server->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "org_url") == 0)
+			opts->org_url = defGetString(def);
+		else if (strcmp(def->defname, "ca_file") == 0)
+			opts->ca_file = defGetString(def);
+		else if (strcmp(def->defname, "scopes") == 0)
+			opts->scopes = defGetString(def);
+		else if (strcmp(def->defname, "timeout_ms") == 0)
+			opts->timeout_ms = int_option(def, 1, 3600000);
+		else if (strcmp(def->defname, "connect_timeout_ms") == 0)
+			opts->connect_timeout_ms = int_option(def, 1, 3600000);
+		else if (strcmp(def->defname, "page_size") == 0)
+			opts->page_size = int_option(def, 1, 200);
+		else if (strcmp(def->defname, "max_retries") == 0)
+			opts->max_retries = int_option(def, 0, 100);
+		else if (strcmp(def->defname, "max_concurrency") == 0)
+			opts->max_concurrency = int_option(def, 1, 32);
+		else if (strcmp(def->defname, "dpop") == 0)
+			opts->dpop = dpop_option(def);
+	}
+	if (opts->org_url == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("server \"%s\" has no org_url option", server->servername)));
+}
+
+void
+okta_get_table_options(Oid relid, OktaTableOptions *opts)
+{
+	ForeignTable *ft = GetForeignTable(relid);
+	ListCell   *lc;
+	bool		have_object = false;
+
+	opts->object = OKTA_USERS;
+	opts->pushdown = true;
+	foreach(lc, ft->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "object") == 0)
+		{
+			have_object = okta_parse_object(defGetString(def), &opts->object);
+		}
+		else if (strcmp(def->defname, "pushdown") == 0)
+			opts->pushdown = defGetBoolean(def);
+	}
+	if (!have_object)
+	{
+		/* default: the table's own name, when it names an object */
+		char	   *relname = get_rel_name(relid);
+
+		if (relname == NULL || !okta_parse_object(relname, &opts->object))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+					 errmsg("foreign table \"%s\" has no \"object\" option",
+							relname ? relname : "?"),
+					 errhint("Add OPTIONS (object 'users') (or groups, group_members, user_groups).")));
+	}
+}
+
+char *
+okta_column_path(Oid relid, AttrNumber attnum)
+{
+	List	   *options = GetForeignColumnOptions(relid, attnum);
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "path") == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""oktasim: a strict local simulator of the Okta Management API for oktafdw tests.
+
+    oktasim.py init  DIR [--users N] [--groups G] [--seed S]
+    oktasim.py serve DIR [--port 0] [--bind 127.0.0.1] [--rate-limit N] [--verbose]
+    oktasim.py ctl   DIR ACTION [ARG]
+
+init writes the test PKI, the registered OAuth clients (clients.json), the
+generated org (org.json) and ground truth (users.json, groups.json,
+memberships.json).  serve answers over HTTPS at https://localhost:PORT and
+writes DIR/port, DIR/pid and DIR/requests.log.  ctl posts to /__sim/ACTION.
+See README.md beside this file.
+
+Run with Debian's /usr/bin/python3 (stdlib + python3-cryptography).
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import sim_data      # noqa: E402
+import sim_pki       # noqa: E402
+import sim_server    # noqa: E402
+
+
+def _dump(path, obj):
+    sim_pki.write_file(path, json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def cmd_init(args):
+    started = time.time()
+    directory = os.path.abspath(args.dir)
+    os.makedirs(directory, exist_ok=True)
+    os.chmod(directory, 0o755)
+    if args.users < 0 or args.groups < 0:
+        sys.stderr.write("oktasim: --users and --groups must be >= 0\n")
+        return 2
+    sim_pki.make_credentials(directory)
+    org = sim_data.generate_org(args.users, args.groups, args.seed)
+    _dump(os.path.join(directory, "org.json"), org)
+    _dump(os.path.join(directory, "users.json"), org["users"])
+    _dump(os.path.join(directory, "groups.json"), org["groups"])
+    _dump(os.path.join(directory, "memberships.json"),
+          [{"group_id": g, "user_id": u} for g, u in org["memberships"]])
+    try:
+        os.unlink(os.path.join(directory, "requests.log"))
+    except FileNotFoundError:
+        pass
+    print("oktasim: initialised %s: %d users, %d groups, %d memberships (%.1f s)"
+          % (directory, len(org["users"]), len(org["groups"]), len(org["memberships"]),
+             time.time() - started))
+    return 0
+
+
+def cmd_serve(args):
+    if args.rate_limit < 0:
+        sys.stderr.write("oktasim: --rate-limit must be >= 0\n")
+        return 2
+    return sim_server.serve(args.dir, port=args.port, bind=args.bind,
+                            rate_limit=args.rate_limit, verbose=args.verbose)
+
+
+def cmd_ctl(args):
+    try:
+        status, text = sim_server.control_request(args.dir, args.action, args.arg)
+    except (OSError, ValueError) as err:
+        sys.stderr.write("oktasim: ctl %s failed: %s\n" % (args.action, err))
+        return 1
+    print(text)
+    return 0 if status == 200 else 1
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="oktasim.py", description=__doc__.split("\n")[1])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="generate keys, clients and an org into DIR")
+    p.add_argument("dir")
+    p.add_argument("--users", type=int, default=10000)
+    p.add_argument("--groups", type=int, default=60)
+    p.add_argument("--seed", type=int, default=42)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("serve", help="serve the org in DIR over HTTPS")
+    p.add_argument("dir")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--bind", default="127.0.0.1")
+    p.add_argument("--rate-limit", type=int, default=10000,
+                   help="requests per 60 s window per endpoint bucket (default 10000)")
+    p.add_argument("--verbose", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("ctl", help="control a running server: rotate-nonce, expire-tokens, "
+                       "reset, rate-limit N, fail-next STATUS[:COUNT], delay MS, dpop-skew S, status")
+    p.add_argument("dir")
+    p.add_argument("action")
+    p.add_argument("arg", nargs="?")
+    p.set_defaults(func=cmd_ctl)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,474 @@
+"""The simulated org and the read-only Management API endpoints.
+
+Objects are serialised once at start-up; a page is a join of pre-serialised
+byte strings.  Lists are ordered by id; the `after` cursor is opaque
+(base64url of a kind tag and the last id of the previous page).
+"""
+
+import base64
+import binascii
+import bisect
+import json
+import threading
+import urllib.parse
+from collections import OrderedDict
+
+import sim_search
+from sim_common import CT_JSON, CT_JSON_UTF8, Response, json_bytes, not_found, okta_error
+
+USERS_SCOPE = "okta.users.read"
+GROUPS_SCOPE = "okta.groups.read"
+SCHEMAS_SCOPE = "okta.schemas.read"
+
+_LOGO_BASE = "https://ok12static.oktacdn.com/assets/img/logos/groups/odyssey/"
+LOGO_LINKS = [   # member order as in the recorded samples
+    {"name": "medium", "href": _LOGO_BASE + "okta-medium.30ce6d4085dff29412984e4c191bc874.png",
+     "type": "image/png"},
+    {"name": "large", "href": _LOGO_BASE + "okta-large.c3cb8cda8ae0add1b4fe928f5844dbe3.png",
+     "type": "image/png"},
+]
+
+# _links rels of a single user, by status (lifecycle ones are POST links)
+_LIFECYCLE = {
+    "STAGED": ["schema", "activate", "self", "type"],
+    "PROVISIONED": ["schema", "reactivate", "self", "type", "deactivate"],
+    "ACTIVE": ["suspend", "schema", "resetPassword", "forgotPassword", "expirePassword",
+               "changeRecoveryQuestion", "self", "resetFactors", "type", "changePassword",
+               "deactivate"],
+    "RECOVERY": ["suspend", "schema", "resetPassword", "self", "resetFactors", "type",
+                 "deactivate"],
+    "PASSWORD_EXPIRED": ["suspend", "schema", "resetPassword", "self", "resetFactors", "type",
+                         "deactivate"],
+    "LOCKED_OUT": ["schema", "unlock", "resetPassword", "self", "resetFactors", "type",
+                   "deactivate"],
+    "SUSPENDED": ["schema", "unsuspend", "self", "type", "deactivate"],
+    "DEPROVISIONED": ["schema", "activate", "self", "type"],
+}
+_LINK_PATHS = {
+    "activate": "lifecycle/activate", "reactivate": "lifecycle/reactivate",
+    "deactivate": "lifecycle/deactivate", "suspend": "lifecycle/suspend",
+    "unsuspend": "lifecycle/unsuspend", "unlock": "lifecycle/unlock",
+    "resetPassword": "lifecycle/reset_password", "expirePassword": "lifecycle/expire_password",
+    "resetFactors": "lifecycle/reset_factors",
+    "forgotPassword": "credentials/forgot_password",
+    "changePassword": "credentials/change_password",
+    "changeRecoveryQuestion": "credentials/change_recovery_question",
+}
+
+# Standard profile attributes (name, title, extra schema members)
+BASE_ATTRIBUTES = [
+    ("login", "Username", {"required": True, "minLength": 5, "maxLength": 100}),
+    ("firstName", "First name", {"required": True, "minLength": 1, "maxLength": 50}),
+    ("lastName", "Last name", {"required": True, "minLength": 1, "maxLength": 50}),
+    ("middleName", "Middle name", {}), ("honorificPrefix", "Honorific prefix", {}),
+    ("honorificSuffix", "Honorific suffix", {}),
+    ("email", "Primary email", {"required": True, "format": "email"}),
+    ("title", "Title", {}), ("displayName", "Display name", {}), ("nickName", "Nickname", {}),
+    ("profileUrl", "Profile Url", {"format": "uri"}),
+    ("secondEmail", "Secondary email", {"format": "email"}),
+    ("mobilePhone", "Mobile phone", {"maxLength": 100}),
+    ("primaryPhone", "Primary phone", {"maxLength": 100}),
+    ("streetAddress", "Street address", {}), ("city", "City", {}), ("state", "State", {}),
+    ("zipCode", "Zip code", {}), ("countryCode", "Country code", {"format": "country-code"}),
+    ("postalAddress", "Postal Address", {}),
+    ("preferredLanguage", "Preferred language", {"format": "language-code"}),
+    ("locale", "Locale", {"format": "locale"}), ("timezone", "Time zone", {"format": "timezone"}),
+    ("userType", "User type", {}), ("employeeNumber", "Employee number", {}),
+    ("costCenter", "Cost center", {}), ("organization", "Organization", {}),
+    ("division", "Division", {}), ("department", "Department", {}),
+    ("managerId", "ManagerId", {}), ("manager", "Manager", {}),
+]
+GROUP_PROFILE_ATTRIBUTES = ("name", "description", "dn", "externalId", "samAccountName",
+                            "windowsDomainQualifiedName")
+_TYPE_MAP = {"string": sim_search.STRING, "boolean": sim_search.BOOLEAN,
+             "integer": sim_search.INTEGER, "number": sim_search.NUMBER,
+             "array": sim_search.STRING_ARRAY}
+
+
+class ApiError(Exception):
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+def _bad_request_limit(value):
+    return ApiError(okta_error(400, "E0000001", "Api validation failed: limit",
+                               ["limit: The limit must be an integer between 1 and the "
+                                "maximum page size (got %r)." % value]))
+
+
+def _bad_cursor():
+    return ApiError(okta_error(400, "E0000001", "Api validation failed: after",
+                               ["after: The pagination cursor is invalid."]))
+
+
+def encode_cursor(kind, last_id):
+    raw = ("%s1:%s" % (kind, last_id)).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(kind, cursor):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise _bad_cursor()
+    prefix = kind + "1:"
+    if not raw.startswith(prefix) or len(raw) == len(prefix) or \
+            encode_cursor(kind, raw[len(prefix):]) != cursor:
+        raise _bad_cursor()
+    return raw[len(prefix):]
+
+
+class Params:
+    """Query parameters in the order received; the first occurrence wins."""
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+        self.first = {}
+        for name, value in pairs:
+            self.first.setdefault(name, value)
+
+    def get(self, name):
+        return self.first.get(name)
+
+
+class Org:
+    """Loaded org data, indexes and pre-serialised JSON."""
+
+    def __init__(self, data, base_url):
+        self.base_url = base_url
+        self.users = data["users"]
+        self.groups = data["groups"]
+        self.schema_id = data["schema_id"]
+        self.user_type_id = data["user_types"][0]["id"]
+        self.custom_attributes = data["custom_attributes"]
+        self.group_sources = data["group_sources"]
+        self.user_ids = [u["id"] for u in self.users]
+        self.group_ids = [g["id"] for g in self.groups]
+        assert self.user_ids == sorted(self.user_ids) and self.group_ids == sorted(self.group_ids)
+        self.user_index = {uid: i for i, uid in enumerate(self.user_ids)}
+        self.group_index = {gid: i for i, gid in enumerate(self.group_ids)}
+        self.login_index = {}
+        short = {}
+        for i, u in enumerate(self.users):
+            login = u["profile"]["login"]
+            self.login_index[login.casefold()] = i
+            short.setdefault(login.split("@")[0].casefold(), []).append(i)
+        self.short_index = {k: v[0] for k, v in short.items() if len(v) == 1}
+        self.members = {gid: [] for gid in self.group_ids}
+        self.user_groups = {uid: [] for uid in self.user_ids}
+        for gid, uid in data["memberships"]:
+            self.members[gid].append(self.user_index[uid])
+            self.user_groups[uid].append(self.group_index[gid])
+        for lst in list(self.members.values()) + list(self.user_groups.values()):
+            lst.sort()
+        self.visible_users = [i for i, u in enumerate(self.users) if u["status"] != "DEPROVISIONED"]
+
+        self.user_json = [json_bytes(self._user_for_list(u)) for u in self.users]
+        self.group_json = [json_bytes(self._group_served(g)) for g in self.groups]
+
+        profile_types = {name: sim_search.STRING for name, _, _ in BASE_ATTRIBUTES}
+        for attr in self.custom_attributes:
+            profile_types[attr["name"]] = _TYPE_MAP[attr["type"]]
+        self.dialects = {
+            ("users", "search"): sim_search.user_search_dialect(profile_types),
+            ("users", "filter"): sim_search.user_filter_dialect(),
+            ("groups", "search"): sim_search.group_search_dialect(
+                {n: sim_search.STRING for n in GROUP_PROFILE_ATTRIBUTES}),
+            ("groups", "filter"): sim_search.group_filter_dialect(),
+        }
+        self._cache = OrderedDict()     # (kind, param, expr) -> list of indexes
+        self._cache_lock = threading.Lock()
+
+    # ---- serialisation --------------------------------------------------
+
+    def user_href(self, uid):
+        return "%s/api/v1/users/%s" % (self.base_url, uid)
+
+    def _user_for_list(self, user):
+        out = dict(user)
+        out["_links"] = {"self": {"href": self.user_href(user["id"])}}
+        return out
+
+    def user_single(self, user):
+        out = dict(user)
+        links = {}
+        for name in _LIFECYCLE.get(user["status"], ["schema", "self", "type"]):
+            if name == "self":
+                links[name] = {"href": self.user_href(user["id"])}
+            elif name == "schema":
+                links[name] = {"href": "%s/api/v1/meta/schemas/user/%s"
+                               % (self.base_url, self.schema_id)}
+            elif name == "type":
+                links[name] = {"href": "%s/api/v1/meta/types/user/%s"
+                               % (self.base_url, user["type"]["id"])}
+            elif name == "forgotPassword" and user["credentials"]["provider"]["type"] != "OKTA":
+                continue
+            else:
+                links[name] = {"href": "%s/%s" % (self.user_href(user["id"]), _LINK_PATHS[name]),
+                               "method": "POST"}
+        out["_links"] = links
+        return json_bytes(out)
+
+    def _group_served(self, group):
+        out = dict(group)
+        gid = group["id"]
+        links = {"logo": LOGO_LINKS}
+        if gid in self.group_sources:
+            links["source"] = {"href": "%s/api/v1/apps/%s" % (self.base_url,
+                                                            self.group_sources[gid])}
+        links["users"] = {"href": "%s/api/v1/groups/%s/users" % (self.base_url, gid)}
+        links["apps"] = {"href": "%s/api/v1/groups/%s/apps" % (self.base_url, gid)}
+        out["_links"] = links
+        return out
+
+    def group_resolve(self, group, attr):
+        if attr == "source.id":
+            return self.group_sources.get(group["id"], sim_search.MISSING)
+        return sim_search.resolve_path(group, attr)
+
+    # ---- lookups ------------------------------------------------------------
+
+    def find_user(self, key):
+        """By id, by login (case-insensitive) or by unique short login."""
+        if "/" in key:
+            return None         # a login with '/' can only be fetched by id
+        if key in self.user_index:
+            return self.user_index[key]
+        folded = key.casefold()
+        if folded in self.login_index:
+            return self.login_index[folded]
+        if "@" not in key:
+            return self.short_index.get(folded)
+        return None
+
+    def matching(self, kind, param, expression):
+        """Indexes of users/groups matching a search/filter expression (cached)."""
+        key = (kind, param, expression)
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        dialect = self.dialects[(kind, param)]
+        if kind == "users":
+            predicate = sim_search.compile_expression(expression, dialect)
+            result = [i for i, u in enumerate(self.users) if predicate(u)]
+        else:
+            predicate = sim_search.compile_expression(expression, dialect, self.group_resolve)
+            result = [i for i, g in enumerate(self.groups) if predicate(g)]
+        with self._cache_lock:
+            self._cache[key] = result
+            while len(self._cache) > 128:
+                self._cache.popitem(last=False)
+        return result
+
+    def user_schema(self):
+        def attribute(title, typ, extra, items=None):
+            out = {"title": title}
+            if extra.get("description") is not None:
+                out["description"] = extra["description"]
+            out["type"] = typ
+            if items:
+                out["items"] = {"type": items}
+            for k in ("required", "format", "minLength", "maxLength"):
+                if k in extra:
+                    out[k] = extra[k]
+            out["mutability"] = "READ_WRITE"
+            out["scope"] = "NONE"
+            out["permissions"] = [{"principal": "SELF", "action": "READ_ONLY"}]
+            return out
+        custom = {a["name"]: attribute(a["title"], a["type"], {"description": ""}, a.get("items"))
+                  for a in self.custom_attributes}
+        base = {name: attribute(title, "string", extra) for name, title, extra in BASE_ATTRIBUTES}
+        return {
+            "id": "%s/meta/schemas/user/default" % self.base_url,
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "name": "user", "title": "User",
+            "description": "Okta user profile template with default permission settings",
+            "lastUpdated": "2025-06-02T10:11:12.000Z", "created": "2019-03-01T00:00:00.000Z",
+            "definitions": {
+                "custom": {"id": "#custom", "type": "object", "properties": custom,
+                           "required": []},
+                "base": {"id": "#base", "type": "object", "properties": base,
+                         "required": ["login", "firstName", "lastName", "email"]},
+            },
+            "type": "object",
+            "properties": {"profile": {"allOf": [{"$ref": "#/definitions/custom"},
+                                                 {"$ref": "#/definitions/base"}]}},
+            "_links": {
+                "self": {"rel": "self", "href": "%s/api/v1/meta/schemas/user/%s"
+                         % (self.base_url, self.schema_id), "method": "GET"},
+                "type": {"rel": "type", "href": "%s/api/v1/meta/types/user/%s"
+                         % (self.base_url, self.user_type_id), "method": "GET"},
+            },
+        }
+
+
+class Api:
+    """Routes /api/v1 paths to handlers. Each route: (bucket, scope, handler)."""
+
+    def __init__(self, org):
+        self.org = org
+
+    def route(self, segments):
+        """segments: decoded path segments. Returns (bucket, scope, callable) or None."""
+        if len(segments) < 3 or segments[0] != "api" or segments[1] != "v1":
+            return None
+        rest = segments[2:]
+        if any(s == "" for s in rest):
+            return None
+        n = len(rest)
+        if rest[0] == "users":
+            if n == 1:
+                return "users", USERS_SCOPE, self.list_users
+            if n == 2:
+                return "user", USERS_SCOPE, lambda p: self.get_user(rest[1])
+            if n == 3 and rest[2] == "groups":
+                return "other", USERS_SCOPE, lambda p: self.list_user_groups(rest[1], p)
+        elif rest[0] == "groups":
+            if n == 1:
+                return "groups", GROUPS_SCOPE, self.list_groups
+            if n == 2:
+                return "group", GROUPS_SCOPE, lambda p: self.get_group(rest[1])
+            if n == 3 and rest[2] == "users":
+                return "group_users", GROUPS_SCOPE, lambda p: self.list_group_users(rest[1], p)
+        elif rest == ["meta", "schemas", "user", "default"]:
+            return "other", SCHEMAS_SCOPE, self.user_schema
+        return None
+
+    # ---- helpers ----------------------------------------------------------------
+
+    @staticmethod
+    def _limit(params, default, maximum):
+        raw = params.get("limit")
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise _bad_request_limit(raw)
+        if value < 1:
+            raise _bad_request_limit(raw)
+        return min(value, maximum)
+
+    def _page(self, path, params, indexes, ids, json_list, kind, limit, keep=(),
+              content_type=CT_JSON, paged=True):
+        """One page of a list: body and Link headers.
+        indexes: matching item indexes in id order; ids/json_list: all items."""
+        after = params.get("after")
+        start = 0
+        if after is not None and paged:
+            last_id = decode_cursor(kind, after)
+            # items are sorted by id, so item indexes and ids order alike
+            start = bisect.bisect_left(indexes, bisect.bisect_right(ids, last_id))
+        chunk = indexes[start:start + limit]
+        body = b"[" + b",".join(json_list[i] for i in chunk) + b"]"
+
+        def link(query_pairs, rel):
+            query = urllib.parse.urlencode(query_pairs, quote_via=urllib.parse.quote_plus)
+            return '<%s%s?%s>; rel="%s"' % (self.org.base_url, path, query, rel)
+        extra = [(k, params.get(k)) for k in keep if params.get(k) is not None]
+        self_pairs = ([("after", after)] if after is not None and paged else []) + \
+            [("limit", str(limit))] + extra
+        headers = [("link", link(self_pairs, "self"))]
+        if paged and start + limit < len(indexes) and chunk:
+            cursor = encode_cursor(kind, ids[chunk[-1]])
+            headers.append(("link", link([("after", cursor), ("limit", str(limit))] + extra,
+                                         "next")))
+        return Response(200, body, content_type, headers)
+
+    def _expression(self, kind, params):
+        search, filt = params.get("search"), params.get("filter")
+        if search is not None and filt is not None:
+            raise ApiError(okta_error(400, "E0000033", "Bad request. Can't specify a search "
+                                      "query and filter in the same request."))
+        param, expression = ("search", search) if search is not None else ("filter", filt)
+        if expression is None:
+            return None
+        try:
+            return self.org.matching(kind, param, expression)
+        except sim_search.SearchError as err:
+            raise ApiError(okta_error(400, err.code, err.summary))
+
+    # ---- endpoints ------------------------------------------------------------
+
+    def list_users(self, params):
+        org = self.org
+        q = params.get("q")
+        if q is not None and (params.get("search") is not None or params.get("filter") is not None):
+            raise ApiError(okta_error(400, "E0000033", "Bad request. Can't specify a search "
+                                      "query and filter in the same request."))
+        if q is not None:
+            limit = self._limit(params, 10, 200)
+            prefix = q.casefold()
+            hits = []
+            for i in org.visible_users:
+                p = org.users[i]["profile"]
+                if any(isinstance(p.get(a), str) and p[a].casefold().startswith(prefix)
+                       for a in ("firstName", "lastName", "email")):
+                    hits.append(i)
+                    if len(hits) == limit:
+                        break
+            return self._page("/api/v1/users", params, hits, org.user_ids, org.user_json, "u",
+                              limit, keep=("q",), paged=False)
+        limit = self._limit(params, 200, 200)
+        indexes = self._expression("users", params)
+        if indexes is None:
+            indexes = org.visible_users
+        return self._page("/api/v1/users", params, indexes, org.user_ids, org.user_json, "u",
+                          limit, keep=("search", "filter"))
+
+    def get_user(self, key):
+        i = self.org.find_user(key)
+        if i is None:
+            raise ApiError(not_found("%s (User)" % key))
+        return Response(200, self.org.user_single(self.org.users[i]))
+
+    def list_user_groups(self, key, params):
+        org = self.org
+        i = org.find_user(key)
+        if i is None:
+            raise ApiError(not_found("%s (User)" % key))
+        uid = org.user_ids[i]
+        limit = self._limit(params, 200, 200)
+        return self._page("/api/v1/users/%s/groups" % uid, params, org.user_groups[uid],
+                          org.group_ids, org.group_json, "g", limit)
+
+    def list_groups(self, params):
+        org = self.org
+        q = params.get("q")
+        if q is not None and (params.get("search") is not None or params.get("filter") is not None):
+            raise ApiError(okta_error(400, "E0000033", "Bad request. Can't specify a search "
+                                      "query and filter in the same request.",
+                                      content_type=CT_JSON_UTF8))
+        if q is not None:
+            limit = self._limit(params, 300, 10000)
+            prefix = q.casefold()
+            hits = [i for i, g in enumerate(org.groups)
+                    if g["profile"]["name"].casefold().startswith(prefix)][:limit]
+            return self._page("/api/v1/groups", params, hits, org.group_ids, org.group_json, "g",
+                              limit, keep=("q",), content_type=CT_JSON_UTF8, paged=False)
+        limit = self._limit(params, 10000, 10000)
+        indexes = self._expression("groups", params)
+        if indexes is None:
+            indexes = list(range(len(org.groups)))
+        return self._page("/api/v1/groups", params, indexes, org.group_ids, org.group_json, "g",
+                          limit, keep=("search", "filter"), content_type=CT_JSON_UTF8)
+
+    def get_group(self, gid):
+        org = self.org
+        if gid not in org.group_index:
+            raise ApiError(not_found("%s (UserGroup)" % gid))
+        return Response(200, org.group_json[org.group_index[gid]], CT_JSON_UTF8)
+
+    def list_group_users(self, gid, params):
+        org = self.org
+        if gid not in org.group_index:
+            raise ApiError(not_found("%s (UserGroup)" % gid))
+        limit = self._limit(params, 1000, 1000)
+        return self._page("/api/v1/groups/%s/users" % gid, params, org.members[gid],
+                          org.user_ids, org.user_json, "u", limit, content_type=CT_JSON_UTF8)
+
+    def user_schema(self, params):
+        return Response(200, json.dumps(self.org.user_schema(), ensure_ascii=False,
+                                        separators=(",", ":")).encode("utf-8"))

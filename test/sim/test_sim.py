@@ -1,0 +1,642 @@
+#!/usr/bin/python3
+"""End-to-end tests of the simulator over HTTPS: token endpoint (private_key_jwt,
+DPoP), resource authentication, listings, pagination, lookups, errors, request
+log, control actions, rate limits, clean shutdown, and 10k-user paging speed."""
+
+import json
+import os
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import testlib as T     # noqa: E402
+
+checks = T.Checks()
+SCOPES = "okta.users.read okta.groups.read"
+
+
+class Ctx:
+    """Shared state of one run."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.http = sim.client()
+        self.rsa = sim.key("client-rsa.pem")
+        self.rsa2 = sim.key("client-rsa2.pem")
+        self.ec = sim.key("client-ec.pem")
+        self.other = sim.key("other-rsa.pem")
+        self.users = sim.load_json("users.json")
+        self.groups = sim.load_json("groups.json")
+        self.memberships = sim.load_json("memberships.json")
+        self.ssws = {"Authorization": "SSWS " + sim.api_token}
+
+    def assertion(self, client_id="0oaplain", key=None, kid="k1", **kw):
+        return T.assertion(client_id, key or self.rsa, self.sim.token_url, kid=kid, **kw)
+
+    def token(self, client_id="0oaplain", key=None, kid="k1", scope=SCOPES, **kw):
+        return T.token_request(self.http, self.sim, self.assertion(client_id, key, kid, **kw),
+                               scope=scope)
+
+    def bearer(self, client_id="0oaplain", scope=SCOPES):
+        reply = self.token(client_id, scope=scope)
+        assert reply.status == 200, reply
+        return reply.json()["access_token"]
+
+    def dpop_token(self, client_id="0oadpop", key=None, kid="k1", dpop_key=None):
+        """Full DPoP dance; returns (access token, DPoP key)."""
+        dpop_key = dpop_key or T.new_dpop_key()
+        first = T.token_request(self.http, self.sim, self.assertion(client_id, key, kid),
+                                dpop=T.dpop_proof(dpop_key, "POST", self.sim.token_url))
+        nonce = first.header("DPoP-Nonce")
+        reply = T.token_request(self.http, self.sim, self.assertion(client_id, key, kid),
+                                dpop=T.dpop_proof(dpop_key, "POST", self.sim.token_url,
+                                                  nonce=nonce))
+        assert reply.status == 200, reply
+        return reply.json()["access_token"], dpop_key
+
+    def get(self, target, headers=None):
+        return self.http.request("GET", target, headers or self.ssws)
+
+    def dpop_get(self, target, token, key, htu=None, **kw):
+        path = target.split("?")[0]
+        htu = htu or self.sim.base + urllib.parse.unquote(path)
+        proof = T.dpop_proof(key, "GET", htu, access_token=token, **kw)
+        return self.http.request("GET", target, {"Authorization": "DPoP " + token, "DPoP": proof})
+
+
+def oauth_error_is(name, reply, status, error, desc_part=None):
+    ok = checks.equal(name + " status", reply.status, status)
+    try:
+        body = reply.json()
+    except ValueError:
+        return checks.check(name + " json body", False, reply)
+    ok = checks.equal(name + " error", body.get("error"), error) and ok
+    checks.equal(name + " body keys", sorted(body), ["error", "error_description"])
+    if desc_part:
+        ok = checks.check(name + " description", desc_part in body.get("error_description", ""),
+                          body) and ok
+    return ok
+
+
+def okta_error_is(name, reply, status, code, summary_part=None):
+    checks.equal(name + " status", reply.status, status)
+    try:
+        body = reply.json()
+    except ValueError:
+        return checks.check(name + " json body", False, reply)
+    checks.equal(name + " errorCode", body.get("errorCode"), code)
+    checks.equal(name + " error keys", sorted(body),
+                 ["errorCauses", "errorCode", "errorId", "errorLink", "errorSummary"])
+    if summary_part:
+        checks.check(name + " summary", summary_part in body.get("errorSummary", ""), body)
+
+
+def follow(ctx, target, headers=None, max_pages=10000):
+    """Follow next links; returns (items, replies)."""
+    items, replies = [], []
+    while target and len(replies) < max_pages:
+        reply = ctx.get(target, headers)
+        replies.append(reply)
+        if reply.status != 200:
+            break
+        items.extend(reply.json())
+        nxt = reply.links().get("next")
+        target = nxt[len(ctx.sim.base):] if nxt else None
+    return items, replies
+
+
+# --------------------------------------------------------------------------
+
+def test_token_success(ctx):
+    reply = ctx.token()
+    checks.equal("RS256 token status", reply.status, 200)
+    body = reply.json()
+    checks.equal("token keys", sorted(body), ["access_token", "expires_in", "scope", "token_type"])
+    checks.equal("token_type Bearer", body["token_type"], "Bearer")
+    checks.equal("expires_in", body["expires_in"], 3600)
+    checks.equal("scope echoed", body["scope"], SCOPES)
+    checks.equal("token content-type", reply.header("Content-Type"), "application/json")
+    for h in ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset", "Date",
+              "X-Okta-Request-Id"):
+        checks.check("token header " + h, reply.header(h), reply.headers)
+    checks.check("no DPoP-Nonce on Bearer", reply.header("DPoP-Nonce") is None)
+
+    reply = ctx.token("0oaec", key=ctx.ec, kid="e1")
+    checks.equal("ES256 token", reply.status, 200)
+    checks.equal("ES256 token type", reply.json().get("token_type"), "Bearer")
+    reply = ctx.token("0oaec", key=ctx.ec, kid=None)
+    checks.equal("single key: kid optional", reply.status, 200)
+    reply = ctx.token(scope="okta.users.read")
+    checks.equal("subset of scopes", reply.json().get("scope"), "okta.users.read")
+    reply = ctx.token("0oamulti", kid="k1")
+    checks.equal("multi-key client with k1", reply.status, 200)
+    reply = ctx.token("0oamulti", key=ctx.rsa2, kid="k2")
+    checks.equal("multi-key client with k2", reply.status, 200)
+    reply = ctx.token(omit=("iat",))
+    checks.equal("iat optional", reply.status, 200)
+    reply = ctx.token(omit=("jti",))
+    checks.equal("jti optional", reply.status, 200)
+    reply = ctx.token(lifetime=3600)
+    checks.equal("exp exactly 1 h after iat", reply.status, 200)
+    reply = ctx.token(alg="RS384")
+    checks.equal("RS384 accepted", reply.status, 200)
+
+
+def test_token_rejections(ctx):
+    sim = ctx.sim
+    T_ = T.token_request
+    r = T_(ctx.http, sim, T.assertion("0oaplain", ctx.rsa, sim.base + "/oauth2/default/v1/token",
+                                      kid="k1"))
+    oauth_error_is("wrong aud", r, 401, "invalid_client", "audience claim")
+    r = T_(ctx.http, sim, T.assertion("0oaplain", ctx.rsa, "https://127.0.0.1:%d/oauth2/v1/token"
+                                      % sim.port, kid="k1"))
+    oauth_error_is("aud with another host name", r, 401, "invalid_client", "audience")
+    r = ctx.token(now=int(time.time()) - 1000)
+    oauth_error_is("expired assertion", r, 401, "invalid_client", "expired")
+    r = ctx.token(lifetime=3700)
+    oauth_error_is("exp > 1 h after iat", r, 401, "invalid_client", "too far")
+    r = ctx.token(lifetime=3700, omit=("iat",))
+    oauth_error_is("exp > 1 h from now without iat", r, 401, "invalid_client", "too far")
+    r = ctx.token(now=int(time.time()) + 600)
+    oauth_error_is("iat in the future", r, 401, "invalid_client", "future")
+    r = ctx.token(omit=("exp",))
+    oauth_error_is("missing exp", r, 401, "invalid_client", "exp")
+
+    a = ctx.assertion()
+    first = T_(ctx.http, sim, a)
+    checks.equal("first use of jti", first.status, 200)
+    oauth_error_is("reused jti", T_(ctx.http, sim, a), 401, "invalid_client", "already been used")
+
+    oauth_error_is("wrong key", ctx.token(key=ctx.other), 401, "invalid_client",
+                   "signature is invalid")
+    oauth_error_is("unknown kid", ctx.token(kid="nope"), 401, "invalid_client", "kid is invalid")
+    oauth_error_is("multi-key client without kid", ctx.token("0oamulti", kid=None), 401,
+                   "invalid_client", "client_assertion JWT kid is invalid")
+    oauth_error_is("multi-key client, k2 signed by k1", ctx.token("0oamulti", kid="k2"), 401,
+                   "invalid_client", "signature")
+    oauth_error_is("unknown client", ctx.token("0oaunknown"), 401, "invalid_client")
+    oauth_error_is("iss != sub", ctx.token(extra_claims={"sub": "0oadpop"}), 401,
+                   "invalid_client")
+    oauth_error_is("HS256 alg", ctx.token(extra_header={"alg": "HS256"}), 401, "invalid_client",
+                   "alg")
+    oauth_error_is("RS256 on EC key", ctx.token("0oaec", key=ctx.ec, kid="e1",
+                                                extra_header={"alg": "RS256"}),
+                   401, "invalid_client")
+    oauth_error_is("ES256 DER signature", ctx.token("0oaec", key=ctx.ec, kid="e1",
+                                                    der_signature=True),
+                   401, "invalid_client", "signature")
+    oauth_error_is("EC client with RSA key", ctx.token("0oaec", key=ctx.rsa, kid="e1"), 401,
+                   "invalid_client")
+    oauth_error_is("bad scope for usersonly", ctx.token("0oausersonly"), 400, "invalid_scope")
+    checks.equal("usersonly with its scope", ctx.token("0oausersonly", scope="okta.users.read")
+                 .status, 200)
+    oauth_error_is("unknown scope", ctx.token(scope="okta.users.read okta.nope.read"), 400,
+                   "invalid_scope")
+    oauth_error_is("manage scope not granted", ctx.token(scope="okta.users.manage"), 400,
+                   "invalid_scope")
+    oauth_error_is("schemas scope not granted", ctx.token(scope="okta.schemas.read"), 400,
+                   "invalid_scope")
+    r = T_(ctx.http, sim, ctx.assertion(), omit=("scope",))
+    oauth_error_is("missing scope", r, 400, "invalid_scope")
+    r = T_(ctx.http, sim, ctx.assertion(), extra={"grant_type": "password"})
+    oauth_error_is("unsupported grant", r, 400, "unsupported_grant_type")
+    r = T_(ctx.http, sim, ctx.assertion(), omit=("grant_type",))
+    oauth_error_is("missing grant_type", r, 400, "invalid_request")
+    r = T_(ctx.http, sim, ctx.assertion(), extra={"client_assertion_type": "jwt"})
+    oauth_error_is("bad assertion type", r, 400, "invalid_request")
+    r = T_(ctx.http, sim, ctx.assertion(), omit=("client_assertion", "client_assertion_type"))
+    oauth_error_is("no client authentication", r, 401, "invalid_client")
+    r = T_(ctx.http, sim, "not.a.jwt")
+    oauth_error_is("malformed assertion", r, 401, "invalid_client")
+    r = T_(ctx.http, sim, ctx.assertion(), extra={"client_id": "0oadpop"})
+    oauth_error_is("client_id mismatch", r, 401, "invalid_client")
+    r = ctx.http.request("POST", "/oauth2/v1/token", {"Content-Type": "application/json"},
+                         json.dumps({"grant_type": "client_credentials"}).encode())
+    oauth_error_is("JSON body", r, 400, "invalid_request")
+    r = ctx.http.request("GET", "/oauth2/v1/token", {})
+    checks.equal("GET token endpoint", r.status, 405)
+
+
+def test_dpop_token(ctx):
+    sim, T_ = ctx.sim, T.token_request
+    r = ctx.token("0oadpop")
+    oauth_error_is("DPoP required, no proof", r, 400, "invalid_dpop_proof",
+                   "The DPoP proof JWT header is missing.")
+    checks.equal("missing proof: exact description", r.json().get("error_description"),
+                  "The DPoP proof JWT header is missing.")
+    key = T.new_dpop_key()
+    r = T_(ctx.http, sim, ctx.assertion("0oadpop"), dpop=T.dpop_proof(key, "POST", sim.token_url))
+    oauth_error_is("proof without nonce", r, 400, "use_dpop_nonce",
+                   "Authorization server requires nonce in DPoP proof.")
+    nonce = r.header("DPoP-Nonce")
+    checks.check("DPoP-Nonce header", nonce, r.headers)
+    a = ctx.assertion("0oadpop")
+    r = T_(ctx.http, sim, a, dpop=T.dpop_proof(key, "POST", sim.token_url, nonce=nonce))
+    checks.equal("DPoP token status", r.status, 200)
+    body = r.json()
+    checks.equal("token_type DPoP", body.get("token_type"), "DPoP")
+    checks.check("DPoP-Nonce on success", r.header("DPoP-Nonce") == nonce, r.headers)
+    r = T_(ctx.http, sim, a, dpop=T.dpop_proof(key, "POST", sim.token_url, nonce=nonce))
+    oauth_error_is("assertion reused on retry", r, 401, "invalid_client", "already been used")
+
+    def proof_error(name, proof, part):
+        reply = T_(ctx.http, sim, ctx.assertion("0oadpop"), dpop=proof)
+        oauth_error_is(name, reply, 400, "invalid_dpop_proof", part)
+
+    proof_error("proof wrong htu", T.dpop_proof(key, "POST", sim.base + "/oauth2/v1/tokens",
+                                                nonce=nonce), "'htu'")
+    proof_error("proof htu other host", T.dpop_proof(
+        key, "POST", "https://127.0.0.1:%d/oauth2/v1/token" % sim.port, nonce=nonce), "'htu'")
+    proof_error("proof wrong htm", T.dpop_proof(key, "GET", sim.token_url, nonce=nonce), "'htm'")
+    proof_error("proof wrong typ", T.dpop_proof(key, "POST", sim.token_url, nonce=nonce,
+                                                typ="JWT"), "'typ'")
+    private_jwk = dict(T.public_jwk(key), d="AAAA")
+    proof_error("proof with private jwk", T.dpop_proof(key, "POST", sim.token_url, nonce=nonce,
+                                                       jwk=private_jwk), "'jwk'")
+    proof_error("proof jwk of another key", T.dpop_proof(
+        key, "POST", sim.token_url, nonce=nonce, jwk=T.public_jwk(T.new_dpop_key("ec"))), "")
+    proof_error("proof too old", T.dpop_proof(key, "POST", sim.token_url, nonce=nonce,
+                                              iat=int(time.time()) - 600), "'iat'")
+    proof_error("proof from the future", T.dpop_proof(key, "POST", sim.token_url, nonce=nonce,
+                                                      iat=int(time.time()) + 600), "'iat'")
+    proof_error("proof without jti", T.dpop_proof(key, "POST", sim.token_url, nonce=nonce,
+                                                  omit=("jti",)), "'jti'")
+    used = T.dpop_proof(key, "POST", sim.token_url, nonce=nonce)
+    checks.equal("proof first use", T_(ctx.http, sim, ctx.assertion("0oadpop"), dpop=used).status,
+                 200)
+    proof_error("proof jti reused", used, "already been used")
+
+    rotated = sim.ctl("rotate-nonce")
+    checks.equal("ctl rotate-nonce exit", rotated.returncode, 0)
+    r = T_(ctx.http, sim, ctx.assertion("0oadpop"),
+           dpop=T.dpop_proof(key, "POST", sim.token_url, nonce=nonce))
+    oauth_error_is("stale nonce", r, 400, "use_dpop_nonce")
+    new_nonce = r.header("DPoP-Nonce")
+    checks.check("new nonce differs", new_nonce and new_nonce != nonce, r.headers)
+    r = T_(ctx.http, sim, ctx.assertion("0oadpop"),
+           dpop=T.dpop_proof(key, "POST", sim.token_url, nonce=new_nonce))
+    checks.equal("new nonce works", r.status, 200)
+
+    token, _ = ctx.dpop_token("0oaecdpop", key=ctx.ec, kid="e1", dpop_key=T.new_dpop_key("ec"))
+    checks.check("EC client, EC DPoP key", token)
+    token, _ = ctx.dpop_token("0oaplain")
+    checks.check("optional DPoP on a plain client", token)
+
+
+def test_dpop_resource(ctx):
+    token, key = ctx.dpop_token()
+    r = ctx.dpop_get("/api/v1/users?limit=5", token, key)
+    checks.equal("DPoP resource call", r.status, 200)
+    checks.equal("DPoP page size", len(r.json()), 5)
+
+    def rejected(name, reply, status=401, error="invalid_dpop_proof", part=None):
+        checks.equal(name + " status", reply.status, status)
+        www = reply.header("WWW-Authenticate") or ""
+        checks.check(name + " challenge", www.startswith("DPoP ") and
+                     ('error="%s"' % error) in www and 'resource="/api/v1/users"' in www, www)
+        if part:
+            checks.check(name + " description", part in www, www)
+
+    rejected("wrong htu", ctx.dpop_get("/api/v1/users", token, key,
+                                       htu=ctx.sim.base + "/api/v1/groups"), part="'htu'")
+    rejected("htu with query", ctx.dpop_get("/api/v1/users?limit=5", token, key,
+                                            htu=ctx.sim.base + "/api/v1/users?limit=5"))
+    rejected("wrong ath", ctx.dpop_get("/api/v1/users", token, key,
+                                       extra_claims={"ath": T.ath("other")}), part="'ath'")
+    rejected("missing ath", ctx.dpop_get("/api/v1/users", token, key, omit=("ath",)))
+    rejected("wrong htm", ctx.dpop_get("/api/v1/users", token, key,
+                                       extra_claims={"htm": "POST"}), part="'htm'")
+    other = T.new_dpop_key()
+    rejected("proof by an unbound key", ctx.dpop_get("/api/v1/users", token, other))
+    proof = T.dpop_proof(key, "GET", ctx.sim.base + "/api/v1/users", access_token=token)
+    hdrs = {"Authorization": "DPoP " + token, "DPoP": proof}
+    checks.equal("proof first use", ctx.http.request("GET", "/api/v1/users", hdrs).status, 200)
+    rejected("proof jti reused", ctx.http.request("GET", "/api/v1/users", hdrs),
+             part="already been used")
+    r = ctx.http.request("GET", "/api/v1/users", {"Authorization": "DPoP " + token})
+    rejected("DPoP token without proof", r)
+    r = ctx.http.request("GET", "/api/v1/users", {"Authorization": "Bearer " + token})
+    checks.check("DPoP token as Bearer rejected", r.status in (400, 401), r)
+    www = r.header("WWW-Authenticate") or ""
+    checks.check("DPoP token as Bearer challenge", www.startswith("DPoP ") and
+                 "dpop_authentication_scheme_required" in www, www)
+    bearer = ctx.bearer()
+    r = ctx.dpop_get("/api/v1/users", bearer, key)
+    checks.equal("Bearer token with DPoP scheme", r.status, 401)
+
+    # htu is the percent-decoded path
+    nasty = next(u for u in ctx.users if u["profile"]["login"] == "plus+tag@example.com")
+    login_path = "/api/v1/users/" + urllib.parse.quote(nasty["profile"]["login"], safe="")
+    r = ctx.dpop_get(login_path, token, key)
+    checks.equal("htu decoded path accepted", r.status, 200)
+    checks.equal("lookup by encoded login", r.json().get("id"), nasty["id"])
+    r = ctx.dpop_get(login_path, token, key, htu=ctx.sim.base + login_path)
+    checks.equal("htu with %40 (encoded) rejected", r.status, 401)
+
+
+def test_auth_failures(ctx):
+    r = ctx.http.request("GET", "/api/v1/users", {})
+    okta_error_is("no Authorization", r, 401, "E0000011")
+    r = ctx.http.request("GET", "/api/v1/users", {"Authorization": "Bearer nope"})
+    okta_error_is("unknown bearer", r, 401, "E0000011", "Invalid token provided")
+    www = r.header("WWW-Authenticate") or ""
+    checks.check("invalid_token challenge", www.startswith("Bearer ") and
+                 'error="invalid_token"' in www and
+                 'error_description="The access token is invalid."' in www and
+                 'resource="/api/v1/users"' in www, www)
+    r = ctx.http.request("GET", "/api/v1/users", {"Authorization": "SSWS wrong"})
+    okta_error_is("bad SSWS", r, 401, "E0000011")
+
+    norole = ctx.bearer("0oanorole")
+    r = ctx.http.request("GET", "/api/v1/users", {"Authorization": "Bearer " + norole})
+    okta_error_is("no admin role", r, 403, "E0000006",
+                  "You do not have permission to perform the requested action")
+    r = ctx.http.request("GET", "/api/v1/groups", {"Authorization": "Bearer " + norole})
+    okta_error_is("no admin role on groups", r, 403, "E0000006")
+
+    users_only = ctx.bearer("0oausersonly", scope="okta.users.read")
+    auth = {"Authorization": "Bearer " + users_only}
+    checks.equal("usersonly lists users", ctx.http.request("GET", "/api/v1/users?limit=1",
+                                                           auth).status, 200)
+    for path in ("/api/v1/groups", "/api/v1/groups/" + ctx.groups[0]["id"] + "/users"):
+        r = ctx.http.request("GET", path, auth)
+        okta_error_is("insufficient scope " + path, r, 403, "E0000006")
+        www = r.header("WWW-Authenticate") or ""
+        checks.check("insufficient_scope challenge " + path,
+                     'error="insufficient_scope"' in www and 'scope="okta.groups.read"' in www,
+                     www)
+    r = ctx.get("/api/v1/meta/schemas/user/default", {"Authorization": "Bearer " + ctx.bearer()})
+    checks.equal("schema needs okta.schemas.read", r.status, 403)
+    schema_token = ctx.bearer("0oaschema", scope=SCOPES + " okta.schemas.read")
+    r = ctx.get("/api/v1/meta/schemas/user/default", {"Authorization": "Bearer " + schema_token})
+    checks.equal("schema with scope", r.status, 200)
+    custom = r.json()["definitions"]["custom"]["properties"]
+    checks.equal("schema custom attribute types",
+                 {k: v["type"] for k, v in custom.items()},
+                 {"costCenterCode": "string", "isContractor": "boolean", "badgeNumber": "integer",
+                  "hourlyRate": "number", "skills": "array", "startDate": "string"})
+
+
+def test_listing(ctx):
+    visible = sorted(u["id"] for u in ctx.users if u["status"] != "DEPROVISIONED")
+    deprov = sorted(u["id"] for u in ctx.users if u["status"] == "DEPROVISIONED")
+    checks.check("org has >= 3% DEPROVISIONED", len(deprov) >= 0.03 * len(ctx.users), len(deprov))
+    items, replies = follow(ctx, "/api/v1/users?limit=200")
+    got = [u["id"] for u in items]
+    checks.equal("plain list = non-DEPROVISIONED users", sorted(got), visible)
+    checks.equal("plain list: no duplicates", len(got), len(set(got)))
+    checks.equal("plain list ordered by id", got, sorted(got))
+    checks.equal("pages at limit 200", len(replies), (len(visible) + 199) // 200)
+    first = replies[0]
+    links = first.header_all("link")
+    checks.equal("two separate link headers", len(links), 2)
+    checks.equal("self link", links[0], '<%s/api/v1/users?limit=200>; rel="self"' % ctx.sim.base)
+    checks.check("next link", links[1].startswith("<%s/api/v1/users?after=" % ctx.sim.base)
+                 and links[1].endswith('&limit=200>; rel="next"'), links)
+    checks.equal("last page: self only", len(replies[-1].header_all("link")), 1)
+    checks.equal("content-type users", first.header("Content-Type"), "application/json")
+
+    items, _ = follow(ctx, "/api/v1/users?filter=" + urllib.parse.quote('status eq "DEPROVISIONED"'))
+    checks.equal("filter DEPROVISIONED", sorted(u["id"] for u in items), deprov)
+
+    search = urllib.parse.quote('status eq "ACTIVE" or status eq "DEPROVISIONED"')
+    items, replies = follow(ctx, "/api/v1/users?limit=7&search=" + search)
+    want = sorted(u["id"] for u in ctx.users if u["status"] in ("ACTIVE", "DEPROVISIONED"))
+    checks.equal("search paged at limit 7", sorted(u["id"] for u in items), want)
+    checks.equal("search page count", len(replies), (len(want) + 6) // 7)
+    nxt = replies[0].links().get("next", "")
+    checks.check("next link keeps search", "search=status+eq+%22ACTIVE%22+or" in nxt, nxt)
+
+    r = ctx.get("/api/v1/users?limit=1000")
+    checks.equal("limit clamped to 200", len(r.json()), 200)
+    checks.check("clamped limit in self link", "limit=200>" in r.header_all("link")[0], r.headers)
+    r = ctx.get("/api/v1/users?limit=0")
+    okta_error_is("limit 0", r, 400, "E0000001")
+    r = ctx.get("/api/v1/users?limit=abc")
+    okta_error_is("limit abc", r, 400, "E0000001")
+    r = ctx.get("/api/v1/users?after=garbage")
+    okta_error_is("invalid cursor", r, 400, "E0000001")
+    r = ctx.get("/api/v1/users?search=x&filter=y")
+    okta_error_is("search + filter", r, 400, "E0000033")
+    r = ctx.get("/api/v1/users?search=" + urllib.parse.quote('status ne "ACTIVE"'))
+    okta_error_is("ne unsupported", r, 400, "E0000031", "Invalid search criteria.")
+    r = ctx.get("/api/v1/users?search=" + urllib.parse.quote('lastUpdated gt "2024-99-01"'))
+    okta_error_is("bad date", r, 400, "E0000030")
+    r = ctx.get("/api/v1/users?filter=" + urllib.parse.quote('profile.title eq "x"'))
+    okta_error_is("filter on unsupported attribute", r, 400, "E0000031")
+
+    def search_ids(expr):
+        items, _ = follow(ctx, "/api/v1/users?search=" + urllib.parse.quote(expr, safe=""))
+        return [u["profile"]["login"] for u in items]
+    checks.equal("search escaped quote", search_ids('profile.lastName eq "Quote\\"d"'),
+                 ["quote.user@example.com"])
+    checks.equal("search escaped backslash", search_ids('profile.lastName eq "Back\\\\slash"'),
+                 ["backslash.user@example.com"])
+    checks.equal("search injection-looking value",
+                 search_ids('profile.costCenterCode eq "\\" or status eq \\"ACTIVE"'),
+                 ["injection.attempt@example.com"])
+    checks.equal("search login with +", search_ids('profile.login eq "plus+tag@example.com"'),
+                 ["plus+tag@example.com"])
+    checks.equal("search apostrophe", search_ids('profile.lastName eq "o\'brien"'),
+                 ["sean.obrien@example.com"])
+    checks.equal("search non-ASCII", search_ids('profile.lastName eq "渡辺"'),
+                 ["watanabe.kenta@example.com"])
+    r = ctx.get("/api/v1/users?q=zo")
+    names = [u["profile"]["firstName"] for u in r.json()]
+    checks.check("q prefix", "Zoë" in names and len(names) <= 10, names)
+    checks.equal("q: no next link", len(r.header_all("link")), 1)
+
+    everyone = next(g for g in ctx.groups if g["profile"]["name"] == "Everyone")
+    empty = next(g for g in ctx.groups if g["profile"]["name"] == "Empty Group")
+    r = ctx.get("/api/v1/groups")
+    checks.equal("groups list", [g["id"] for g in r.json()], [g["id"] for g in ctx.groups])
+    checks.equal("groups self link", r.header_all("link"),
+                 ['<%s/api/v1/groups?limit=10000>; rel="self"' % ctx.sim.base])
+    checks.equal("groups content-type", r.header("Content-Type"), "application/json;charset=UTF-8")
+    items, replies = follow(ctx, "/api/v1/groups?limit=4")
+    checks.equal("groups paged", [g["id"] for g in items], [g["id"] for g in ctx.groups])
+    r = ctx.get("/api/v1/groups?filter=" + urllib.parse.quote('type eq "BUILT_IN"'))
+    checks.equal("groups filter BUILT_IN", [g["id"] for g in r.json()], [everyone["id"]])
+    r = ctx.get("/api/v1/groups?search=" + urllib.parse.quote('profile.name sw "group \\"q"'))
+    checks.equal("groups search quoted", [g["profile"]["name"] for g in r.json()],
+                 ['Group "Quoted"'])
+    r = ctx.get("/api/v1/groups/" + everyone["id"])
+    checks.equal("group by id", r.json().get("id"), everyone["id"])
+    r = ctx.get("/api/v1/groups/00gNOPE")
+    okta_error_is("unknown group", r, 404, "E0000007", "00gNOPE (UserGroup)")
+
+    members = {}
+    for m in ctx.memberships:
+        members.setdefault(m["group_id"], []).append(m["user_id"])
+    big = max(ctx.groups, key=lambda g: len(members.get(g["id"], [])) if g["type"] != "BUILT_IN"
+              else -1)
+    items, replies = follow(ctx, "/api/v1/groups/%s/users?limit=20" % big["id"])
+    checks.equal("big group members", sorted(u["id"] for u in items), sorted(members[big["id"]]))
+    checks.check("big group: several pages", len(replies) > 2, len(replies))
+    items, _ = follow(ctx, "/api/v1/groups/%s/users" % everyone["id"])
+    checks.equal("Everyone has every user", len(items), len(ctx.users))
+    former = next(g for g in ctx.groups if g["profile"]["name"] == "Former Staff")
+    items, _ = follow(ctx, "/api/v1/groups/%s/users" % former["id"])
+    checks.check("members include DEPROVISIONED",
+                 any(u["status"] == "DEPROVISIONED" for u in items), len(items))
+    r = ctx.get("/api/v1/groups/%s/users" % empty["id"])
+    checks.equal("empty group", r.body, b"[]")
+    checks.equal("empty group: self link only", len(r.header_all("link")), 1)
+    checks.check("self link default 1000", "limit=1000" in r.header_all("link")[0], r.headers)
+    r = ctx.get("/api/v1/groups/00gNOPE/users")
+    okta_error_is("members of unknown group", r, 404, "E0000007")
+
+    user_groups = {}
+    for m in ctx.memberships:
+        user_groups.setdefault(m["user_id"], []).append(m["group_id"])
+    uid = max(user_groups, key=lambda u: len(user_groups[u]))
+    items, replies = follow(ctx, "/api/v1/users/%s/groups?limit=2" % uid)
+    checks.equal("user groups paged", sorted(g["id"] for g in items), sorted(user_groups[uid]))
+    checks.check("user groups several pages", len(replies) >= 2, len(replies))
+
+
+def test_lookups(ctx):
+    by_login = {u["profile"]["login"]: u for u in ctx.users}
+    some = ctx.users[5]
+    r = ctx.get("/api/v1/users/" + some["id"])
+    checks.equal("user by id", r.json().get("id"), some["id"])
+    checks.check("single user has full _links", {"self", "schema", "type"} <=
+                 set(r.json().get("_links", {})), r.json().get("_links"))
+    mixed = by_login["Mixed.Case@Example.COM"]
+    r = ctx.get("/api/v1/users/mixed.case%40example.com")
+    checks.equal("login case-insensitive", r.json().get("id"), mixed["id"])
+    r = ctx.get("/api/v1/users/MIXED.CASE")
+    checks.equal("unique short name", r.json().get("id"), mixed["id"])
+    r = ctx.get("/api/v1/users/dup.name")
+    okta_error_is("ambiguous short name", r, 404, "E0000007")
+    r = ctx.get("/api/v1/users/..%2Fapps")
+    okta_error_is("..%2Fapps is a user lookup", r, 404, "E0000007",
+                  "Not found: Resource not found: ../apps (User)")
+    r = ctx.get("/api/v1/users/a%2Fb%40example.com")
+    okta_error_is("login with / not fetchable", r, 404, "E0000007")
+    slash = by_login["a/b@example.com"]
+    r = ctx.get("/api/v1/users/" + slash["id"])
+    checks.equal("slash login by id", r.json().get("profile", {}).get("login"), "a/b@example.com")
+    r = ctx.get("/api/v1/users/00uNOPE")
+    okta_error_is("unknown user", r, 404, "E0000007",
+                  "Not found: Resource not found: 00uNOPE (User)")
+    gone = next(u for u in ctx.users if u["status"] == "DEPROVISIONED")
+    checks.equal("DEPROVISIONED user by id", ctx.get("/api/v1/users/" + gone["id"]).status, 200)
+    for path in ("/api/v1/users/../apps", "/api/v1/apps", "/api/v1/nope", "/api/v1/users/x/y",
+                 "/api/v1/users/", "/nope", "/api/v1/groups/x/apps"):
+        r = ctx.get(path)
+        okta_error_is("unknown endpoint " + path, r, 404, "E0000007")
+    r = ctx.get("/api/v1/users/00uNOPE/groups")
+    okta_error_is("groups of unknown user", r, 404, "E0000007")
+    r = ctx.http.request("DELETE", "/api/v1/users/" + some["id"], ctx.ssws)
+    checks.equal("DELETE not allowed", r.status, 405)
+
+
+def test_request_log(ctx):
+    sim = ctx.sim
+    sim.truncate_log()
+    ctx.get("/api/v1/users?limit=200&search=" + urllib.parse.quote('status eq "ACTIVE"'))
+    ctx.get("/api/v1/users?limit=3&search=profile.login+eq+%22plus%2Btag%40example.com%22")
+    ctx.token()
+    ctx.get("/api/v1/users/..%2Fapps")
+    ctx.get("/api/v1/groups?flag&x=%26")
+    sim.ctl("status")
+    checks.equal("request log lines", sim.log_lines(), [
+        'GET /api/v1/users?limit=200&search=status eq "ACTIVE" 200',
+        'GET /api/v1/users?limit=3&search=profile.login eq "plus+tag@example.com" 200',
+        "POST /oauth2/v1/token 200",
+        "GET /api/v1/users/..%2Fapps 404",
+        "GET /api/v1/groups?flag&x=& 200",
+    ])
+
+
+def test_control(ctx):
+    sim = ctx.sim
+    token = ctx.bearer()
+    auth = {"Authorization": "Bearer " + token}
+    checks.equal("token valid before expire", ctx.get("/api/v1/users?limit=1", auth).status, 200)
+    out = sim.ctl("expire-tokens")
+    checks.equal("ctl expire-tokens", out.returncode, 0)
+    r = ctx.get("/api/v1/users?limit=1", auth)
+    okta_error_is("expired token", r, 401, "E0000011")
+
+    checks.equal("ctl rate-limit", sim.ctl("rate-limit", "3").returncode, 0)
+    statuses = [ctx.get("/api/v1/groups").status for _ in range(4)]
+    checks.equal("rate limit statuses", statuses, [200, 200, 200, 429])
+    r = ctx.get("/api/v1/groups")
+    okta_error_is("429 body", r, 429, "E0000047",
+                  "API call exceeded rate limit due to too many requests.")
+    checks.equal("429 remaining", r.header("X-Rate-Limit-Remaining"), "0")
+    checks.equal("429 limit", r.header("X-Rate-Limit-Limit"), "3")
+    reset = int(r.header("X-Rate-Limit-Reset"))
+    checks.check("reset within 60 s", time.time() - 1 <= reset <= time.time() + 61, reset)
+    checks.equal("other bucket unaffected", ctx.get("/api/v1/users?limit=1").status, 200)
+
+    checks.equal("ctl reset", sim.ctl("reset").returncode, 0)
+    r = ctx.get("/api/v1/groups")
+    checks.equal("limit restored", (r.status, r.header("X-Rate-Limit-Limit")), (200, "10000"))
+
+    sim.ctl("fail-next", "503:2")
+    statuses = [ctx.get("/api/v1/users?limit=1").status for _ in range(3)]
+    checks.equal("injected failures", statuses, [503, 503, 200])
+    sim.ctl("delay", "300")
+    started = time.time()
+    ctx.get("/api/v1/users?limit=1")
+    checks.check("injected delay", time.time() - started >= 0.3)
+    sim.ctl("reset")
+    out = sim.ctl("no-such-action")
+    checks.check("unknown ctl action fails", out.returncode != 0)
+
+    before = ctx.http.connections
+    for _ in range(5):
+        ctx.get("/api/v1/users?limit=1")
+    checks.equal("keep-alive: one connection", ctx.http.connections, before)
+
+
+def test_shutdown(sim):
+    code = sim.stop(cleanup=False)
+    checks.equal("SIGTERM exit code", code, 0)
+    checks.check("pid/port removed", not os.path.exists(sim.path("port"))
+                 and not os.path.exists(sim.path("pid")))
+
+
+def test_speed():
+    started = time.time()
+    sim = T.Sim(users=10000, groups=60, seed=42)
+    init_time = time.time() - started
+    checks.check("init + start 10,000 users < 20 s", init_time < 20, init_time)
+    try:
+        ctx = Ctx(sim)
+        started = time.time()
+        items, replies = follow(ctx, "/api/v1/users?limit=200")
+        elapsed = time.time() - started
+        checks.check("10,000 users paged < 10 s", elapsed < 10, elapsed)
+        visible = sum(1 for u in ctx.users if u["status"] != "DEPROVISIONED")
+        checks.equal("10,000-user org listing", len(items), visible)
+        print("speed: init+start %.1f s, %d users in %d pages in %.2f s"
+              % (init_time, len(items), len(replies), elapsed))
+    finally:
+        sim.stop()
+
+
+def main():
+    started = time.time()
+    sim = T.Sim(users=300, groups=30, seed=7)
+    try:
+        ctx = Ctx(sim)
+        for test in (test_token_success, test_token_rejections, test_dpop_token,
+                     test_dpop_resource, test_auth_failures, test_listing, test_lookups,
+                     test_request_log, test_control):
+            checks.run(test, ctx)
+        checks.run(test_shutdown, sim)
+    finally:
+        sim.stop()
+    checks.run(test_speed)
+    print("test_sim: %.1f s" % (time.time() - started))
+    return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
