@@ -218,6 +218,24 @@ extern char *oc_percent_decode(const char *s, size_t len);
  */
 extern int	oc_search_quote(oc_buf *b, const char *value);
 
+/*
+ * Search/filter expressions.  Constructors take copies of their strings and
+ * return NULL when out of memory; oc_search_and/or take ownership of both
+ * operands (either may be NULL: the other is returned).  Rendering returns
+ * a malloc'd string, or NULL when an attribute or operator is not valid or
+ * a value cannot be expressed safely.  quoted = 0 is for numbers and
+ * booleans, which must then look like JSON literals.
+ */
+typedef struct oc_search oc_search;
+
+extern oc_search *oc_search_cmp(const char *attr, const char *op,
+								const char *value, int quoted);
+extern oc_search *oc_search_pr(const char *attr);
+extern oc_search *oc_search_and(oc_search *a, oc_search *b);
+extern oc_search *oc_search_or(oc_search *a, oc_search *b);
+extern char *oc_search_render(const oc_search *s);
+extern void oc_search_free(oc_search *s);
+
 /* base64url without padding */
 extern void oc_b64url(oc_buf *b, const unsigned char *data, size_t len);
 
