@@ -28,7 +28,7 @@ CREATE SCHEMA sim;
 CREATE FUNCTION sim.log(pattern text DEFAULT '') RETURNS SETOF text
 LANGUAGE sql AS $$
   SELECT l FROM regexp_split_to_table(
-      pg_read_file(current_setting('oktafdw_test.sim_dir') || '/requests.log'), E'\n')
+      coalesce(pg_read_file(current_setting('oktafdw_test.sim_dir') || '/requests.log', 0, 1000000000, true), ''), E'\n')
       WITH ORDINALITY AS t(l, n)
   WHERE l <> '' AND l LIKE '%' || pattern || '%'
   ORDER BY n
@@ -95,4 +95,33 @@ EXCEPTION WHEN OTHERS THEN
   RETURN st || ': ' || msg
       || coalesce(E'\nDETAIL: ' || nullif(regexp_replace(det, '(errorId|X-Okta-Request-Id) [^) ]+', '\1 …', 'g'), ''), '')
       || coalesce(E'\nHINT: ' || nullif(hnt, ''), '');
+END $$;
+-- the request log by position, to see what one statement asked for
+CREATE FUNCTION sim.log_count() RETURNS bigint LANGUAGE sql AS $$
+  SELECT count(*) FROM sim.log()
+$$;
+-- distinct API requests after position n, in order, cursors and status masked
+CREATE FUNCTION sim.log_since(n bigint) RETURNS SETOF text LANGUAGE sql AS $$
+  SELECT r FROM (
+    SELECT regexp_replace(l, 'after=[^&]*&', '') AS r, min(i) AS first
+    FROM sim.log() WITH ORDINALITY AS t(l, i)
+    WHERE i > n AND l LIKE '%/api/%'
+    GROUP BY 1) d
+  ORDER BY first
+$$;
+-- run a query on Okta and its ground-truth twin; say whether they agree and
+-- which requests the first one made
+CREATE FUNCTION sim.compare(q text, truth text, OUT same boolean, OUT nrows bigint, OUT requests text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  before bigint := sim.log_count();
+  got text;
+  want text;
+BEGIN
+  EXECUTE format('SELECT md5(coalesce(string_agg(x::text, %L ORDER BY x::text), %L)), count(*) FROM (%s) x',
+                 E'\n', '', q) INTO got, nrows;
+  requests := (SELECT string_agg(l, E'\n') FROM sim.log_since(before) l);
+  EXECUTE format('SELECT md5(coalesce(string_agg(x::text, %L ORDER BY x::text), %L)) FROM (%s) x',
+                 E'\n', '', truth) INTO want;
+  same := got = want;
 END $$;

@@ -2,130 +2,767 @@
  * deparse.c
  *      Which quals narrow the Okta request, and the requests a scan sends.
  *
- * A qual is used only when it has exactly the listed shape; everything
- * else is filtered locally, and every qual used here is rechecked locally
- * too (Okta compares strings case-insensitively, and search is eventually
- * consistent), so pushdown never changes a result.
+ * Planning walks the quals and keeps only shapes it knows (the default is
+ * "filter locally"): a lookup (id = v, id IN (...), a join parameter) that
+ * turns the scan into single-object or per-parent requests, and a tree of
+ * comparisons that becomes an Okta `search` or `filter` expression.  Values
+ * are expressions evaluated at execution (constants, parameters, stable
+ * functions such as now()), so the expression is rendered then.  Every qual
+ * stays in the local filter as well: Okta compares strings
+ * case-insensitively and its search index is eventually consistent, so a
+ * pushed qual may only ever widen what Okta returns, never narrow the
+ * result.  Anything that cannot be rendered safely is dropped from the
+ * request (which only widens it).
  */
 #include "oktafdw.h"
 
+#include "access/transam.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/datetime.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 
-/* The Okta field a column reads, as SPEC's mapping rules give it. */
-static const char *
-column_field(Oid relid, AttrNumber attnum)
+/* node tags of the pushed-down tree (kept in fdw_private as Lists) */
+#define PN_CMP		1			/* (tag, attr, op, value kind, expr index) */
+#define PN_NOTNULL	2			/* (tag, attr) */
+#define PN_AND		3			/* (tag, children) */
+#define PN_OR		4
+
+/* value kinds */
+#define VK_TEXT		1			/* a string */
+#define VK_TS		2			/* a timestamptz */
+#define VK_LIKE		3			/* a LIKE pattern: a prefix becomes sw */
+#define VK_TEXT_IN	4			/* an array of strings: or of eq */
+
+/* ---------- columns ---------- */
+
+static const char *const user_top_fields[] = {
+	"id", "status", "created", "activated", "statusChanged", "lastLogin",
+	"lastUpdated", "passwordChanged", "transitioningToStatus", "type", "realmId",
+	"credentials", "profile", "_links", "_embedded", NULL
+};
+static const char *const group_top_fields[] = {
+	"id", "created", "lastUpdated", "lastMembershipUpdated", "objectClass", "type",
+	"profile", "source", "_links", "_embedded", NULL
+};
+static const char *const user_ts_attrs[] = {
+	"created", "activated", "statusChanged", "lastUpdated", "lastLogin",
+	"passwordChanged", NULL
+};
+static const char *const group_ts_attrs[] = {
+	"created", "lastUpdated", "lastMembershipUpdated", NULL
+};
+/*
+ * String attributes a text comparison may be pushed to.  Custom profile
+ * attributes are left out: their JSON type is not known here, and Okta
+ * rejects a search that compares, say, an integer attribute with a string.
+ */
+static const char *const user_text_attrs[] = {
+	"id", "status", "type.id",
+	"profile.login", "profile.email", "profile.secondEmail", "profile.firstName",
+	"profile.lastName", "profile.middleName", "profile.honorificPrefix",
+	"profile.honorificSuffix", "profile.title", "profile.displayName",
+	"profile.nickName", "profile.profileUrl", "profile.primaryPhone",
+	"profile.mobilePhone", "profile.streetAddress", "profile.city", "profile.state",
+	"profile.zipCode", "profile.countryCode", "profile.postalAddress",
+	"profile.preferredLanguage", "profile.locale", "profile.timezone",
+	"profile.userType", "profile.employeeNumber", "profile.costCenter",
+	"profile.organization", "profile.division", "profile.department",
+	"profile.managerId", "profile.manager", NULL
+};
+static const char *const group_text_attrs[] = {
+	"id", "type", "source.id", "profile.name", "profile.description", NULL
+};
+
+static bool
+in_list(const char *s, const char *const *list)
 {
-	char	   *path = okta_column_path(relid, attnum);
-
-	if (path)
-		return path;
-	return get_attname(relid, attnum, false);
+	for (; *list; list++)
+	{
+		if (strcmp(s, *list) == 0)
+			return true;
+	}
+	return false;
 }
 
-/* var = (const or external param) on a text column of this rel */
-static bool
-match_text_eq(Expr *clause, Index relid, AttrNumber *attnum, Expr **value)
+static char *
+camel_case(const char *s)
 {
-	OpExpr	   *op;
+	StringInfoData b;
+	bool		up = false;
+
+	initStringInfo(&b);
+	for (; *s; s++)
+	{
+		if (*s == '_')
+		{
+			up = b.len > 0;
+			continue;
+		}
+		appendStringInfoChar(&b, up ? pg_toupper((unsigned char) *s) : *s);
+		up = false;
+	}
+	return b.data;
+}
+
+typedef enum ColRole
+{
+	ROLE_PLAIN,
+	ROLE_ID,					/* users.id, groups.id */
+	ROLE_LOGIN,					/* users' profile.login */
+	ROLE_PARENT					/* group_members.group_id, user_groups.user_id */
+} ColRole;
+
+typedef struct ColInfo
+{
+	ColRole		role;
+	const char *attr;			/* Okta attribute, NULL if not searchable */
+	bool		is_ts;			/* a timestamp attribute */
+	Oid			typid;
+} ColInfo;
+
+static void
+column_info(Oid relid, OktaObject object, AttrNumber attnum, ColInfo *ci)
+{
+	char	   *path = okta_column_path(relid, attnum);
+	char	   *name = get_attname(relid, attnum, false);
+	const char *const *top;
+	char	   *attr;
+
+	memset(ci, 0, sizeof(*ci));
+	ci->typid = get_atttype(relid, attnum);
+	if (object == OKTA_GROUP_MEMBERS || object == OKTA_USER_GROUPS)
+	{
+		if (path == NULL &&
+			strcmp(name, object == OKTA_GROUP_MEMBERS ? "group_id" : "user_id") == 0)
+			ci->role = ROLE_PARENT;
+		return;					/* member listings take no search */
+	}
+	top = object == OKTA_USERS ? user_top_fields : group_top_fields;
+	if (path)
+		attr = path;
+	else
+	{
+		attr = camel_case(name);
+		if (!in_list(attr, top))
+			attr = psprintf("profile.%s", attr);
+	}
+	if (strcmp(attr, "id") == 0)
+		ci->role = ROLE_ID;
+	else if (object == OKTA_USERS && strcmp(attr, "profile.login") == 0)
+		ci->role = ROLE_LOGIN;
+	if (ci->typid == TIMESTAMPTZOID &&
+		in_list(attr, object == OKTA_USERS ? user_ts_attrs : group_ts_attrs))
+	{
+		ci->attr = attr;
+		ci->is_ts = true;
+	}
+	else if (ci->typid == TEXTOID &&
+			 in_list(attr, object == OKTA_USERS ? user_text_attrs : group_text_attrs))
+		ci->attr = attr;
+}
+
+/* ---------- classification ---------- */
+
+typedef struct PushContext
+{
+	PlannerInfo *root;
+	RelOptInfo *baserel;
+	Oid			relid;
+	OktaObject	object;
+	List	   *exprs;			/* value expressions, in fdw_exprs order */
+} PushContext;
+
+/* a value we can evaluate at execution: nothing of this rel, nothing volatile */
+static bool
+value_ok(PushContext *cx, Node *e)
+{
+	if (e == NULL)
+		return false;
+	if (bms_is_member(cx->baserel->relid, pull_varnos(cx->root, e)))
+		return false;
+	if (contain_volatile_functions(e) || contain_subplans(e) ||
+		contain_agg_clause(e) || contain_window_function(e))
+		return false;
+	return true;
+}
+
+static Node *
+strip(Node *n)
+{
+	while (n && IsA(n, RelabelType))
+		n = (Node *) ((RelabelType *) n)->arg;
+	return n;
+}
+
+/* the attnum if n is a column of our rel, else 0 */
+static AttrNumber
+our_column(PushContext *cx, Node *n)
+{
+	n = strip(n);
+	if (n && IsA(n, Var) && ((Var *) n)->varno == cx->baserel->relid &&
+		((Var *) n)->varlevelsup == 0 && ((Var *) n)->varattno > 0)
+		return ((Var *) n)->varattno;
+	return 0;
+}
+
+static int
+add_expr(PushContext *cx, Node *e)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, cx->exprs)
+	{
+		if (equal(lfirst(lc), e))
+			return i;
+		i++;
+	}
+	cx->exprs = lappend(cx->exprs, e);
+	return list_length(cx->exprs) - 1;
+}
+
+static List *
+cmp_node(const char *attr, const char *op, int vk, int idx)
+{
+	return list_make5(makeInteger(PN_CMP), makeString(pstrdup(attr)),
+					  makeString(pstrdup(op)), makeInteger(vk), makeInteger(idx));
+}
+
+static const char *
+commute_op(const char *op)
+{
+	if (strcmp(op, "gt") == 0)
+		return "lt";
+	if (strcmp(op, "lt") == 0)
+		return "gt";
+	if (strcmp(op, "ge") == 0)
+		return "le";
+	if (strcmp(op, "le") == 0)
+		return "ge";
+	return op;
+}
+
+static List *push_expr(PushContext *cx, Node *n);
+
+static List *
+push_opexpr(PushContext *cx, OpExpr *op)
+{
 	Node	   *l,
 			   *r;
+	AttrNumber	att;
+	bool		commuted = false;
+	ColInfo		ci;
+	const char *oname;
+	const char *okta_op = NULL;
 
-	if (!IsA(clause, OpExpr))
-		return false;
-	op = (OpExpr *) clause;
-	if (op->opno != TextEqualOperator || list_length(op->args) != 2)
-		return false;
-	l = (Node *) linitial(op->args);
-	r = (Node *) lsecond(op->args);
-	if (IsA(l, RelabelType))
-		l = (Node *) ((RelabelType *) l)->arg;
-	if (IsA(r, RelabelType))
-		r = (Node *) ((RelabelType *) r)->arg;
-	if (!IsA(l, Var))
+	if (list_length(op->args) != 2)
+		return NIL;
+	l = linitial(op->args);
+	r = lsecond(op->args);
+	if ((att = our_column(cx, l)) == 0)
 	{
-		Node	   *t = l;
-
-		l = r;
-		r = t;
+		if ((att = our_column(cx, r)) == 0)
+			return NIL;
+		l = lsecond(op->args);
+		r = linitial(op->args);
+		commuted = true;
 	}
-	if (!IsA(l, Var) || ((Var *) l)->varno != relid ||
-		((Var *) l)->varlevelsup != 0 || ((Var *) l)->varattno <= 0)
-		return false;
-	if (IsA(r, Const))
+	if (!value_ok(cx, r))
+		return NIL;
+	column_info(cx->relid, cx->object, att, &ci);
+	if (ci.attr == NULL)
+		return NIL;
+
+	if (!ci.is_ts)
 	{
-		if (((Const *) r)->constisnull)
+		/* text: = (case-insensitive at Okta, rechecked here), LIKE/ILIKE prefix */
+		if (op->opno == TextEqualOperator)
+			return list_make1(cmp_node(ci.attr, "eq", VK_TEXT, add_expr(cx, r)));
+		if ((op->opno == OID_TEXT_LIKE_OP || op->opno == OID_TEXT_ICLIKE_OP) && !commuted)
+			return list_make1(cmp_node(ci.attr, "sw", VK_LIKE, add_expr(cx, r)));
+		return NIL;
+	}
+
+	/* timestamptz: the built-in comparison operators only */
+	if (op->opno >= FirstNormalObjectId || exprType(r) != TIMESTAMPTZOID)
+		return NIL;
+	oname = get_opname(op->opno);
+	if (oname == NULL)
+		return NIL;
+	if (strcmp(oname, "=") == 0)
+		okta_op = "eq";
+	else if (strcmp(oname, "<") == 0)
+		okta_op = "lt";
+	else if (strcmp(oname, "<=") == 0)
+		okta_op = "le";
+	else if (strcmp(oname, ">") == 0)
+		okta_op = "gt";
+	else if (strcmp(oname, ">=") == 0)
+		okta_op = "ge";
+	if (okta_op == NULL)
+		return NIL;
+	if (commuted)
+		okta_op = commute_op(okta_op);
+	return list_make1(cmp_node(ci.attr, okta_op, VK_TS, add_expr(cx, r)));
+}
+
+/*
+ * A pushed-down tree node for an expression, or NIL when it cannot be
+ * pushed.  The node is wrapped in a one-element list so NIL can mean "no".
+ */
+static List *
+push_expr(PushContext *cx, Node *n)
+{
+	n = strip(n);
+	if (n == NULL)
+		return NIL;
+	switch (nodeTag(n))
+	{
+		case T_OpExpr:
+			return push_opexpr(cx, (OpExpr *) n);
+		case T_ScalarArrayOpExpr:
+			{
+				ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) n;
+				AttrNumber	att;
+				ColInfo		ci;
+
+				if (!sa->useOr || sa->opno != TextEqualOperator ||
+					list_length(sa->args) != 2 ||
+					(att = our_column(cx, linitial(sa->args))) == 0 ||
+					!value_ok(cx, lsecond(sa->args)))
+					return NIL;
+				column_info(cx->relid, cx->object, att, &ci);
+				if (ci.attr == NULL || ci.is_ts)
+					return NIL;
+				return list_make1(cmp_node(ci.attr, "eq", VK_TEXT_IN,
+										   add_expr(cx, lsecond(sa->args))));
+			}
+		case T_NullTest:
+			{
+				NullTest   *nt = (NullTest *) n;
+				AttrNumber	att;
+				ColInfo		ci;
+
+				if (nt->nulltesttype != IS_NOT_NULL || nt->argisrow ||
+					(att = our_column(cx, (Node *) nt->arg)) == 0)
+					return NIL;
+				column_info(cx->relid, cx->object, att, &ci);
+				if (ci.attr == NULL || ci.is_ts || strncmp(ci.attr, "profile.", 8) != 0)
+					return NIL;
+				return list_make1(list_make2(makeInteger(PN_NOTNULL),
+											 makeString(pstrdup(ci.attr))));
+			}
+		case T_BoolExpr:
+			{
+				BoolExpr   *b = (BoolExpr *) n;
+				List	   *kids = NIL;
+				ListCell   *lc;
+
+				if (b->boolop == NOT_EXPR)
+					return NIL;
+				foreach(lc, b->args)
+				{
+					List	   *k = push_expr(cx, lfirst(lc));
+
+					if (k == NIL)
+					{
+						/* an AND may drop a part (wider); an OR may not */
+						if (b->boolop == OR_EXPR)
+							return NIL;
+						continue;
+					}
+					kids = lappend(kids, linitial(k));
+				}
+				if (kids == NIL)
+					return NIL;
+				if (list_length(kids) == 1)
+					return kids;
+				return list_make1(list_make2(makeInteger(b->boolop == AND_EXPR ? PN_AND : PN_OR),
+											 kids));
+			}
+		default:
+			return NIL;
+	}
+}
+
+/* A lookup qual: col = v or col IN (array) on an id/login/parent column. */
+static bool
+match_lookup(PushContext *cx, Node *n, ColRole *role, Node **value, bool *is_array)
+{
+	AttrNumber	att;
+	ColInfo		ci;
+	Node	   *other;
+
+	n = strip(n);
+	if (IsA(n, OpExpr) && ((OpExpr *) n)->opno == TextEqualOperator &&
+		list_length(((OpExpr *) n)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) n;
+
+		if ((att = our_column(cx, linitial(op->args))) != 0)
+			other = lsecond(op->args);
+		else if ((att = our_column(cx, lsecond(op->args))) != 0)
+			other = linitial(op->args);
+		else
+			return false;
+		*is_array = false;
+	}
+	else if (IsA(n, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) n)->useOr &&
+			 ((ScalarArrayOpExpr *) n)->opno == TextEqualOperator &&
+			 (att = our_column(cx, linitial(((ScalarArrayOpExpr *) n)->args))) != 0)
+	{
+		other = lsecond(((ScalarArrayOpExpr *) n)->args);
+		*is_array = true;
+	}
+	else
+		return false;
+	if (!value_ok(cx, other))
+		return false;
+	column_info(cx->relid, cx->object, att, &ci);
+	if (ci.role == ROLE_PLAIN)
+		return false;
+	*role = ci.role;
+	*value = other;
+	return true;
+}
+
+/* Is this column (attnum) a lookup column of the object? */
+bool
+okta_is_lookup_column(Oid relid, OktaObject object, AttrNumber attnum)
+{
+	ColInfo		ci;
+
+	column_info(relid, object, attnum, &ci);
+	return ci.role == ROLE_ID || ci.role == ROLE_PARENT;
+}
+
+/* filter grammar: what Okta's `filter` accepts (else `search` is used) */
+static bool
+filter_ok(OktaObject object, List *node)
+{
+	int			tag = intVal(linitial(node));
+
+	if (tag == PN_AND || tag == PN_OR)
+	{
+		ListCell   *lc;
+
+		foreach(lc, (List *) lsecond(node))
+		{
+			if (!filter_ok(object, lfirst(lc)))
+				return false;
+		}
+		return true;
+	}
+	if (tag == PN_CMP)
+	{
+		const char *attr = strVal(lsecond(node));
+		const char *op = strVal(lthird(node));
+		int			vk = intVal(lfourth(node));
+
+		if (vk == VK_LIKE)
+			return false;
+		if (object == OKTA_USERS)
+		{
+			if (strcmp(attr, "lastUpdated") == 0)
+				return true;
+			return strcmp(op, "eq") == 0 &&
+				(strcmp(attr, "status") == 0 || strcmp(attr, "id") == 0 ||
+				 strcmp(attr, "profile.login") == 0 || strcmp(attr, "profile.email") == 0 ||
+				 strcmp(attr, "profile.firstName") == 0 || strcmp(attr, "profile.lastName") == 0);
+		}
+		if (strcmp(attr, "lastUpdated") == 0 || strcmp(attr, "lastMembershipUpdated") == 0)
+			return strcmp(op, "eq") == 0 || strcmp(op, "gt") == 0 || strcmp(op, "lt") == 0;
+		return strcmp(op, "eq") == 0 && (strcmp(attr, "id") == 0 || strcmp(attr, "type") == 0);
+	}
+	return false;
+}
+
+/*
+ * Sort the quals (RestrictInfos) of a scan into a lookup and a search tree.
+ * The result is what GetForeignPlan stores; *exprs gets the value
+ * expressions (fdw_exprs).
+ */
+OktaPushPlan *
+okta_plan_pushdown(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
+				   OktaObject object, List *quals)
+{
+	OktaPushPlan *pp = palloc0(sizeof(OktaPushPlan));
+	PushContext cx;
+	ListCell   *lc;
+	List	   *conj = NIL;
+	ColRole		best = ROLE_PLAIN;
+	Node	   *best_value = NULL;
+	bool		best_array = false;
+
+	cx.root = root;
+	cx.baserel = baserel;
+	cx.relid = relid;
+	cx.object = object;
+	cx.exprs = NIL;
+
+	/* the best lookup: id, then parent, then login */
+	foreach(lc, quals)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		ColRole		role;
+		Node	   *value;
+		bool		is_array;
+
+		if (!match_lookup(&cx, (Node *) ri->clause, &role, &value, &is_array))
+			continue;
+		if (best == ROLE_PLAIN || role == ROLE_ID ||
+			(role == ROLE_PARENT && best == ROLE_LOGIN) ||
+			(role == best && best_array && !is_array))
+		{
+			best = role;
+			best_value = value;
+			best_array = is_array;
+		}
+	}
+	if (best != ROLE_PLAIN)
+	{
+		pp->lookup = best == ROLE_ID ? LOOKUP_ID : best == ROLE_LOGIN ? LOOKUP_LOGIN : LOOKUP_PARENT;
+		pp->lookup_expr = add_expr(&cx, best_value);
+		pp->lookup_array = best_array;
+	}
+	else if (object == OKTA_USERS || object == OKTA_GROUPS)
+	{
+		foreach(lc, quals)
+		{
+			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+			List	   *k = push_expr(&cx, (Node *) ri->clause);
+
+			if (k != NIL)
+				conj = lappend(conj, linitial(k));
+		}
+		if (list_length(conj) == 1)
+			pp->search = linitial(conj);
+		else if (conj != NIL)
+			pp->search = list_make2(makeInteger(PN_AND), conj);
+		pp->use_filter = pp->search != NIL && filter_ok(object, pp->search);
+	}
+	pp->exprs = cx.exprs;
+	return pp;
+}
+
+/* ---------- execution: values to requests ---------- */
+
+static void
+add_text(List **vals, const char *s)
+{
+	ListCell   *lc;
+
+	foreach(lc, *vals)
+	{
+		if (strcmp(lfirst(lc), s) == 0)
+			return;				/* IN ('a', 'a') asks once */
+	}
+	*vals = lappend(*vals, pstrdup(s));
+}
+
+/* the non-null strings of a text or text[] value, distinct */
+static List *
+text_values(const OktaValue *v, bool is_array)
+{
+	List	   *vals = NIL;
+
+	if (v->isnull)
+		return NIL;
+	if (v->display)
+	{
+		vals = lappend(vals, (char *) v->display);
+		return vals;
+	}
+	if (!is_array)
+		add_text(&vals, TextDatumGetCString(v->value));
+	else
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(v->value);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n,
+					i;
+
+		if (ARR_ELEMTYPE(arr) != TEXTOID)
+			return NIL;
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+		{
+			if (!nulls[i])
+				add_text(&vals, TextDatumGetCString(elems[i]));
+		}
+	}
+	return vals;
+}
+
+/* Okta's timestamp format, rounded so the comparison only widens */
+static char *
+okta_timestamp(TimestampTz ts, const char *op)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int64		usec_in_ms;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return NULL;
+	usec_in_ms = ts % 1000;
+	if (usec_in_ms < 0)
+		usec_in_ms += 1000;
+	if (usec_in_ms != 0)
+	{
+		if (strcmp(op, "eq") == 0)
+			return NULL;		/* no Okta value has sub-millisecond digits */
+		if (strcmp(op, "lt") == 0 || strcmp(op, "le") == 0)
+			ts += 1000 - usec_in_ms;	/* round up: < and <= stay wider */
+		else
+			ts -= usec_in_ms;	/* round down: > and >= stay wider */
+	}
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0 ||
+		tm.tm_year < 1 || tm.tm_year > 9999)
+		return NULL;
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+					tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
+					tm.tm_sec, (int) (fsec / 1000));
+}
+
+/* the prefix of a LIKE pattern 'prefix%', or NULL; *exact when no % */
+static char *
+like_prefix(const char *pat, bool *exact)
+{
+	StringInfoData b;
+	const char *p;
+
+	initStringInfo(&b);
+	for (p = pat; *p; p++)
+	{
+		if (*p == '\\')
+		{
+			if (p[1] == '\0')
+				return NULL;
+			appendStringInfoChar(&b, *++p);
+		}
+		else if (*p == '_')
+			return NULL;
+		else if (*p == '%')
+		{
+			/* only trailing %s */
+			while (*p == '%')
+				p++;
+			if (*p != '\0' || b.len == 0)
+				return NULL;
+			*exact = false;
+			return b.data;
+		}
+		else
+			appendStringInfoChar(&b, *p);
+	}
+	*exact = true;
+	return b.data;
+}
+
+static bool
+safe_string(const char *s)
+{
+	for (; *s; s++)
+	{
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
 			return false;
 	}
-	else if (!(IsA(r, Param) && ((Param *) r)->paramkind == PARAM_EXTERN))
-		return false;
-	*attnum = ((Var *) l)->varattno;
-	*value = (Expr *) r;
 	return true;
 }
 
 /*
- * Pick the qual that narrows the request most.  Returns the push kind and
- * the expression giving the value (evaluated at execution).
+ * Build the client's search tree from a pushed node and the values; NULL
+ * means "no restriction" (which is always safe: the local filter decides).
  */
-OktaPush
-okta_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
-					OktaObject object, Expr **value)
+static oc_search *
+build_search(List *node, const OktaValue *vals)
 {
-	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-	OktaPush	best = PUSH_NONE;
-	ListCell   *lc;
+	int			tag = intVal(linitial(node));
 
-	*value = NULL;
-	foreach(lc, baserel->baserestrictinfo)
+	switch (tag)
 	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		AttrNumber	attnum;
-		Expr	   *v;
-		const char *field;
-		char	   *path;
-		OktaPush	kind = PUSH_NONE;
+		case PN_AND:
+		case PN_OR:
+			{
+				oc_search  *acc = NULL;
+				ListCell   *lc;
 
-		if (!match_text_eq(ri->clause, baserel->relid, &attnum, &v))
-			continue;
-		field = column_field(rte->relid, attnum);
-		path = okta_column_path(rte->relid, attnum);
-		switch (object)
-		{
-			case OKTA_USERS:
-				if (strcmp(field, "id") == 0)
-					kind = PUSH_ID;
-				else if (strcmp(field, "status") == 0)
-					kind = PUSH_STATUS;
-				break;
-			case OKTA_GROUPS:
-				if (strcmp(field, "id") == 0)
-					kind = PUSH_ID;
-				break;
-			case OKTA_GROUP_MEMBERS:
-				if (path == NULL && strcmp(field, "group_id") == 0)
-					kind = PUSH_PARENT;
-				break;
-			case OKTA_USER_GROUPS:
-				if (path == NULL && strcmp(field, "user_id") == 0)
-					kind = PUSH_PARENT;
-				break;
-		}
-		/* id beats parent beats status */
-		if (kind != PUSH_NONE &&
-			(best == PUSH_NONE || (kind == PUSH_ID) ||
-			 (kind == PUSH_PARENT && best == PUSH_STATUS)))
-		{
-			best = kind;
-			*value = v;
-		}
+				foreach(lc, (List *) lsecond(node))
+				{
+					oc_search  *k = build_search(lfirst(lc), vals);
+
+					if (k == NULL && tag == PN_OR)
+					{
+						oc_search_free(acc);
+						return NULL;
+					}
+					acc = tag == PN_AND ? oc_search_and(acc, k) : oc_search_or(acc, k);
+				}
+				return acc;
+			}
+		case PN_NOTNULL:
+			/* Okta's pr (SCIM "present") leaves out "", SQL's IS NOT NULL does not */
+			return oc_search_or(oc_search_pr(strVal(lsecond(node))),
+								oc_search_cmp(strVal(lsecond(node)), "eq", "", 1));
+		case PN_CMP:
+			{
+				const char *attr = strVal(lsecond(node));
+				const char *op = strVal(lthird(node));
+				int			vk = intVal(lfourth(node));
+				const OktaValue *v = &vals[intVal(list_nth(node, 4))];
+				char	   *s;
+
+				if (v->isnull || v->display)
+					return NULL;
+				if (vk == VK_TS)
+				{
+					s = okta_timestamp(DatumGetTimestampTz(v->value), op);
+					return s ? oc_search_cmp(attr, op, s, 1) : NULL;
+				}
+				if (vk == VK_TEXT_IN)
+				{
+					List	   *texts = text_values(v, true);
+					oc_search  *acc = NULL;
+					ListCell   *lc;
+
+					if (texts == NIL)
+						return NULL;
+					foreach(lc, texts)
+					{
+						if (!safe_string(lfirst(lc)))
+						{
+							oc_search_free(acc);
+							return NULL;
+						}
+						acc = oc_search_or(acc, oc_search_cmp(attr, "eq", lfirst(lc), 1));
+					}
+					return acc;
+				}
+				s = TextDatumGetCString(v->value);
+				if (vk == VK_LIKE)
+				{
+					bool		exact;
+
+					s = like_prefix(s, &exact);
+					if (s == NULL)
+						return NULL;
+					op = exact ? "eq" : "sw";
+				}
+				if (!safe_string(s))
+					return NULL;
+				return oc_search_cmp(attr, op, s, 1);
+			}
 	}
-	return best;
+	return NULL;
 }
 
 /* ---------- request building ---------- */
@@ -153,13 +790,16 @@ rb_path(ReqBuilder *rb, const char *literal)
 }
 
 static void
-rb_segment(ReqBuilder *rb, const char *value)
+rb_segment(ReqBuilder *rb, const char *value, bool placeholder)
 {
 	size_t		start = rb->wire.len;
 
 	oc_encode_path_segment(&rb->wire, value);
-	appendBinaryStringInfo(&rb->display, rb->wire.data + start,
-						   (int) (rb->wire.len - start));
+	if (placeholder)
+		appendStringInfo(&rb->display, "{%s}", value);
+	else
+		appendBinaryStringInfo(&rb->display, rb->wire.data + start,
+							   (int) (rb->wire.len - start));
 }
 
 static void
@@ -176,7 +816,7 @@ rb_param(ReqBuilder *rb, const char *name, const char *value)
 }
 
 static OktaRequest *
-rb_finish(ReqBuilder *rb, int flags, int row_filter)
+rb_finish(ReqBuilder *rb, int flags, int row_filter, const char *parent_id)
 {
 	OktaRequest *req = palloc0(sizeof(OktaRequest));
 
@@ -186,126 +826,256 @@ rb_finish(ReqBuilder *rb, int flags, int row_filter)
 	req->display = rb->display.data;
 	req->flags = flags;
 	req->row_filter = row_filter;
+	req->parent_id = parent_id ? pstrdup(parent_id) : NULL;
 	oc_buf_free(&rb->wire);
 	return req;
 }
 
+static int
+listing_flags(int limit_hint)
+{
+	/* with a LIMIT, no page is fetched before it is needed */
+	return OC_CURSOR_ARRAY | (limit_hint > 0 ? 0 : OC_CURSOR_PREFETCH);
+}
+
+static void
+rb_limit(ReqBuilder *rb, int page_size, int limit_hint)
+{
+	char		limit[16];
+
+	if (limit_hint > 0 && limit_hint < page_size)
+		page_size = limit_hint;
+	snprintf(limit, sizeof(limit), "%d", page_size);
+	rb_param(rb, "limit", limit);
+}
+
 static OktaRequest *
-listing(const char *path, int page_size, const char *pname, const char *pvalue,
-		int row_filter)
+listing(const char *path, int page_size, int limit_hint,
+		const char *pname, const char *pvalue, int row_filter)
 {
 	ReqBuilder	rb;
-	char		limit[16];
 
 	rb_init(&rb);
 	rb_path(&rb, path);
 	if (pname)
 		rb_param(&rb, pname, pvalue);
-	snprintf(limit, sizeof(limit), "%d", page_size);
-	rb_param(&rb, "limit", limit);
-	return rb_finish(&rb, OC_CURSOR_ARRAY | OC_CURSOR_PREFETCH, row_filter);
+	rb_limit(&rb, page_size, limit_hint);
+	return rb_finish(&rb, listing_flags(limit_hint), row_filter, NULL);
 }
 
 static OktaRequest *
-one_object(const char *collection, const char *id)
+one_object(const char *collection, const char *id, bool placeholder)
 {
 	ReqBuilder	rb;
 
 	rb_init(&rb);
 	rb_path(&rb, collection);
 	rb_path(&rb, "/");
-	rb_segment(&rb, id);
-	return rb_finish(&rb, OC_CURSOR_MISSING_OK, ROWS_ALL);
+	rb_segment(&rb, id, placeholder);
+	return rb_finish(&rb, OC_CURSOR_MISSING_OK, ROWS_ALL, NULL);
 }
 
 static OktaRequest *
 sub_listing(const char *collection, const char *id, const char *sub,
-			int page_size)
+			int page_size, int limit_hint, bool placeholder)
 {
 	ReqBuilder	rb;
-	char		limit[16];
 
 	rb_init(&rb);
 	rb_path(&rb, collection);
 	rb_path(&rb, "/");
-	rb_segment(&rb, id);
+	rb_segment(&rb, id, placeholder);
 	rb_path(&rb, sub);
-	snprintf(limit, sizeof(limit), "%d", page_size);
-	rb_param(&rb, "limit", limit);
-	return rb_finish(&rb, OC_CURSOR_ARRAY | OC_CURSOR_MISSING_OK | OC_CURSOR_PREFETCH,
-					 ROWS_ALL);
+	rb_limit(&rb, page_size, limit_hint);
+	return rb_finish(&rb, listing_flags(limit_hint) | OC_CURSOR_MISSING_OK, ROWS_ALL,
+					 placeholder ? NULL : id);
 }
 
-/* The members of one group (fan-out and group_id = v). */
+/* The members of one group (a fan-out step). */
 OktaRequest *
-okta_member_request(OktaObject object, const char *group_id, int page_size)
+okta_member_request(const char *group_id, int page_size)
 {
-	(void) object;
-	return sub_listing("/api/v1/groups", group_id, "/users", page_size);
+	return sub_listing("/api/v1/groups", group_id, "/users", page_size, 0, false);
+}
+
+/* Display form of a value that is not known yet (EXPLAIN without ANALYZE). */
+char *
+okta_value_placeholder(Node *e)
+{
+	e = strip(e);
+	if (IsA(e, Param) && ((Param *) e)->paramkind == PARAM_EXTERN)
+		return psprintf("$%d", ((Param *) e)->paramid);
+	return pstrdup("?");
 }
 
 /*
- * The requests of a scan, in order.  value is the pushed qual's value (NULL
- * when none).  With *fanout set, the single request lists groups and each
- * group's members are fetched in turn.
+ * The requests of a scan, in order.  vals holds the evaluated value
+ * expressions (or, for EXPLAIN, display placeholders).  With *fanout set,
+ * the one request lists groups, and each group's members are fetched in
+ * turn.
  */
 List *
-okta_plan_requests(OktaObject object, OktaPush push, const char *value,
-				   int page_size, bool *fanout)
+okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *vals,
+				   int page_size, int limit_hint, bool *fanout)
 {
+	List	   *reqs = NIL;
+
 	*fanout = false;
-
-	/* an empty id would name the collection itself: it matches nothing */
-	if (push != PUSH_NONE && push != PUSH_STATUS && value && value[0] == '\0')
-		return NIL;
-
-	switch (object)
+	if (pp->lookup != LOOKUP_NONE)
 	{
-		case OKTA_USERS:
-			if (push == PUSH_ID)
-				return list_make1(one_object("/api/v1/users", value));
-			if (push == PUSH_STATUS)
+		const OktaValue *v = &vals[pp->lookup_expr];
+		bool		placeholder = v->display != NULL;
+		List	   *ids = text_values(v, pp->lookup_array);
+		ListCell   *lc;
+
+		foreach(lc, ids)
+		{
+			const char *id = lfirst(lc);
+
+			/* an empty id would name the collection itself: it matches nothing */
+			if (id[0] == '\0')
+				continue;
+			switch (object)
 			{
-				oc_buf		q;
+				case OKTA_USERS:
+					if (pp->lookup == LOOKUP_LOGIN && strchr(id, '/') != NULL)
+					{
+						/* Okta cannot fetch such a login by path: filter for it */
+						oc_buf		q;
 
-				oc_buf_init(&q);
-				oc_buf_puts(&q, "status eq ");
-				if (oc_search_quote(&q, value) == 0 && !q.failed)
-				{
-					OktaRequest *r = listing("/api/v1/users", page_size, "search",
-											 q.data, ROWS_ALL);
-
-					oc_buf_free(&q);
-					return list_make1(r);
-				}
-				oc_buf_free(&q);
-				/* not expressible: list everything, filter locally */
+						oc_buf_init(&q);
+						oc_buf_puts(&q, "profile.login eq ");
+						if (oc_search_quote(&q, id) == 0 && !q.failed)
+							reqs = lappend(reqs, listing("/api/v1/users", page_size, limit_hint,
+														 "filter", q.data, ROWS_ALL));
+						oc_buf_free(&q);
+					}
+					else
+						reqs = lappend(reqs, one_object("/api/v1/users", id, placeholder));
+					break;
+				case OKTA_GROUPS:
+					reqs = lappend(reqs, one_object("/api/v1/groups", id, placeholder));
+					break;
+				case OKTA_GROUP_MEMBERS:
+					reqs = lappend(reqs, sub_listing("/api/v1/groups", id, "/users",
+													 page_size, limit_hint, placeholder));
+					break;
+				case OKTA_USER_GROUPS:
+					reqs = lappend(reqs, sub_listing("/api/v1/users", id, "/groups",
+													 page_size, limit_hint, placeholder));
+					break;
 			}
-
-			/*
-			 * Okta's plain listing leaves DEPROVISIONED users out: fetch them
-			 * with a second listing.  Each listing keeps only its own side of
-			 * the split, so a user changing status mid-scan is not doubled.
-			 */
-			return list_make2(listing("/api/v1/users", page_size, NULL, NULL,
-									  ROWS_NOT_DEPROVISIONED),
-							  listing("/api/v1/users", page_size, "filter",
-									  "status eq \"DEPROVISIONED\"",
-									  ROWS_DEPROVISIONED));
-		case OKTA_GROUPS:
-			if (push == PUSH_ID)
-				return list_make1(one_object("/api/v1/groups", value));
-			return list_make1(listing("/api/v1/groups", page_size, NULL, NULL, ROWS_ALL));
-		case OKTA_GROUP_MEMBERS:
-			if (push == PUSH_PARENT)
-				return list_make1(sub_listing("/api/v1/groups", value, "/users", page_size));
-			*fanout = true;
-			return list_make1(listing("/api/v1/groups", page_size, NULL, NULL, ROWS_ALL));
-		case OKTA_USER_GROUPS:
-			if (push == PUSH_PARENT)
-				return list_make1(sub_listing("/api/v1/users", value, "/groups", page_size));
-			*fanout = true;
-			return list_make1(listing("/api/v1/groups", page_size, NULL, NULL, ROWS_ALL));
+		}
+		return reqs;
 	}
-	return NIL;
+
+	if (object == OKTA_USERS || object == OKTA_GROUPS)
+	{
+		const char *path = object == OKTA_USERS ? "/api/v1/users" : "/api/v1/groups";
+		char	   *expr = NULL;
+
+		if (pp->search != NIL)
+		{
+			if (vals_have_placeholders(pp, vals))
+				expr = okta_search_display(pp->search, vals);
+			else
+			{
+				oc_search  *s = build_search(pp->search, vals);
+
+				expr = oc_search_render(s);
+				oc_search_free(s);
+				if (expr)
+				{
+					char	   *copy = pstrdup(expr);
+
+					free(expr);
+					expr = copy;
+				}
+			}
+		}
+		if (expr)
+			return list_make1(listing(path, page_size, limit_hint,
+									  pp->use_filter ? "filter" : "search", expr, ROWS_ALL));
+		if (object == OKTA_GROUPS)
+			return list_make1(listing(path, page_size, limit_hint, NULL, NULL, ROWS_ALL));
+
+		/*
+		 * Okta's plain listing leaves DEPROVISIONED users out: fetch them with
+		 * a second listing.  Each listing keeps only its own side of the
+		 * split, so a user changing status mid-scan is not doubled.
+		 */
+		return list_make2(listing(path, page_size, limit_hint, NULL, NULL,
+								  ROWS_NOT_DEPROVISIONED),
+						  listing(path, page_size, limit_hint, "filter",
+								  "status eq \"DEPROVISIONED\"", ROWS_DEPROVISIONED));
+	}
+
+	/* memberships without a parent: list the groups, then each one's members */
+	*fanout = true;
+	return list_make1(listing("/api/v1/groups", page_size, 0, NULL, NULL, ROWS_ALL));
+}
+
+bool
+vals_have_placeholders(const OktaPushPlan *pp, const OktaValue *vals)
+{
+	int			i;
+
+	for (i = 0; i < list_length(pp->exprs); i++)
+	{
+		if (vals[i].display)
+			return true;
+	}
+	return false;
+}
+
+/* The search expression with placeholders, for EXPLAIN. */
+char *
+okta_search_display(List *node, const OktaValue *vals)
+{
+	int			tag = intVal(linitial(node));
+	StringInfoData b;
+
+	initStringInfo(&b);
+	switch (tag)
+	{
+		case PN_AND:
+		case PN_OR:
+			{
+				ListCell   *lc;
+				bool		first = true;
+
+				appendStringInfoChar(&b, '(');
+				foreach(lc, (List *) lsecond(node))
+				{
+					appendStringInfo(&b, "%s%s", first ? "" : (tag == PN_AND ? " and " : " or "),
+									 okta_search_display(lfirst(lc), vals));
+					first = false;
+				}
+				appendStringInfoChar(&b, ')');
+				break;
+			}
+		case PN_NOTNULL:
+			appendStringInfo(&b, "(%s pr or %s eq \"\")", strVal(lsecond(node)),
+							 strVal(lsecond(node)));
+			break;
+		case PN_CMP:
+			{
+				const OktaValue *v = &vals[intVal(list_nth(node, 4))];
+				oc_search  *s = v->display ? NULL : build_search(node, vals);
+				char	   *r = s ? oc_search_render(s) : NULL;
+
+				if (r)
+				{
+					appendStringInfoString(&b, r);
+					free(r);
+				}
+				else
+					appendStringInfo(&b, "%s %s %s", strVal(lsecond(node)),
+									 intVal(lfourth(node)) == VK_LIKE ? "sw" : strVal(lthird(node)),
+									 v->display ? v->display : "?");
+				oc_search_free(s);
+				break;
+			}
+	}
+	return b.data;
 }

@@ -21,6 +21,8 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
+#include "catalog/pg_operator.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -28,6 +30,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/array.h"
 #include "utils/rel.h"
 
 PG_MODULE_MAGIC;
@@ -40,28 +43,33 @@ PG_FUNCTION_INFO_V1(okta_reset);
 typedef struct OktaPlanInfo
 {
 	OktaTableOptions topts;
-	OktaPush	push;
-	Expr	   *value;
 	Bitmapset  *attrs_used;
 	int			page_size;
+	OktaPushPlan *pp;			/* from the rel's own quals */
 } OktaPlanInfo;
 
 /* fdw_private of the plan: a List indexed by these */
 enum OktaPrivateIndex
 {
 	PRIV_OBJECT,
-	PRIV_PUSH,
+	PRIV_LOOKUP,
+	PRIV_LOOKUP_EXPR,
+	PRIV_LOOKUP_ARRAY,
+	PRIV_SEARCH,
+	PRIV_USE_FILTER,
 	PRIV_ATTRS,
-	PRIV_PAGE_SIZE
+	PRIV_PAGE_SIZE,
+	PRIV_LIMIT
 };
 
 typedef struct OktaScanState
 {
 	OktaObject	object;
-	OktaPush	push;
+	OktaPushPlan pp;
 	int			page_size;
+	int			limit_hint;		/* rows a LIMIT will take, 0 if unknown */
 	oc_client  *client;
-	ExprState  *value_state;	/* pushed qual's value */
+	List	   *value_states;	/* ExprStates of pp.exprs */
 	OktaColumn *cols;
 	int			ncols;
 	OktaRowContext rowctx;
@@ -70,7 +78,7 @@ typedef struct OktaScanState
 	List	   *requests;
 	int			next_request;
 	bool		fanout;
-	char	   *parent_id;		/* pushed parent value */
+	const char *parent_id;		/* parent of the current member listing */
 
 	oc_cursor  *cur;			/* current listing */
 	oc_page    *page;
@@ -81,12 +89,13 @@ typedef struct OktaScanState
 	oc_page    *gpage;
 	size_t		gpos;
 	json_object *group;			/* fan-out: current group (in gpage) */
-	const char *group_id;
 
 	bool		started;
 	bool		done;
+	/* what the scan did, for EXPLAIN ANALYZE */
 	long		pages;
 	long		requests_sent;
+	long		retries;
 } OktaScanState;
 
 /* ---------- admin functions ---------- */
@@ -106,28 +115,83 @@ okta_reset(PG_FUNCTION_ARGS)
 
 /* ---------- planning ---------- */
 
+#define REQUEST_COST 100.0		/* one Okta round trip, in planner cost units */
+
+/* rows of an unnarrowed scan: a guess, Okta has no statistics to offer */
 static double
-estimate_rows(OktaObject object, OktaPush push)
+base_rows(OktaObject object)
 {
-	switch (push)
-	{
-		case PUSH_ID:
-			return 1;
-		case PUSH_STATUS:
-			return 500;
-		case PUSH_PARENT:
-			return 100;
-		default:
-			break;
-	}
 	switch (object)
 	{
 		case OKTA_USERS:
-			return 5000;
+			return 10000;
 		case OKTA_GROUPS:
-			return 200;
+			return 500;
 		default:
 			return 20000;
+	}
+}
+
+/* rows per looked-up value */
+static double
+rows_per_lookup(OktaObject object)
+{
+	switch (object)
+	{
+		case OKTA_GROUP_MEMBERS:
+			return 50;
+		case OKTA_USER_GROUPS:
+			return 10;
+		default:
+			return 1;
+	}
+}
+
+/* number of values of a lookup: the length of a constant array, else a guess */
+static double
+lookup_values(const OktaPushPlan *pp)
+{
+	Node	   *e;
+
+	if (!pp->lookup_array)
+		return 1;
+	e = list_nth(pp->exprs, pp->lookup_expr);
+	if (IsA(e, Const) && !((Const *) e)->constisnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(((Const *) e)->constvalue);
+
+		return Max(1, ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr)));
+	}
+	return 10;
+}
+
+/* rows and cost of a scan with this push plan */
+static void
+estimate_scan(OktaPlanInfo *fp, const OktaPushPlan *pp, double rows,
+			  double *requests)
+{
+	double		pages;
+
+	if (pp && pp->lookup != LOOKUP_NONE)
+	{
+		double		n = lookup_values(pp);
+
+		*requests = n * Max(1, ceil(rows_per_lookup(fp->topts.object) / fp->page_size));
+		return;
+	}
+	pages = Max(1, ceil(rows / fp->page_size));
+	switch (fp->topts.object)
+	{
+		case OKTA_USERS:
+			*requests = pages + ((pp && pp->search) ? 0 : 1);
+			break;
+		case OKTA_GROUPS:
+			*requests = pages;
+			break;
+		default:
+			/* the group listing, then one listing per group at least */
+			*requests = ceil(base_rows(OKTA_GROUPS) / fp->page_size) + base_rows(OKTA_GROUPS) + pages;
+			break;
 	}
 }
 
@@ -138,13 +202,14 @@ oktaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	ForeignTable *ft = GetForeignTable(foreigntableid);
 	OktaServerOptions sopts;
 	ListCell   *lc;
+	double		rows;
 
 	okta_get_table_options(foreigntableid, &fp->topts);
 	okta_get_server_options(GetForeignServer(ft->serverid), &sopts);
 	fp->page_size = sopts.page_size;
-	fp->push = fp->topts.pushdown
-		? okta_classify_quals(root, baserel, fp->topts.object, &fp->value)
-		: PUSH_NONE;
+	if (fp->topts.pushdown)
+		fp->pp = okta_plan_pushdown(root, baserel, foreigntableid, fp->topts.object,
+									baserel->baserestrictinfo);
 
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid, &fp->attrs_used);
 	foreach(lc, baserel->baserestrictinfo)
@@ -153,32 +218,133 @@ oktaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 
 		pull_varattnos((Node *) ri->clause, baserel->relid, &fp->attrs_used);
 	}
-	baserel->rows = clamp_row_est(estimate_rows(fp->topts.object, fp->push) *
-								  clauselist_selectivity(root, baserel->baserestrictinfo,
-														 0, JOIN_INNER, NULL) *
-								  (fp->push != PUSH_NONE ? 4 : 1));
+	if (fp->pp && fp->pp->lookup != LOOKUP_NONE)
+		rows = lookup_values(fp->pp) * rows_per_lookup(fp->topts.object);
+	else
+		rows = base_rows(fp->topts.object) *
+			clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
+	baserel->rows = clamp_row_est(rows);
 	baserel->fdw_private = fp;
+}
+
+/* generate_implied_equalities_for_column callback: our lookup column? */
+static bool
+ec_matches_lookup(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
+				  EquivalenceMember *em, void *arg)
+{
+	Expr	   *e = em->em_expr;
+
+	while (IsA(e, RelabelType))
+		e = ((RelabelType *) e)->arg;
+	return IsA(e, Var) && ((Var *) e)->varno == rel->relid &&
+		((Var *) e)->varattno == *(AttrNumber *) arg;
+}
+
+/* join clauses "lookup column = other rel's expression" */
+static List *
+lookup_join_clauses(PlannerInfo *root, RelOptInfo *baserel, Oid relid, OktaObject object)
+{
+	List	   *clauses = NIL;
+	ListCell   *lc;
+	Relation	rel = table_open(relid, NoLock);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	AttrNumber	att;
+
+	for (att = 1; att <= tupdesc->natts; att++)
+	{
+		if (TupleDescAttr(tupdesc, att - 1)->attisdropped ||
+			!okta_is_lookup_column(relid, object, att))
+			continue;
+		clauses = list_concat(clauses,
+							  generate_implied_equalities_for_column(root, baserel,
+																	 ec_matches_lookup,
+																	 &att,
+																	 baserel->lateral_referencers));
+	}
+	table_close(rel, NoLock);
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		if (IsA(ri->clause, OpExpr) && ((OpExpr *) ri->clause)->opno == TextEqualOperator)
+			clauses = lappend(clauses, ri);
+	}
+	return clauses;
 }
 
 static void
 oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	OktaPlanInfo *fp = baserel->fdw_private;
-	double		rows = estimate_rows(fp->topts.object, fp->push);
-	double		pages = ceil(rows / fp->page_size);
-	Cost		startup = 100.0;
-	Cost		total;
+	double		requests;
+	ListCell   *lc;
 
-	if (fp->push == PUSH_NONE && fp->topts.object >= OKTA_GROUP_MEMBERS)
-		pages += estimate_rows(OKTA_GROUPS, PUSH_NONE);
-	total = startup + pages * 1000.0 + rows * cpu_tuple_cost * 10;
+	estimate_scan(fp, fp->pp, baserel->rows, &requests);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 startup, total, NIL, NULL, NULL,
+									 10.0, 10.0 + requests * REQUEST_COST +
+									 baserel->rows * cpu_tuple_cost * 10,
+									 NIL, NULL, NULL,
 #if PG_VERSION_NUM >= 170000
 									 NIL,
 #endif
 									 NIL));
+
+	/*
+	 * Parameterized paths: with "lookup column = outer value", each outer
+	 * row costs one request (a user or group by id, one group's members).
+	 */
+	if (!fp->topts.pushdown)
+		return;
+	foreach(lc, lookup_join_clauses(root, baserel, foreigntableid, fp->topts.object))
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		outer = bms_difference(ri->clause_relids, baserel->relids);
+		ParamPathInfo *ppi;
+		OktaPushPlan *pp;
+		double		rows;
+
+		if (bms_is_empty(outer) || bms_overlap(outer, baserel->lateral_referencers))
+			continue;
+		pp = okta_plan_pushdown(root, baserel, foreigntableid, fp->topts.object,
+								list_make1(ri));
+		if (pp->lookup == LOOKUP_NONE || pp->lookup_array)
+			continue;
+		ppi = get_baserel_parampathinfo(root, baserel, outer);
+		rows = clamp_row_est(rows_per_lookup(fp->topts.object) *
+							 clauselist_selectivity(root, baserel->baserestrictinfo,
+													0, JOIN_INNER, NULL));
+		estimate_scan(fp, pp, rows, &requests);
+		add_path(baserel, (Path *)
+				 create_foreignscan_path(root, baserel, NULL, rows,
+										 10.0, 10.0 + requests * REQUEST_COST +
+										 rows * cpu_tuple_cost * 10,
+										 NIL, ppi->ppi_req_outer, NULL,
+#if PG_VERSION_NUM >= 170000
+										 NIL,
+#endif
+										 NIL));
+	}
+}
+
+/*
+ * Rows a LIMIT will take from this scan, when the scan's rows go straight
+ * to it (one relation, nothing that needs every row first); 0 otherwise.
+ */
+static int
+limit_hint(PlannerInfo *root, RelOptInfo *baserel)
+{
+	Query	   *parse = root->parse;
+
+	if (root->limit_tuples <= 0 || root->limit_tuples > 1000000)
+		return 0;
+	if (bms_membership(root->all_baserels) != BMS_SINGLETON)
+		return 0;
+	if (parse->hasAggs || parse->groupClause || parse->groupingSets ||
+		parse->distinctClause || parse->sortClause || parse->hasWindowFuncs ||
+		parse->hasTargetSRFs || root->hasHavingQual || parse->setOperations)
+		return 0;
+	return (int) root->limit_tuples;
 }
 
 static ForeignScan *
@@ -187,35 +353,61 @@ oktaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				   Plan *outer_plan)
 {
 	OktaPlanInfo *fp = baserel->fdw_private;
+	OktaPushPlan *pp;
 	List	   *attrs = NIL;
 	List	   *priv;
 	int			i = -1;
 
-	/* every qual is checked locally; the pushed one narrows the request */
+	/* the quals of this path (the join clause too, when parameterized) */
+	if (fp->topts.pushdown)
+		pp = okta_plan_pushdown(root, baserel, foreigntableid, fp->topts.object,
+								scan_clauses);
+	else
+		pp = palloc0(sizeof(OktaPushPlan));
+
+	/* every qual is checked locally as well */
 	scan_clauses = extract_actual_clauses(scan_clauses, false);
 	while ((i = bms_next_member(fp->attrs_used, i)) >= 0)
 		attrs = lappend_int(attrs, i);
-	priv = list_make4(makeInteger(fp->topts.object), makeInteger(fp->push),
-					  attrs, makeInteger(fp->page_size));
-	return make_foreignscan(tlist, scan_clauses, baserel->relid,
-							fp->value ? list_make1(fp->value) : NIL,
+	priv = list_make5(makeInteger(fp->topts.object), makeInteger(pp->lookup),
+					  makeInteger(pp->lookup_expr), makeInteger(pp->lookup_array ? 1 : 0),
+					  pp->search);
+	priv = lappend(priv, makeInteger(pp->use_filter ? 1 : 0));
+	priv = lappend(priv, attrs);
+	priv = lappend(priv, makeInteger(fp->page_size));
+	priv = lappend(priv, makeInteger(limit_hint(root, baserel)));
+	return make_foreignscan(tlist, scan_clauses, baserel->relid, pp->exprs,
 							priv, NIL, NIL, outer_plan);
 }
 
 /* ---------- execution ---------- */
+
+/* close a cursor, keeping its counts for EXPLAIN ANALYZE */
+static void
+close_cursor(OktaScanState *st, oc_cursor **cur)
+{
+	long		requests,
+				retries;
+
+	if (*cur == NULL)
+		return;
+	oc_cursor_stats(*cur, &requests, &retries);
+	st->requests_sent += requests;
+	st->retries += retries;
+	oc_cursor_close(*cur);
+	*cur = NULL;
+}
 
 static void
 scan_release(OktaScanState *st)
 {
 	oc_page_free(st->page);
 	st->page = NULL;
-	oc_cursor_close(st->cur);
-	st->cur = NULL;
+	close_cursor(st, &st->cur);
 	oc_page_free(st->gpage);
 	st->gpage = NULL;
 	st->group = NULL;
-	oc_cursor_close(st->gcur);
-	st->gcur = NULL;
+	close_cursor(st, &st->gcur);
 }
 
 /* frees library memory when the query's memory goes, error or not */
@@ -232,6 +424,7 @@ scan_user(ForeignScanState *node)
 	EState	   *estate = node->ss.ps.state;
 
 #if PG_VERSION_NUM >= 160000
+	(void) estate;
 	return OidIsValid(fsplan->checkAsUser) ? fsplan->checkAsUser : GetUserId();
 #else
 	RangeTblEntry *rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
@@ -244,6 +437,7 @@ static void
 oktaBeginForeignScan(ForeignScanState *node, int eflags)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	List	   *priv = fsplan->fdw_private;
 	Relation	rel = node->ss.ss_currentRelation;
 	OktaScanState *st = palloc0(sizeof(OktaScanState));
 	Bitmapset  *attrs = NULL;
@@ -251,13 +445,18 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	MemoryContextCallback *cb;
 
 	node->fdw_state = st;
-	st->object = (OktaObject) intVal(list_nth(fsplan->fdw_private, PRIV_OBJECT));
-	st->push = (OktaPush) intVal(list_nth(fsplan->fdw_private, PRIV_PUSH));
-	st->page_size = intVal(list_nth(fsplan->fdw_private, PRIV_PAGE_SIZE));
-	foreach(lc, (List *) list_nth(fsplan->fdw_private, PRIV_ATTRS))
+	st->object = (OktaObject) intVal(list_nth(priv, PRIV_OBJECT));
+	st->pp.lookup = intVal(list_nth(priv, PRIV_LOOKUP));
+	st->pp.lookup_expr = intVal(list_nth(priv, PRIV_LOOKUP_EXPR));
+	st->pp.lookup_array = intVal(list_nth(priv, PRIV_LOOKUP_ARRAY)) != 0;
+	st->pp.search = (List *) list_nth(priv, PRIV_SEARCH);
+	st->pp.use_filter = intVal(list_nth(priv, PRIV_USE_FILTER)) != 0;
+	st->pp.exprs = fsplan->fdw_exprs;
+	st->page_size = intVal(list_nth(priv, PRIV_PAGE_SIZE));
+	st->limit_hint = intVal(list_nth(priv, PRIV_LIMIT));
+	foreach(lc, (List *) list_nth(priv, PRIV_ATTRS))
 		attrs = bms_add_member(attrs, lfirst_int(lc));
-	if (fsplan->fdw_exprs)
-		st->value_state = ExecInitExpr(linitial(fsplan->fdw_exprs), (PlanState *) node);
+	st->value_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	st->rowctx.table = RelationGetRelationName(rel);
 
 	cb = palloc0(sizeof(MemoryContextCallback));
@@ -280,40 +479,28 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	}
 }
 
-/* the pushed value as text; NULL when there is none or it is NULL */
-static char *
-pushed_value(ForeignScanState *node, OktaScanState *st, bool *isnull)
-{
-	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	Datum		d;
-
-	*isnull = false;
-	if (st->value_state == NULL)
-		return NULL;
-	d = ExecEvalExpr(st->value_state, econtext, isnull);
-	if (*isnull)
-		return NULL;
-	return TextDatumGetCString(d);
-}
-
+/* Evaluate the value expressions and plan this scan's requests. */
 static void
 scan_start(ForeignScanState *node, OktaScanState *st)
 {
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
 	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.state->es_query_cxt);
-	bool		isnull;
-	char	   *value = pushed_value(node, st, &isnull);
+	int			n = list_length(st->value_states);
+	OktaValue  *vals = palloc0(sizeof(OktaValue) * Max(n, 1));
+	ListCell   *lc;
+	int			i = 0;
 
+	foreach(lc, st->value_states)
+	{
+		vals[i].value = ExecEvalExpr((ExprState *) lfirst(lc), econtext, &vals[i].isnull);
+		i++;
+	}
 	st->started = true;
 	st->next_request = 0;
-	if (st->push != PUSH_NONE && isnull)
-	{
-		st->requests = NIL;		/* col = NULL matches nothing */
-		st->done = true;
-	}
-	else
-		st->requests = okta_plan_requests(st->object, st->push, value,
-										  st->page_size, &st->fanout);
-	st->parent_id = (st->push == PUSH_PARENT) ? value : NULL;
+	st->requests = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
+									  st->limit_hint, &st->fanout);
+	if (st->requests == NIL)
+		st->done = true;		/* e.g. id = '' or id IN (NULL): nothing to ask */
 	MemoryContextSwitchTo(old);
 }
 
@@ -374,6 +561,7 @@ next_source(OktaScanState *st)
 		req = list_nth(st->requests, st->next_request++);
 		st->cur = open_cursor(st, req);
 		st->row_filter = req->row_filter;
+		st->parent_id = req->parent_id;
 		return true;
 	}
 	if (st->gcur == NULL)
@@ -390,30 +578,26 @@ next_source(OktaScanState *st)
 		if (st->gpage && st->gpos < oc_page_count(st->gpage))
 		{
 			OktaRequest *req;
-			MemoryContext old;
 
 			st->group = oc_page_item(st->gpage, st->gpos++);
 			if (!json_object_object_get_ex(st->group, "id", &idv) ||
 				!json_object_is_type(idv, json_type_string) ||
 				json_object_get_string_len(idv) == 0)
 				continue;
-			st->group_id = json_object_get_string(idv);
-			old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
-			req = okta_member_request(st->object, st->group_id, st->page_size);
-			MemoryContextSwitchTo(old);
+			st->parent_id = json_object_get_string(idv);
+			req = okta_member_request(st->parent_id, st->page_size);
 			st->cur = open_cursor(st, req);
 			st->row_filter = ROWS_ALL;
 			pfree(req->target);
 			pfree(req->display);
+			pfree(req->parent_id);
 			pfree(req);
 			return true;
 		}
 		st->group = NULL;
 		if (!next_page(st, st->gcur, &st->gpage))
 		{
-			oc_cursor_close(st->gcur);
-			st->gcur = NULL;
-			st->next_request = 1;
+			close_cursor(st, &st->gcur);
 			return false;
 		}
 		st->gpos = 0;
@@ -421,28 +605,22 @@ next_source(OktaScanState *st)
 }
 
 static void
-fill_row(ForeignScanState *node, OktaScanState *st, json_object *item,
-		 TupleTableSlot *slot)
+fill_row(OktaScanState *st, json_object *item, TupleTableSlot *slot)
 {
 	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
 	json_object *main = item;
 	const char *parent = st->parent_id;
 	MemoryContext cxt = CurrentMemoryContext;
 
-	if (st->fanout)
+	if (st->fanout && st->object == OKTA_USER_GROUPS)
 	{
-		if (st->object == OKTA_GROUP_MEMBERS)
-			parent = st->group_id;
-		else
-		{
-			/* user_groups: the group's columns, the member's id */
-			json_object *idv;
+		/* user_groups from a fan-out: the group's columns, the member's id */
+		json_object *idv;
 
-			main = st->group;
-			parent = json_object_object_get_ex(item, "id", &idv) &&
-				json_object_is_type(idv, json_type_string)
-				? json_object_get_string(idv) : NULL;
-		}
+		main = st->group;
+		parent = json_object_object_get_ex(item, "id", &idv) &&
+			json_object_is_type(idv, json_type_string)
+			? json_object_get_string(idv) : NULL;
 	}
 
 	PG_TRY();
@@ -495,7 +673,7 @@ oktaIterateForeignScan(ForeignScanState *node)
 
 			if (!row_wanted(st->row_filter, item))
 				continue;
-			fill_row(node, st, item, slot);
+			fill_row(st, item, slot);
 			return slot;
 		}
 		if (st->cur && next_page(st, st->cur, &st->page))
@@ -503,8 +681,9 @@ oktaIterateForeignScan(ForeignScanState *node)
 			st->pos = 0;
 			continue;
 		}
-		oc_cursor_close(st->cur);
-		st->cur = NULL;
+		oc_page_free(st->page);
+		st->page = NULL;
+		close_cursor(st, &st->cur);
 		if (!next_source(st))
 			st->done = true;
 	}
@@ -537,26 +716,35 @@ oktaEndForeignScan(ForeignScanState *node)
 static void
 oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
-	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	OktaScanState *st = node->fdw_state;
-	const char *value = NULL;
-	List	   *reqs;
-	bool		fanout;
+	List	   *reqs = st->requests;
+	bool		fanout = st->fanout;
 	StringInfoData buf;
 	ListCell   *lc;
 
-	if (fsplan->fdw_exprs)
+	if (!st->started)
 	{
-		Node	   *e = linitial(fsplan->fdw_exprs);
+		/* not run: constants are known, other values are shown as $n or ? */
+		int			n = list_length(st->pp.exprs);
+		OktaValue  *vals = palloc0(sizeof(OktaValue) * Max(n, 1));
+		int			i = 0;
 
-		if (IsA(e, Const))
-			value = TextDatumGetCString(((Const *) e)->constvalue);
-		else if (IsA(e, Param))
-			value = psprintf("$%d", ((Param *) e)->paramid);
-		else
-			value = "?";
+		foreach(lc, st->pp.exprs)
+		{
+			Node	   *e = lfirst(lc);
+
+			if (IsA(e, Const))
+			{
+				vals[i].value = ((Const *) e)->constvalue;
+				vals[i].isnull = ((Const *) e)->constisnull;
+			}
+			else
+				vals[i].display = okta_value_placeholder(e);
+			i++;
+		}
+		reqs = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
+								  st->limit_hint, &fanout);
 	}
-	reqs = okta_plan_requests(st->object, st->push, value, st->page_size, &fanout);
 	initStringInfo(&buf);
 	foreach(lc, reqs)
 	{
@@ -572,7 +760,9 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ExplainPropertyText("Okta Request", buf.data, es);
 	if (es->analyze && es->verbose)
 	{
+		ExplainPropertyInteger("Okta Requests", NULL, st->requests_sent, es);
 		ExplainPropertyInteger("Okta Pages", NULL, st->pages, es);
+		ExplainPropertyInteger("Okta Retries", NULL, st->retries, es);
 	}
 }
 

@@ -34,15 +34,6 @@ typedef enum OktaObject
 	OKTA_USER_GROUPS
 } OktaObject;
 
-/* which qual, if any, narrows the request */
-typedef enum OktaPush
-{
-	PUSH_NONE = 0,
-	PUSH_ID,					/* id = v: GET /{collection}/{v} */
-	PUSH_STATUS,				/* users: status = v: search */
-	PUSH_PARENT					/* group_members.group_id / user_groups.user_id */
-} OktaPush;
-
 /* server options, resolved */
 typedef struct OktaServerOptions
 {
@@ -85,18 +76,47 @@ typedef struct OktaRequest
 	char	   *display;		/* the same with the query decoded */
 	int			flags;			/* OC_CURSOR_* */
 	int			row_filter;		/* ROWS_* */
+	char	   *parent_id;		/* member listings: whose members */
 } OktaRequest;
 
 #define ROWS_ALL			0
 #define ROWS_NOT_DEPROVISIONED 1
 #define ROWS_DEPROVISIONED	2
 
-extern OktaPush okta_classify_quals(PlannerInfo *root, RelOptInfo *baserel,
-									OktaObject object, Expr **value);
-extern List *okta_plan_requests(OktaObject object, OktaPush push,
-								const char *value, int page_size, bool *fanout);
-extern OktaRequest *okta_member_request(OktaObject object, const char *group_id,
-										int page_size);
+/* what narrows a scan's requests */
+#define LOOKUP_NONE		0
+#define LOOKUP_ID		1		/* id = v / IN: GET /{collection}/{v} each */
+#define LOOKUP_LOGIN	2		/* users' login = v / IN */
+#define LOOKUP_PARENT	3		/* group_id / user_id = v / IN: member listings */
+
+typedef struct OktaPushPlan
+{
+	int			lookup;			/* LOOKUP_* */
+	int			lookup_expr;	/* index into exprs */
+	bool		lookup_array;	/* the value is an array (IN) */
+	List	   *search;			/* pushed tree (users, groups), NIL if none */
+	bool		use_filter;		/* Okta's filter grammar suffices */
+	List	   *exprs;			/* value expressions (fdw_exprs) */
+} OktaPushPlan;
+
+/* a value expression's value at execution, or a placeholder for EXPLAIN */
+typedef struct OktaValue
+{
+	Datum		value;
+	bool		isnull;
+	const char *display;		/* non-NULL: not evaluated, show this */
+} OktaValue;
+
+extern OktaPushPlan *okta_plan_pushdown(PlannerInfo *root, RelOptInfo *baserel,
+										Oid relid, OktaObject object, List *quals);
+extern bool okta_is_lookup_column(Oid relid, OktaObject object, AttrNumber attnum);
+extern List *okta_plan_requests(OktaObject object, const OktaPushPlan *pp,
+								const OktaValue *vals, int page_size,
+								int limit_hint, bool *fanout);
+extern OktaRequest *okta_member_request(const char *group_id, int page_size);
+extern char *okta_value_placeholder(Node *e);
+extern bool vals_have_placeholders(const OktaPushPlan *pp, const OktaValue *vals);
+extern char *okta_search_display(List *node, const OktaValue *vals);
 
 /* convert.c */
 typedef struct OktaColumn OktaColumn;

@@ -59,6 +59,7 @@ if pg_virtualenv -t -o "extension_destdir=$WORK/inst" make -s installcheck "${re
 	status=1
 	if [ -f "$WORK/regress/regression.diffs" ]; then
 		cp "$WORK/regress/regression.diffs" regression.diffs
+		rm -rf results && cp -r "$WORK/regress/results" results
 		head -n 300 regression.diffs
 		echo "(full diff in regression.diffs)"
 	fi

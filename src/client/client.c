@@ -280,6 +280,8 @@ struct oc_cursor
 	char	   *next_url;		/* next page to request, NULL at the end */
 	oc_xfer    *inflight;		/* request already sent for next_url */
 	int			pages;
+	long		requests;		/* requests sent, retries included */
+	long		retries;
 };
 
 oc_cursor *
@@ -320,6 +322,13 @@ oc_cursor_pages(const oc_cursor *cur)
 	return cur ? cur->pages : 0;
 }
 
+void
+oc_cursor_stats(const oc_cursor *cur, long *requests, long *retries)
+{
+	*requests = cur ? cur->requests : 0;
+	*retries = cur ? cur->retries : 0;
+}
+
 /* Send a GET for cur->next_url; the cursor owns the transfer. */
 static int
 send_request(oc_cursor *cur, oc_error *err)
@@ -340,6 +349,7 @@ send_request(oc_cursor *cur, oc_error *err)
 		cur->inflight = NULL;
 		return -1;
 	}
+	cur->requests++;
 	return 0;
 }
 
@@ -422,6 +432,7 @@ oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 		{
 			oc_xfer_free(c, x);
 			cur->inflight = NULL;
+			cur->retries++;
 			continue;
 		}
 		if (r == 0)

@@ -181,6 +181,8 @@ extern oc_cursor *oc_cursor_open(oc_client *c, const char *path_query,
 extern int	oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err);
 extern void oc_cursor_close(oc_cursor *cur);
 extern int	oc_cursor_pages(const oc_cursor *cur);
+/* requests sent (retries included) and retries, so far */
+extern void oc_cursor_stats(const oc_cursor *cur, long *requests, long *retries);
 
 /* ---------- helpers shared with the PostgreSQL side ---------- */
 

@@ -1,0 +1,56 @@
+--
+-- joins and LIMIT: parameterized scans and early stops, counted in requests
+--
+-- members of the groups whose name starts with 'Eng': the groups are
+-- searched, then only their members are listed
+EXPLAIN (COSTS OFF)
+SELECT g.name, m.login FROM okta.groups g JOIN okta.group_members m ON m.group_id = g.id
+WHERE g.name LIKE 'Eng%';
+SELECT sim.log_count() AS before \gset
+SELECT count(*) = (SELECT count(*) FROM sim.groups g JOIN sim.memberships m ON m.group_id = g.id
+                   WHERE g.name LIKE 'Eng%') AS same
+FROM okta.groups g JOIN okta.group_members m ON m.group_id = g.id
+WHERE g.name LIKE 'Eng%';
+SELECT count(*) FILTER (WHERE l LIKE 'GET /api/v1/groups?%') AS group_searches,
+       count(DISTINCT substring(l from '/groups/([^/]+)/users')) AS groups_listed,
+       (SELECT count(*) FROM sim.groups WHERE name LIKE 'Eng%') AS eng_groups,
+       count(*) FILTER (WHERE l NOT LIKE 'GET /api/v1/groups%') AS other_requests
+FROM sim.log_since(:before) l;
+
+-- a user's groups, joined back to their other members
+SELECT id AS uid FROM sim.users u WHERE EXISTS (SELECT 1 FROM sim.memberships m WHERE m.user_id = u.id)
+  AND status = 'SUSPENDED' ORDER BY id LIMIT 1 \gset
+EXPLAIN (COSTS OFF)
+SELECT ug.name FROM okta.user_groups ug WHERE ug.user_id = :'uid';
+SELECT sim.log_count() AS before \gset
+SELECT array_agg(name ORDER BY name) = (SELECT array_agg(g.name ORDER BY g.name) FROM sim.memberships m
+                                       JOIN sim.groups g ON g.id = m.group_id WHERE m.user_id = :'uid') AS same
+FROM okta.user_groups ug WHERE ug.user_id = :'uid';
+SELECT count(*) AS requests FROM sim.log_since(:before) l;
+
+-- a local table joined to users by id: one GET per local row
+CREATE TABLE badge_holders (user_id text PRIMARY KEY, badge int);
+INSERT INTO badge_holders SELECT id, row_number() OVER (ORDER BY id) FROM sim.users
+  WHERE status = 'ACTIVE' ORDER BY id LIMIT 3;
+ANALYZE badge_holders;
+EXPLAIN (COSTS OFF)
+SELECT b.badge, u.login FROM badge_holders b JOIN okta.users u ON u.id = b.user_id;
+SELECT sim.log_count() AS before \gset
+SELECT count(*) AS rows, bool_and(u.login = s.login) AS same
+FROM badge_holders b JOIN okta.users u ON u.id = b.user_id JOIN sim.users s ON s.id = b.user_id;
+SELECT count(*) AS requests, bool_and(l ~ '^GET /api/v1/users/00u[A-Za-z0-9]+ 200$') AS all_by_id
+FROM sim.log_since(:before) l;
+
+-- LIMIT: the page is no bigger than the limit, and no page is fetched ahead
+SELECT sim.log_count() AS before \gset
+SELECT count(*) FROM (SELECT login FROM okta.users WHERE status = 'ACTIVE' LIMIT 5) s;
+SELECT * FROM sim.log_since(:before) l;
+SELECT sim.log_count() AS before \gset
+SELECT count(*) FROM (SELECT name FROM okta.groups LIMIT 3) s;
+SELECT * FROM sim.log_since(:before) l;
+SELECT sim.log_count() AS before \gset
+SELECT count(*) FROM (SELECT id FROM okta.users LIMIT 250) s;
+SELECT sim.log_count() - :before AS requests;
+EXPLAIN (COSTS OFF) SELECT login FROM okta.users WHERE status = 'ACTIVE' LIMIT 5;
+-- not with ORDER BY (every row is needed first)
+EXPLAIN (COSTS OFF) SELECT login FROM okta.users WHERE status = 'ACTIVE' ORDER BY login LIMIT 5;
