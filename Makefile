@@ -4,13 +4,13 @@ CLIENT_OBJS = src/client/util.o src/client/http.o src/client/jwt.o \
 	src/client/page.o src/client/auth.o src/client/client.o \
 	src/client/search.o
 OBJS = src/oktafdw.o src/option.o src/connection.o src/deparse.o \
-	src/convert.o src/import.o $(CLIENT_OBJS)
+	src/convert.o src/import.o src/admin.o $(CLIENT_OBJS)
 
 EXTENSION = oktafdw
 DATA = sql/oktafdw--0.1.0.sql
 PGFILEDESC = "oktafdw - foreign data wrapper for Okta"
 
-REGRESS = setup options auth tables pushdown matrix joins differential import explain
+REGRESS = setup options auth admin tables pushdown matrix joins differential import explain
 REGRESS_OPTS = --inputdir=.
 
 

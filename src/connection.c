@@ -17,10 +17,22 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+/*
+ * A client in use: scans hold a reference, so a client dropped by
+ * okta_reset() or an ALTER while a scan still runs (an open cursor) is only
+ * destroyed when its last scan lets go of it.
+ */
+struct OktaConn
+{
+	oc_client  *client;
+	int			refs;
+	bool		retired;		/* no longer in the cache */
+};
+
 typedef struct OktaConnEntry
 {
 	Oid			umid;			/* hash key */
-	oc_client  *client;
+	OktaConn   *conn;
 	bool		invalidated;
 	uint32		server_hashvalue;	/* syscache hash of the server */
 	uint32		mapping_hashvalue;	/* syscache hash of the user mapping */
@@ -109,9 +121,46 @@ mapping_option(UserMapping *user, const char *name)
 	return NULL;
 }
 
+static void
+conn_retire(OktaConn *conn)
+{
+	conn->retired = true;
+	if (conn->refs == 0)
+	{
+		oc_client_destroy(conn->client);
+		pfree(conn);
+	}
+}
+
+/* Let go of a client taken with okta_acquire_conn(). */
+void
+okta_release_conn(OktaConn *conn)
+{
+	if (conn == NULL)
+		return;
+	Assert(conn->refs > 0);
+	conn->refs--;
+	if (conn->retired && conn->refs == 0)
+	{
+		oc_client_destroy(conn->client);
+		pfree(conn);
+	}
+}
+
 oc_client *
-okta_get_client(ForeignServer *server, UserMapping *user,
-				const OktaServerOptions *sopts)
+okta_conn_client(OktaConn *conn)
+{
+	return conn->client;
+}
+
+/*
+ * The client of a user mapping, made on first use and kept for the
+ * backend's life (token, DPoP key and nonce, live connections); the caller
+ * holds a reference until okta_release_conn().
+ */
+OktaConn *
+okta_acquire_conn(ForeignServer *server, UserMapping *user,
+				  const OktaServerOptions *sopts)
 {
 	OktaConnEntry *entry;
 	bool		found;
@@ -131,20 +180,21 @@ okta_get_client(ForeignServer *server, UserMapping *user,
 	entry = hash_search(conn_hash, &user->umid, HASH_ENTER, &found);
 	if (!found)
 	{
-		entry->client = NULL;
+		entry->conn = NULL;
 		entry->invalidated = false;
 	}
-	if (entry->client && entry->invalidated)
+	if (entry->conn && entry->invalidated)
 	{
-		oc_client_destroy(entry->client);
-		entry->client = NULL;
+		conn_retire(entry->conn);
+		entry->conn = NULL;
 	}
 	entry->invalidated = false;
-	if (entry->client == NULL)
+	if (entry->conn == NULL)
 	{
 		oc_config	cfg;
 		oc_error	err;
 		char	   *key_file;
+		oc_client  *client;
 
 		entry->server_hashvalue = GetSysCacheHashValue1(FOREIGNSERVEROID,
 														ObjectIdGetDatum(server->serverid));
@@ -166,15 +216,20 @@ okta_get_client(ForeignServer *server, UserMapping *user,
 		key_file = mapping_option(user, "private_key_file");
 		if (key_file && cfg.private_key_pem == NULL)
 			cfg.private_key_pem = okta_read_key_file(key_file);
-		entry->client = oc_client_create(&cfg, &err);
-		if (entry->client == NULL)
+		client = oc_client_create(&cfg, &err);
+		if (cfg.private_key_pem && key_file)
+			memset((char *) cfg.private_key_pem, 0, strlen(cfg.private_key_pem));
+		if (client == NULL)
 			okta_report_error(&err, NULL);
-		oc_client_set_wait(entry->client, okta_wait, NULL);
+		oc_client_set_wait(client, okta_wait, NULL);
+		entry->conn = MemoryContextAllocZero(TopMemoryContext, sizeof(OktaConn));
+		entry->conn->client = client;
 	}
-	return entry->client;
+	entry->conn->refs++;
+	return entry->conn;
 }
 
-/* Drop every cached client (okta_reset()). */
+/* Drop every cached client (okta_reset()); clients in use go when let go. */
 void
 okta_release_clients(void)
 {
@@ -186,8 +241,9 @@ okta_release_clients(void)
 	hash_seq_init(&scan, conn_hash);
 	while ((e = hash_seq_search(&scan)) != NULL)
 	{
-		oc_client_destroy(e->client);
-		e->client = NULL;
+		if (e->conn)
+			conn_retire(e->conn);
+		e->conn = NULL;
 	}
 }
 
@@ -217,8 +273,8 @@ errcode_for(const oc_error *err)
 	}
 }
 
-static const char *
-hint_for(const oc_error *err)
+const char *
+okta_error_hint(const oc_error *err)
 {
 	if (strcmp(err->code, "invalid_client") == 0)
 		return "Check that client_id is the API Services app's client id, that the key's public half is registered on the app (with key_id as its kid), and that org_url is the org the app belongs to.";
@@ -273,7 +329,7 @@ okta_report_error(oc_error *err, const char *what)
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("canceling statement due to user request")));
 	}
-	hint = hint_for(err);
+	hint = okta_error_hint(err);
 	ereport(ERROR,
 			(errcode(errcode_for(err)),
 			 errmsg("%s", err->message),

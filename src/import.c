@@ -7,6 +7,7 @@
 
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 typedef struct ColDef
@@ -90,6 +91,150 @@ append_cols(StringInfo buf, const ColDef *cols, bool skip_id)
 	}
 }
 
+/* costCenterCode -> cost_center_code */
+static char *
+snake_case(const char *s)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	for (; *s; s++)
+	{
+		if (*s >= 'A' && *s <= 'Z')
+		{
+			if (b.len > 0 && b.data[b.len - 1] != '_')
+				appendStringInfoChar(&b, '_');
+			appendStringInfoChar(&b, *s - 'A' + 'a');
+		}
+		else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9'))
+			appendStringInfoChar(&b, *s);
+		else if (b.len > 0 && b.data[b.len - 1] != '_')
+			appendStringInfoChar(&b, '_');
+	}
+	return b.data;
+}
+
+/* PostgreSQL type for a JSON-schema property of the Okta user schema */
+static const char *
+schema_type(json_object *prop)
+{
+	json_object *t,
+			   *items,
+			   *it;
+	const char *type;
+
+	if (!json_object_object_get_ex(prop, "type", &t) || !json_object_is_type(t, json_type_string))
+		return "jsonb";
+	type = json_object_get_string(t);
+	if (strcmp(type, "string") == 0)
+		return "text";
+	if (strcmp(type, "boolean") == 0)
+		return "boolean";
+	if (strcmp(type, "integer") == 0)
+		return "bigint";
+	if (strcmp(type, "number") == 0)
+		return "numeric";
+	if (strcmp(type, "array") == 0 &&
+		json_object_object_get_ex(prop, "items", &items) &&
+		json_object_object_get_ex(items, "type", &it) &&
+		json_object_is_type(it, json_type_string))
+	{
+		const char *itype = json_object_get_string(it);
+
+		if (strcmp(itype, "string") == 0)
+			return "text[]";
+		if (strcmp(itype, "integer") == 0)
+			return "bigint[]";
+		if (strcmp(itype, "number") == 0)
+			return "numeric[]";
+		if (strcmp(itype, "boolean") == 0)
+			return "boolean[]";
+	}
+	return "jsonb";
+}
+
+static bool
+is_standard_user_column(const char *name)
+{
+	const ColDef *c;
+
+	for (c = user_cols; c->name; c++)
+	{
+		if (strcmp(c->name, name) == 0)
+			return true;
+	}
+	return strcmp(name, "group_id") == 0 || strcmp(name, "user_id") == 0;
+}
+
+/*
+ * Column definitions for the org's custom user profile attributes, read
+ * from the user schema when the server asks for okta.schemas.read; NULL
+ * (with a NOTICE saying why) when they cannot be had.
+ */
+static char *
+custom_user_columns(ForeignServer *server)
+{
+	OktaServerOptions sopts;
+	OktaConn   *conn;
+	oc_cursor  *cur;
+	oc_page    *page = NULL;
+	oc_error	err;
+	json_object *defs,
+			   *custom,
+			   *props;
+	StringInfoData buf;
+
+	okta_get_server_options(server, &sopts);
+	if (sopts.scopes == NULL || strstr(sopts.scopes, "okta.schemas.read") == NULL)
+	{
+		ereport(NOTICE,
+				(errmsg("custom profile attributes were not imported"),
+				 errdetail("Reading them needs the okta.schemas.read scope."),
+				 errhint("Grant okta.schemas.read to the app, then ALTER SERVER %s OPTIONS (ADD scopes 'okta.users.read okta.groups.read okta.schemas.read') and import again.",
+						 quote_identifier(server->servername))));
+		return NULL;
+	}
+	conn = okta_acquire_conn(server, GetUserMapping(GetUserId(), server->serverid), &sopts);
+	cur = oc_cursor_open(okta_conn_client(conn), "/api/v1/meta/schemas/user/default", 0);
+	oc_error_clear(&err);
+	if (cur == NULL || oc_cursor_next(cur, &page, &err) <= 0)
+	{
+		oc_cursor_close(cur);
+		okta_release_conn(conn);
+		if (err.kind == OC_ERR_CANCELLED)
+			okta_report_error(&err, NULL);
+		if (strlen(err.detail) > 0 && err.detail[strlen(err.detail) - 1] == '.')
+			err.detail[strlen(err.detail) - 1] = '\0';
+		ereport(NOTICE,
+				(errmsg("custom profile attributes were not imported"),
+				 errdetail("Reading the user schema failed: %s%s%s.", err.message,
+						   err.detail[0] ? ": " : "", err.detail)));
+		return NULL;
+	}
+	oc_cursor_close(cur);
+
+	initStringInfo(&buf);
+	if (json_object_object_get_ex(oc_page_item(page, 0), "definitions", &defs) &&
+		json_object_object_get_ex(defs, "custom", &custom) &&
+		json_object_object_get_ex(custom, "properties", &props) &&
+		json_object_is_type(props, json_type_object))
+	{
+		json_object_object_foreach(props, key, prop)
+		{
+			char	   *col = snake_case(key);
+
+			if (col[0] == '\0' || is_standard_user_column(col))
+				continue;
+			appendStringInfo(&buf, ",\n  %s %s OPTIONS (path %s)", quote_identifier(col),
+							 schema_type(prop),
+							 quote_literal_cstr(psprintf("profile.%s", key)));
+		}
+	}
+	oc_page_free(page);
+	okta_release_conn(conn);
+	return buf.data;
+}
+
 static bool
 wanted(ImportForeignSchemaStmt *stmt, const char *table)
 {
@@ -114,12 +259,16 @@ okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	ForeignServer *server = GetForeignServer(serverOid);
 	List	   *cmds = NIL;
 	int			obj;
+	char	   *custom = NULL;
 
 	if (strcmp(stmt->remote_schema, "okta") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_SCHEMA_NOT_FOUND),
 				 errmsg("remote schema \"%s\" does not exist", stmt->remote_schema),
 				 errhint("An Okta org has one schema: IMPORT FOREIGN SCHEMA okta FROM SERVER ... INTO ...")));
+
+	if (wanted(stmt, "users") || wanted(stmt, "group_members"))
+		custom = custom_user_columns(server);
 
 	for (obj = OKTA_USERS; obj <= OKTA_USER_GROUPS; obj++)
 	{
@@ -136,6 +285,8 @@ okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 			case OKTA_USERS:
 				appendStringInfoString(&buf, "\n  id text");
 				append_cols(&buf, user_cols, true);
+				if (custom)
+					appendStringInfoString(&buf, custom);
 				break;
 			case OKTA_GROUPS:
 				appendStringInfoString(&buf, "\n  id text");
@@ -144,6 +295,8 @@ okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 			case OKTA_GROUP_MEMBERS:
 				appendStringInfoString(&buf, "\n  group_id text,\n  user_id text");
 				append_cols(&buf, user_cols, true);
+				if (custom)
+					appendStringInfoString(&buf, custom);
 				break;
 			case OKTA_USER_GROUPS:
 				appendStringInfoString(&buf, "\n  user_id text,\n  group_id text");

@@ -36,8 +36,6 @@
 PG_MODULE_MAGIC;
 
 PG_FUNCTION_INFO_V1(oktafdw_handler);
-PG_FUNCTION_INFO_V1(oktafdw_version);
-PG_FUNCTION_INFO_V1(okta_reset);
 
 /* what planning knows about a foreign rel */
 typedef struct OktaPlanInfo
@@ -68,6 +66,7 @@ typedef struct OktaScanState
 	OktaPushPlan pp;
 	int			page_size;
 	int			limit_hint;		/* rows a LIMIT will take, 0 if unknown */
+	OktaConn   *conn;			/* our reference to the client */
 	oc_client  *client;
 	List	   *value_states;	/* ExprStates of pp.exprs */
 	OktaColumn *cols;
@@ -92,26 +91,12 @@ typedef struct OktaScanState
 
 	bool		started;
 	bool		done;
-	/* what the scan did, for EXPLAIN ANALYZE */
-	long		pages;
-	long		requests_sent;
-	long		retries;
+	/* what the scan did, for EXPLAIN ANALYZE and okta_stats() */
+	Oid			serverid;
+	OktaScanCounters counters;
+	oc_stats	client_before;	/* the client's counts when the scan began */
+	bool		recorded;
 } OktaScanState;
-
-/* ---------- admin functions ---------- */
-
-Datum
-oktafdw_version(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(cstring_to_text(OKTAFDW_VERSION_STR));
-}
-
-Datum
-okta_reset(PG_FUNCTION_ARGS)
-{
-	okta_release_clients();
-	PG_RETURN_VOID();
-}
 
 /* ---------- planning ---------- */
 
@@ -392,8 +377,8 @@ close_cursor(OktaScanState *st, oc_cursor **cur)
 	if (*cur == NULL)
 		return;
 	oc_cursor_stats(*cur, &requests, &retries);
-	st->requests_sent += requests;
-	st->retries += retries;
+	st->counters.requests += requests;
+	st->counters.retries += retries;
 	oc_cursor_close(*cur);
 	*cur = NULL;
 }
@@ -410,11 +395,32 @@ scan_release(OktaScanState *st)
 	close_cursor(st, &st->gcur);
 }
 
+/* add the scan's counts to okta_stats(), once */
+static void
+scan_record(OktaScanState *st)
+{
+	const oc_stats *now;
+
+	if (st->recorded || st->client == NULL)
+		return;
+	st->recorded = true;
+	now = oc_client_stats(st->client);
+	st->counters.token_requests = (int64) (now->token_requests - st->client_before.token_requests);
+	st->counters.throttled_ms = (int64) (now->throttled_ms - st->client_before.throttled_ms);
+	okta_stats_record(st->serverid, st->object, &st->counters);
+}
+
 /* frees library memory when the query's memory goes, error or not */
 static void
 scan_release_cb(void *arg)
 {
-	scan_release((OktaScanState *) arg);
+	OktaScanState *st = (OktaScanState *) arg;
+
+	scan_release(st);
+	scan_record(st);
+	okta_release_conn(st->conn);
+	st->conn = NULL;
+	st->client = NULL;
 }
 
 static Oid
@@ -475,7 +481,10 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 		OktaServerOptions sopts;
 
 		okta_get_server_options(server, &sopts);
-		st->client = okta_get_client(server, user, &sopts);
+		st->conn = okta_acquire_conn(server, user, &sopts);
+		st->client = okta_conn_client(st->conn);
+		st->serverid = server->serverid;
+		st->client_before = *oc_client_stats(st->client);
 	}
 }
 
@@ -525,9 +534,16 @@ next_page(OktaScanState *st, oc_cursor *cur, oc_page **page)
 	*page = NULL;
 	r = oc_cursor_next(cur, page, &err);
 	if (r < 0)
+	{
+		if (err.kind != OC_ERR_CANCELLED)
+			st->counters.errors++;
 		okta_report_error(&err, NULL);
+	}
 	if (r > 0)
-		st->pages++;
+	{
+		st->counters.pages++;
+		st->counters.bytes += (int64) oc_page_bytes(*page);
+	}
 	return r > 0;
 }
 
@@ -674,6 +690,7 @@ oktaIterateForeignScan(ForeignScanState *node)
 			if (!row_wanted(st->row_filter, item))
 				continue;
 			fill_row(st, item, slot);
+			st->counters.rows++;
 			return slot;
 		}
 		if (st->cur && next_page(st, st->cur, &st->page))
@@ -708,7 +725,10 @@ oktaEndForeignScan(ForeignScanState *node)
 	OktaScanState *st = node->fdw_state;
 
 	if (st)
+	{
 		scan_release(st);
+		scan_record(st);
+	}
 }
 
 /* ---------- EXPLAIN ---------- */
@@ -760,9 +780,9 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	ExplainPropertyText("Okta Request", buf.data, es);
 	if (es->analyze && es->verbose)
 	{
-		ExplainPropertyInteger("Okta Requests", NULL, st->requests_sent, es);
-		ExplainPropertyInteger("Okta Pages", NULL, st->pages, es);
-		ExplainPropertyInteger("Okta Retries", NULL, st->retries, es);
+		ExplainPropertyInteger("Okta Requests", NULL, st->counters.requests, es);
+		ExplainPropertyInteger("Okta Pages", NULL, st->counters.pages, es);
+		ExplainPropertyInteger("Okta Retries", NULL, st->counters.retries, es);
 	}
 }
 

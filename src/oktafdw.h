@@ -55,6 +55,22 @@ typedef struct OktaTableOptions
 	bool		pushdown;
 } OktaTableOptions;
 
+/* what one scan did (okta_stats, EXPLAIN ANALYZE) */
+typedef struct OktaScanCounters
+{
+	int64		requests;
+	int64		pages;
+	int64		rows;
+	int64		bytes;
+	int64		retries;
+	int64		throttled_ms;
+	int64		errors;
+	int64		token_requests;
+} OktaScanCounters;
+
+/* admin.c */
+extern void okta_stats_record(Oid serverid, OktaObject object, const OktaScanCounters *c);
+
 /* option.c */
 extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *opts);
 extern void okta_get_table_options(Oid relid, OktaTableOptions *opts);
@@ -64,10 +80,14 @@ extern bool okta_parse_object(const char *name, OktaObject *obj);
 extern char *okta_read_key_file(const char *path);
 
 /* connection.c */
-extern oc_client *okta_get_client(ForeignServer *server, UserMapping *user,
-								  const OktaServerOptions *sopts);
+typedef struct OktaConn OktaConn;
+extern OktaConn *okta_acquire_conn(ForeignServer *server, UserMapping *user,
+								   const OktaServerOptions *sopts);
+extern void okta_release_conn(OktaConn *conn);
+extern oc_client *okta_conn_client(OktaConn *conn);
 extern void okta_report_error(oc_error *err, const char *what) pg_attribute_noreturn();
 extern void okta_release_clients(void);
+extern const char *okta_error_hint(const oc_error *err);
 
 /* deparse.c */
 typedef struct OktaRequest

@@ -1,0 +1,136 @@
+--
+-- admin: every way an Okta admin hands over credentials, okta_check(),
+-- okta_stats(), okta_reset(), and custom profile attributes
+--
+\getenv sim_dir OKTA_SIM_DIR
+\getenv sim_url OKTA_SIM_URL
+\set ca_file :sim_dir '/ca.pem'
+SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key,
+       pg_read_file(:'sim_dir' || '/client-ec.pem') AS ec_key,
+       pg_read_file(:'sim_dir' || '/client-ec-sec1.pem') AS ec_sec1_key,
+       pg_read_file(:'sim_dir' || '/other-rsa.pem') AS other_key,
+       pg_read_file(:'sim_dir' || '/clients.json')::jsonb->>'api_token' AS api_token \gset
+CREATE FUNCTION make_server(srv text, opts text DEFAULT '') RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url %L, ca_file %L %s)',
+                 srv, current_setting('oktafdw_test.url'), current_setting('oktafdw_test.ca'), opts);
+  EXECUTE format('CREATE FOREIGN TABLE %I (id text, name text) SERVER %I OPTIONS (object ''groups'')',
+                 'g_' || srv, srv);
+END $$;
+SELECT set_config('oktafdw_test.url', :'sim_url', false), set_config('oktafdw_test.ca', :'ca_file', false) \gset
+-- the columns of okta_check() that do not change from run to run
+CREATE FUNCTION check_server(srv name) RETURNS TABLE (ok boolean, auth_method text, scopes text,
+  token_ok boolean, rate_limit_seen boolean, latency_ok boolean, message text)
+LANGUAGE sql AS $$
+  SELECT ok, auth_method, scopes, token_expires_in BETWEEN 3000 AND 3600,
+         rate_limit_remaining >= 0, latency_ms >= 0, message
+  FROM okta_check(srv)
+$$;
+\x on
+
+-- EC P-256 key: ES256 client assertions, with and without DPoP
+SELECT make_server('ec');
+CREATE USER MAPPING FOR CURRENT_USER SERVER ec OPTIONS (client_id '0oaec', private_key :'ec_key', key_id 'e1');
+SELECT * FROM check_server('ec');
+SELECT count(*) > 0 AS ok FROM g_ec;
+SELECT make_server('ec_dpop');
+CREATE USER MAPPING FOR CURRENT_USER SERVER ec_dpop OPTIONS (client_id '0oaecdpop', private_key :'ec_sec1_key', key_id 'e1');
+SELECT * FROM check_server('ec_dpop');
+SELECT count(*) > 0 AS ok FROM g_ec_dpop;
+
+-- a legacy API token
+SELECT make_server('token');
+CREATE USER MAPPING FOR CURRENT_USER SERVER token OPTIONS (api_token :'api_token');
+SELECT * FROM check_server('token');
+SELECT count(*) > 0 AS ok FROM g_token;
+\! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
+SELECT count(*) > 0 AS ok FROM g_token;
+SELECT * FROM sim.log() AS l;
+-- a wrong API token
+SELECT make_server('bad_token');
+CREATE USER MAPPING FOR CURRENT_USER SERVER bad_token OPTIONS (api_token '00notTheToken');
+SELECT * FROM check_server('bad_token');
+SELECT sim.try('SELECT count(*) FROM g_bad_token');
+
+-- a key file on the server (superuser only), read when first used
+SELECT make_server('key_file');
+\set key_file :sim_dir '/client-rsa.pem'
+CREATE USER MAPPING FOR CURRENT_USER SERVER key_file
+  OPTIONS (client_id '0oaplain', private_key_file :'key_file', key_id 'k1');
+SELECT * FROM check_server('key_file');
+SELECT count(*) > 0 AS ok FROM g_key_file;
+-- bad key files are refused when written
+\set key_file :sim_dir '/client-rsa-encrypted.pem'
+ALTER USER MAPPING FOR CURRENT_USER SERVER key_file OPTIONS (SET private_key_file :'key_file');
+\set key_file :sim_dir '/client-rsa-pub.pem'
+ALTER USER MAPPING FOR CURRENT_USER SERVER key_file OPTIONS (SET private_key_file :'key_file');
+ALTER USER MAPPING FOR CURRENT_USER SERVER key_file OPTIONS (SET private_key_file '/nonexistent/key.pem');
+-- ... and so are encrypted keys given inline
+SELECT pg_read_file(:'sim_dir' || '/client-rsa-encrypted.pem') AS enc_key \gset
+SELECT make_server('enc');
+CREATE USER MAPPING FOR CURRENT_USER SERVER enc OPTIONS (client_id 'x', private_key :'enc_key');
+-- a non-superuser may not point at server files
+CREATE ROLE regress_okta_user;
+GRANT USAGE ON FOREIGN SERVER key_file TO regress_okta_user;
+SET ROLE regress_okta_user;
+CREATE USER MAPPING FOR CURRENT_USER SERVER key_file
+  OPTIONS (client_id '0oaplain', private_key_file '/etc/passwd');
+RESET ROLE;
+
+-- okta_check never throws for an auth failure: it says what is wrong
+SELECT make_server('adm_wrong_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_wrong_key OPTIONS (client_id '0oaplain', private_key :'other_key', key_id 'k1');
+SELECT * FROM check_server('adm_wrong_key');
+SELECT make_server('adm_dpop_off', ', dpop ''off''');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_dpop_off OPTIONS (client_id '0oadpop', private_key :'rsa_key', key_id 'k1');
+SELECT * FROM check_server('adm_dpop_off');
+SELECT make_server('adm_no_role');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_no_role OPTIONS (client_id '0oanorole', private_key :'rsa_key', key_id 'k1');
+SELECT * FROM check_server('adm_no_role');
+SELECT make_server('adm_no_scope');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_no_scope OPTIONS (client_id '0oausersonly', private_key :'rsa_key', key_id 'k1');
+SELECT * FROM check_server('adm_no_scope');
+-- the DPoP-required app with default options
+SELECT make_server('dpop');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dpop OPTIONS (client_id '0oadpop', private_key :'rsa_key', key_id 'k1');
+SELECT * FROM check_server('dpop');
+\x off
+-- not an oktafdw server
+CREATE FOREIGN DATA WRAPPER other_fdw;
+CREATE SERVER not_okta FOREIGN DATA WRAPPER other_fdw;
+SELECT * FROM okta_check('not_okta');
+
+-- okta_stats: what this backend's scans did
+SELECT okta_reset();
+SELECT count(*) FROM okta.groups;
+SELECT count(*) > 0 FROM okta.group_members WHERE group_id = (SELECT id FROM sim.groups ORDER BY id LIMIT 1);
+SELECT sim.try('SELECT count(*) FROM g_adm_wrong_key');
+SELECT server, object, requests, pages, rows, bytes > 0 AS bytes, retries, throttled_ms, errors, token_requests
+FROM okta_stats() ORDER BY server, object;
+SELECT okta_reset();
+SELECT count(*) FROM okta_stats();
+
+-- custom profile attributes: imported when the server may read the user schema
+CREATE SCHEMA plain_import;
+IMPORT FOREIGN SCHEMA okta LIMIT TO (users) FROM SERVER okta INTO plain_import;
+SELECT make_server('schema', ', scopes ''okta.users.read okta.groups.read okta.schemas.read''');
+CREATE USER MAPPING FOR CURRENT_USER SERVER schema OPTIONS (client_id '0oaschema', private_key :'rsa_key', key_id 'k1');
+CREATE SCHEMA custom;
+IMPORT FOREIGN SCHEMA okta FROM SERVER schema INTO custom;
+SELECT attname, format_type(atttypid, atttypmod), attfdwoptions
+FROM pg_attribute WHERE attrelid = 'custom.users'::regclass AND attnum > 42 ORDER BY attnum;
+SELECT count(*) AS mismatches FROM custom.users c JOIN sim.truth('users') u ON u->>'id' = c.id
+WHERE c.cost_center_code IS DISTINCT FROM u->'profile'->>'costCenterCode'
+   OR c.is_contractor IS DISTINCT FROM (u->'profile'->>'isContractor')::boolean
+   OR c.badge_number IS DISTINCT FROM (u->'profile'->>'badgeNumber')::bigint
+   OR c.hourly_rate IS DISTINCT FROM (u->'profile'->>'hourlyRate')::numeric
+   OR c.start_date IS DISTINCT FROM u->'profile'->>'startDate'
+   OR to_jsonb(c.skills) IS DISTINCT FROM CASE WHEN jsonb_typeof(u->'profile'->'skills') = 'array' THEN u->'profile'->'skills' END;
+SELECT count(*) FILTER (WHERE is_contractor) > 0 AS contractors, count(*) FILTER (WHERE cardinality(skills) > 0) > 0 AS skills
+FROM custom.users;
+-- the schema read fails: a NOTICE, and the standard columns
+SELECT make_server('schema_denied', ', scopes ''okta.users.read okta.groups.read okta.schemas.read''');
+CREATE USER MAPPING FOR CURRENT_USER SERVER schema_denied OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE SCHEMA denied;
+IMPORT FOREIGN SCHEMA okta LIMIT TO (users) FROM SERVER schema_denied INTO denied;
+SELECT count(*) AS columns FROM pg_attribute WHERE attrelid = 'denied.users'::regclass AND attnum > 0;

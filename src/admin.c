@@ -1,0 +1,231 @@
+/*
+ * admin.c
+ *      The extension's functions: oktafdw_version(), okta_check(),
+ *      okta_stats(), okta_reset(), and the per-backend statistics behind
+ *      okta_stats().
+ */
+#include "oktafdw.h"
+
+#include <time.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(oktafdw_version);
+PG_FUNCTION_INFO_V1(okta_reset);
+PG_FUNCTION_INFO_V1(okta_check);
+PG_FUNCTION_INFO_V1(okta_stats);
+
+/* ---------- statistics ---------- */
+
+/*
+ * Fixed storage, so that recording never allocates: scans record from
+ * memory-context reset callbacks, which also run during error cleanup.
+ */
+#define MAX_STAT_ENTRIES 128
+
+typedef struct OktaStatEntry
+{
+	Oid			serverid;
+	OktaObject	object;
+	OktaScanCounters c;
+} OktaStatEntry;
+
+static OktaStatEntry stat_entries[MAX_STAT_ENTRIES];
+static int	n_stat_entries = 0;
+
+void
+okta_stats_record(Oid serverid, OktaObject object, const OktaScanCounters *c)
+{
+	int			i;
+	OktaStatEntry *e = NULL;
+
+	for (i = 0; i < n_stat_entries; i++)
+	{
+		if (stat_entries[i].serverid == serverid && stat_entries[i].object == object)
+		{
+			e = &stat_entries[i];
+			break;
+		}
+	}
+	if (e == NULL)
+	{
+		if (n_stat_entries >= MAX_STAT_ENTRIES)
+			return;				/* a backend with that many servers: stop counting */
+		e = &stat_entries[n_stat_entries++];
+		memset(e, 0, sizeof(*e));
+		e->serverid = serverid;
+		e->object = object;
+	}
+	e->c.requests += c->requests;
+	e->c.pages += c->pages;
+	e->c.rows += c->rows;
+	e->c.bytes += c->bytes;
+	e->c.retries += c->retries;
+	e->c.throttled_ms += c->throttled_ms;
+	e->c.errors += c->errors;
+	e->c.token_requests += c->token_requests;
+}
+
+Datum
+okta_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < n_stat_entries; i++)
+	{
+		OktaStatEntry *e = &stat_entries[i];
+		ForeignServer *server = GetForeignServerExtended(e->serverid, FSV_MISSING_OK);
+		Datum		values[10];
+		bool		nulls[10] = {0};
+		NameData	sname;
+
+		if (server == NULL)
+			continue;			/* dropped since */
+		namestrcpy(&sname, server->servername);
+		values[0] = NameGetDatum(&sname);
+		values[1] = CStringGetTextDatum(okta_object_name(e->object));
+		values[2] = Int64GetDatum(e->c.requests);
+		values[3] = Int64GetDatum(e->c.pages);
+		values[4] = Int64GetDatum(e->c.rows);
+		values[5] = Int64GetDatum(e->c.bytes);
+		values[6] = Int64GetDatum(e->c.retries);
+		values[7] = Int64GetDatum(e->c.throttled_ms);
+		values[8] = Int64GetDatum(e->c.errors);
+		values[9] = Int64GetDatum(e->c.token_requests);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---------- functions ---------- */
+
+Datum
+oktafdw_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(OKTAFDW_VERSION_STR));
+}
+
+Datum
+okta_reset(PG_FUNCTION_ARGS)
+{
+	okta_release_clients();
+	n_stat_entries = 0;
+	PG_RETURN_VOID();
+}
+
+static double
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000.0 + (now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/*
+ * okta_check(server): get a fresh token and list one user.  An Okta
+ * refusal is a row with ok = false, not an error.
+ */
+Datum
+okta_check(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *servername = NameStr(*PG_GETARG_NAME(0));
+	ForeignServer *server;
+	ForeignDataWrapper *fdw;
+	UserMapping *user;
+	OktaServerOptions sopts;
+	OktaConn   *conn;
+	oc_client  *client;
+	oc_error	err;
+	struct timespec start;
+	Datum		values[8];
+	bool		nulls[8] = {0};
+	bool		ok = false;
+	char	   *message;
+	long		expires;
+	long		remaining;
+	const char *scopes;
+	const char *auth_method;
+
+	InitMaterializedSRF(fcinfo, 0);
+	server = GetForeignServerByName(servername, false);
+	fdw = GetForeignDataWrapper(server->fdwid);
+	if (strcmp(fdw->fdwname, "oktafdw") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+				 errmsg("server \"%s\" does not use the oktafdw foreign data wrapper",
+						servername)));
+	user = GetUserMapping(GetUserId(), server->serverid);
+	okta_get_server_options(server, &sopts);
+	conn = okta_acquire_conn(server, user, &sopts);
+	client = okta_conn_client(conn);
+
+	/* check the credentials now, not a token cached earlier */
+	oc_client_reset_token(client);
+	oc_error_clear(&err);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (oc_client_authenticate(client, &err) == 0)
+	{
+		oc_cursor  *cur = oc_cursor_open(client, "/api/v1/users?limit=1", OC_CURSOR_ARRAY);
+		oc_page    *page = NULL;
+
+		if (cur != NULL)
+		{
+			ok = oc_cursor_next(cur, &page, &err) >= 0;
+			oc_page_free(page);
+			oc_cursor_close(cur);
+		}
+		else
+			err.kind = OC_ERR_NOMEM;
+	}
+	expires = oc_client_token_expires_in(client);
+	remaining = oc_client_rate_remaining(client);
+	scopes = oc_client_granted_scopes(client);
+	scopes = scopes ? pstrdup(scopes) : NULL;
+	auth_method = pstrdup(oc_client_auth_method(client));
+	okta_release_conn(conn);
+	if (!ok && err.kind == OC_ERR_CANCELLED)
+		okta_report_error(&err, NULL);	/* a cancel is still a cancel */
+
+	if (ok)
+		message = pstrdup("authenticated and listed users");
+	else
+	{
+		const char *hint = okta_error_hint(&err);
+		size_t		n = strlen(err.detail);
+
+		/* one sentence: Okta's own text may end in a period */
+		if (n > 0 && err.detail[n - 1] == '.')
+			err.detail[n - 1] = '\0';
+		message = psprintf("%s%s%s%s%s%s.%s%s", err.message,
+						   err.code[0] ? " (" : "", err.code, err.code[0] ? ")" : "",
+						   err.detail[0] ? ": " : "", err.detail,
+						   hint ? " " : "", hint ? hint : "");
+	}
+	values[0] = BoolGetDatum(ok);
+	values[1] = CStringGetTextDatum(sopts.org_url);
+	values[2] = CStringGetTextDatum(auth_method);
+	if (scopes)
+		values[3] = CStringGetTextDatum(scopes);
+	else
+		nulls[3] = true;
+	if (expires >= 0)
+		values[4] = Int32GetDatum((int32) expires);
+	else
+		nulls[4] = true;
+	if (remaining >= 0)
+		values[5] = Int32GetDatum((int32) Min(remaining, PG_INT32_MAX));
+	else
+		nulls[5] = true;
+	values[6] = Float8GetDatum(elapsed_ms(&start));
+	values[7] = CStringGetTextDatum(message);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}
