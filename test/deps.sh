@@ -3,6 +3,7 @@
 # missing).  Used by .ci/run and make demo.
 set -euo pipefail
 PKGS="build-essential pkg-config postgresql-15 postgresql-server-dev-15 postgresql-common
+      postgresql-15-cron
       libcurl4-openssl-dev libssl-dev libjson-c-dev
       python3 python3-cryptography python3-yaml valgrind"
 missing=

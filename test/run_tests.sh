@@ -54,8 +54,12 @@ mkdir -p "$WORK/regress"
 chmod 777 "$WORK/regress"
 regress_args=()
 [ -n "${REGRESS:-}" ] && regress_args=("REGRESS=setup ${REGRESS#setup }")
-if pg_virtualenv -t -o "extension_destdir=$WORK/inst" make -s installcheck "${regress_args[@]}" \
-		REGRESS_OPTS="--inputdir=. --outputdir=$WORK/regress" 2>&1 | tee -a "$OUT"; then :; else
+# pg_cron runs the scheduled-refresh test's job in a background worker
+if pg_virtualenv -t -o "extension_destdir=$WORK/inst" \
+		-o shared_preload_libraries=pg_cron -o cron.database_name=contrib_regression \
+		-o cron.use_background_workers=on \
+		make -s installcheck "${regress_args[@]}" \
+		REGRESS_OPTS="--inputdir=. --outputdir=$WORK/regress --dbname=contrib_regression" 2>&1 | tee -a "$OUT"; then :; else
 	status=1
 	if [ -f "$WORK/regress/regression.diffs" ]; then
 		cp "$WORK/regress/regression.diffs" regression.diffs

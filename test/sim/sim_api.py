@@ -180,6 +180,37 @@ class Org:
         self._cache = OrderedDict()     # (kind, param, expr) -> list of indexes
         self._cache_lock = threading.Lock()
 
+    # ---- changes made during a test (ctl update-user) ---------------------
+
+    def update_user(self, changes, now_text):
+        """Merge {"id": ..., "status": ..., "profile": {...}} into a user, as an
+        admin's edit would: lastUpdated moves to now.  Returns the user."""
+        uid = changes.get("id")
+        if uid not in self.user_index:
+            raise ValueError("no user %r" % (uid,))
+        i = self.user_index[uid]
+        user = dict(self.users[i])
+        for key, value in changes.items():
+            if key == "profile":
+                profile = dict(user["profile"])
+                profile.update(value)
+                if profile.get("login") != user["profile"].get("login"):
+                    raise ValueError("changing a login is not supported")
+                user["profile"] = profile
+            elif key in ("status", "lastLogin"):
+                user[key] = value
+            elif key != "id":
+                raise ValueError("cannot change %r" % (key,))
+        user["lastUpdated"] = now_text
+        if user["status"] != self.users[i]["status"]:
+            user["statusChanged"] = now_text
+        self.users[i] = user
+        self.user_json[i] = json_bytes(self._user_for_list(user))
+        self.visible_users = [j for j, u in enumerate(self.users) if u["status"] != "DEPROVISIONED"]
+        with self._cache_lock:
+            self._cache.clear()
+        return user
+
     # ---- serialisation --------------------------------------------------
 
     def user_href(self, uid):

@@ -278,6 +278,12 @@ class Simulator:
             with faults.lock:
                 faults.fail_status, faults.fail_count = status, count
             return {"ok": True, "status": status, "count": count}
+        if action == "update-user":
+            # an admin edits a user: {"id": ..., "status": ..., "profile": {...}}
+            now = time.time()
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
+            user = self.org.update_user(json.loads(arg or "{}"), stamp)
+            return {"ok": True, "id": user["id"], "lastUpdated": user["lastUpdated"]}
         if action == "dpop-skew":
             # proofs look this many seconds old: a client with a wrong clock
             auth.dpop_skew = int(arg)
