@@ -64,6 +64,7 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 	c->dpop_mode = cfg->dpop;
 	c->use_dpop = cfg->dpop == OC_DPOP_ON;
 	c->rl_remaining = -1;
+	c->rl_limit = -1;
 	c->multi = curl_multi_init();
 	if (c->org_url == NULL || c->token_url == NULL || c->scopes == NULL ||
 		c->multi == NULL || (cfg->ca_file && c->ca_file == NULL))
@@ -329,13 +330,48 @@ oc_cursor_stats(const oc_cursor *cur, long *requests, long *retries)
 	*retries = cur ? cur->retries : 0;
 }
 
+/*
+ * When the rate-limit bucket runs low (under a tenth of its limit), spread
+ * the requests left over the rest of its window instead of running into
+ * 429s: wait window-left / requests-left before the next request.
+ */
+long
+oc_rate_pause_ms(const oc_client *c, long now)
+{
+	long		window_left;
+	long		floor_left;
+
+	if (c->rl_remaining < 0 || c->rl_limit <= 0 || c->rl_reset <= 0)
+		return 0;
+	floor_left = c->rl_limit / 10;
+	if (floor_left < 2)
+		floor_left = 2;
+	if (c->rl_remaining >= floor_left)
+		return 0;
+	window_left = (c->rl_reset - (now - c->rl_skew)) * 1000;
+	if (window_left <= 0)
+		return 0;
+	if (window_left > 60000)
+		window_left = 60000;
+	return window_left / (c->rl_remaining + 1);
+}
+
 /* Send a GET for cur->next_url; the cursor owns the transfer. */
 static int
 send_request(oc_cursor *cur, oc_error *err)
 {
 	oc_client  *c = cur->c;
 	struct curl_slist *h = NULL;
+	long		pause = oc_rate_pause_ms(c, (long) time(NULL));
 
+	if (pause > 0)
+	{
+		c->stats.throttled_ms += (uint64_t) pause;
+		if (oc_sleep(c, pause, err) < 0)
+			return -1;
+		/* the next response tells us where the bucket stands */
+		c->rl_remaining = -1;
+	}
 	if (oc_client_authenticate(c, err) < 0)
 		return -1;
 	if (oc_auth_headers(c, "GET", cur->next_url, &h, err) < 0)

@@ -379,8 +379,13 @@ oc_xfer_wait(oc_client *c, oc_xfer *x, oc_error *err)
 	curl_multi_remove_handle(c->multi, x->easy);
 	x->active = 0;
 	c->stats.bytes += x->resp.body.len;
-	if (x->resp.rl_remaining >= 0)
+	if (x->resp.rl_remaining >= 0 && x->resp.rl_reset > 0)
+	{
+		c->rl_limit = x->resp.rl_limit;
 		c->rl_remaining = x->resp.rl_remaining;
+		c->rl_reset = x->resp.rl_reset;
+		c->rl_skew = x->resp.server_date > 0 ? (long) time(NULL) - x->resp.server_date : 0;
+	}
 	return 0;
 }
 

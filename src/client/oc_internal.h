@@ -102,7 +102,10 @@ struct oc_client
 	oc_wait_fn	wait_fn;
 	void	   *wait_arg;
 	oc_stats	stats;
+	long		rl_limit;		/* last X-Rate-Limit-* seen, -1 if none */
 	long		rl_remaining;
+	long		rl_reset;		/* epoch seconds */
+	long		rl_skew;		/* our clock minus Okta's (Date), seconds */
 };
 
 extern oc_xfer *oc_xfer_new(oc_client *c, const char *method, const char *url,
@@ -118,6 +121,7 @@ extern const char *oc_url_path_start(const char *url);
 /* client.c */
 extern int	oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err);
 extern void oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err);
+extern long oc_rate_pause_ms(const oc_client *c, long now);
 
 /* auth.c */
 extern int	oc_auth_headers(oc_client *c, const char *method, const char *url,

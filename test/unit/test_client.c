@@ -3313,6 +3313,55 @@ test_fixtures(void)
  * main
  * ================================================================ */
 
+/* oc_rate_pause_ms: slow down only when the bucket runs low */
+static void
+test_rate_pause(void)
+{
+	oc_config	cfg;
+	oc_error	err;
+	oc_client  *c;
+	long		now = 1700000000;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.org_url = "https://acme.okta.com";
+	cfg.api_token = "t";
+	c = oc_client_create(&cfg, &err);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	/* nothing seen yet */
+	CHECK_INT(oc_rate_pause_ms(c, now), 0);
+	/* plenty left */
+	c->rl_limit = 600;
+	c->rl_remaining = 300;
+	c->rl_reset = now + 30;
+	c->rl_skew = 0;
+	CHECK_INT(oc_rate_pause_ms(c, now), 0);
+	/* under a tenth: 30 s left, 59 requests left -> 500 ms apart */
+	c->rl_remaining = 59;
+	CHECK_INT(oc_rate_pause_ms(c, now), 500);
+	/* empty bucket: wait out the window */
+	c->rl_remaining = 0;
+	CHECK_INT(oc_rate_pause_ms(c, now), 30000);
+	/* the window has passed */
+	CHECK_INT(oc_rate_pause_ms(c, now + 31), 0);
+	/* our clock runs 10 s ahead of Okta's: the window is still 30 s away */
+	c->rl_skew = 10;
+	CHECK_INT(oc_rate_pause_ms(c, now + 10), 30000);
+	/* a far-off reset never makes us wait more than a minute */
+	c->rl_skew = 0;
+	c->rl_reset = now + 3600;
+	CHECK_INT(oc_rate_pause_ms(c, now), 60000);
+	/* tiny limits: the floor is 2 */
+	c->rl_limit = 5;
+	c->rl_remaining = 2;
+	c->rl_reset = now + 3;
+	CHECK_INT(oc_rate_pause_ms(c, now), 0);
+	c->rl_remaining = 1;
+	CHECK_INT(oc_rate_pause_ms(c, now), 1500);
+	oc_client_destroy(c);
+}
+
 static const struct
 {
 	const char *name;
@@ -3341,6 +3390,7 @@ static const struct
 	{"auth_headers", test_auth_headers},
 	{"xfer_error", test_xfer_error},
 	{"fixtures", test_fixtures},
+	{"rate_pause", test_rate_pause},
 };
 
 int
