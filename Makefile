@@ -35,7 +35,7 @@ CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
 test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
 
-.PHONY: unit test demo
+.PHONY: unit test demo soak
 unit: test/unit/test_client
 	test/unit/test_client test/unit/fixtures
 
@@ -44,3 +44,7 @@ test: all
 
 demo:
 	test/demo.sh
+
+# memory stays flat over many scans (make test runs 20)
+soak: all
+	test/soak.sh $(or $(SCANS),200)

@@ -3,8 +3,6 @@
 # suite against a throwaway cluster (pg_virtualenv) and the Okta simulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-PY=/usr/bin/python3
 USERS=${OKTA_SIM_USERS:-10000}
 
 status=0
@@ -21,42 +19,21 @@ if [ -z "${ONLY_REGRESS:-}" ]; then
 fi
 
 step "regression tests (pg_regress, ${USERS}-user simulated org)"
-WORK=$(mktemp -d /tmp/oktafdw-test.XXXXXX)
-chmod 755 "$WORK"
-SIM_PID=
+. test/lib.sh
 cleanup() {
-	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-	rm -rf "$WORK"
+	stop_env
 	rm -f "$OUT"
 }
 trap cleanup EXIT
-"$PY" test/sim/oktasim.py init "$WORK/org" --users "$USERS" >/dev/null
-"$PY" test/sim/oktasim.py serve "$WORK/org" --port 0 &
-SIM_PID=$!
-for _ in $(seq 1 100); do
-	[ -s "$WORK/org/port" ] && break
-	sleep 0.1
-done
-[ -s "$WORK/org/port" ] || { echo "simulator did not start"; exit 1; }
-export OKTA_SIM_DIR="$WORK/org"
-export OKTA_SIM_URL="https://localhost:$(cat "$WORK/org/port")"
-export OKTA_SIM_CTL="$PY $ROOT/test/sim/oktasim.py ctl $WORK/org"
-
-# Install into a private tree that the test cluster loads from
-# (extension_destdir, Debian's PostgreSQL): no root needed, and parallel runs
-# of different work trees do not see each other's builds.
-make -s install DESTDIR="$WORK/inst" >/dev/null
-chmod -R a+rX "$WORK/inst"
-# A private cluster (-t: in a temporary directory even as root, so runs do
-# not collide); the server runs as postgres.  pg_regress writes its results
-# under $WORK.  REGRESS=... picks tests (setup always runs first).
+start_env "$USERS"
+# pg_regress writes its results under $WORK.  REGRESS=... picks tests
+# (setup always runs first).
 mkdir -p "$WORK/regress"
 chmod 777 "$WORK/regress"
 regress_args=()
 [ -n "${REGRESS:-}" ] && regress_args=("REGRESS=setup ${REGRESS#setup }")
 # pg_cron runs the scheduled-refresh test's job in a background worker
-if pg_virtualenv -t -o "extension_destdir=$WORK/inst" \
-		-o shared_preload_libraries=pg_cron -o cron.database_name=contrib_regression \
+if in_cluster -o shared_preload_libraries=pg_cron -o cron.database_name=contrib_regression \
 		-o cron.use_background_workers=on \
 		make -s installcheck "${regress_args[@]}" \
 		REGRESS_OPTS="--inputdir=. --outputdir=$WORK/regress --dbname=contrib_regression" 2>&1 | tee -a "$OUT"; then :; else
@@ -67,6 +44,12 @@ if pg_virtualenv -t -o "extension_destdir=$WORK/inst" \
 		head -n 300 regression.diffs
 		echo "(full diff in regression.diffs)"
 	fi
+fi
+
+if [ -z "${ONLY_REGRESS:-}" ]; then
+	step "memory soak (smoke: 20 scans; make soak runs 200)"
+	stop_env
+	test/soak.sh 20 2>&1 | grep -E '^(soak:|[0-9]+ passed)' | tee -a "$OUT" || status=1
 fi
 
 # one closing line for everything: the suites' own counts, plus one per

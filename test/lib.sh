@@ -1,0 +1,44 @@
+# Shared by the test scripts: a work directory, a running Okta simulator
+# with a generated org, and the extension installed where a throwaway
+# cluster loads it from.  Source it; call start_env USERS.
+PY=/usr/bin/python3
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=
+SIM_PID=
+
+stop_env() {
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	SIM_PID=
+	[ -n "$WORK" ] && rm -rf "$WORK"
+	WORK=
+}
+
+# start_env USERS [serve options...]
+start_env() {
+	local users=$1
+	shift
+	WORK=$(mktemp -d /tmp/oktafdw-test.XXXXXX)
+	chmod 755 "$WORK"
+	"$PY" "$ROOT/test/sim/oktasim.py" init "$WORK/org" --users "$users" >/dev/null
+	"$PY" "$ROOT/test/sim/oktasim.py" serve "$WORK/org" --port 0 "$@" &
+	SIM_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$WORK/org/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$WORK/org/port" ] || { echo "simulator did not start"; return 1; }
+	export OKTA_SIM_DIR="$WORK/org"
+	export OKTA_SIM_URL="https://localhost:$(cat "$WORK/org/port")"
+	export OKTA_SIM_CTL="$PY $ROOT/test/sim/oktasim.py ctl $WORK/org"
+	# Install into a private tree that the test cluster loads from
+	# (extension_destdir, Debian's PostgreSQL): no root needed, and parallel
+	# runs of different work trees do not see each other's builds.
+	make -s -C "$ROOT" install DESTDIR="$WORK/inst" >/dev/null
+	chmod -R a+rX "$WORK/inst"
+}
+
+# a throwaway cluster (-t: in a temporary directory even as root) that
+# loads the extension from $WORK/inst; runs "$@" inside it
+in_cluster() {
+	pg_virtualenv -t -o "extension_destdir=$WORK/inst" "$@"
+}
