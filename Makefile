@@ -10,7 +10,7 @@ EXTENSION = oktafdw
 DATA = sql/oktafdw--0.1.0.sql
 PGFILEDESC = "oktafdw - foreign data wrapper for Okta"
 
-REGRESS = setup options auth tables pushdown import explain
+REGRESS = setup options auth tables pushdown import explain faults
 REGRESS_OPTS = --inputdir=.
 
 

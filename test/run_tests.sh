@@ -26,12 +26,21 @@ chmod 755 "$WORK"
 SIM_PID=
 cleanup() {
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	# KEEP_RESULTS=1: keep pg_regress's results/*.out (and the secrecy
+	# test's psql output) in ./results, to review and copy into expected/
+	if [ -n "${KEEP_RESULTS:-}" ] && [ -d "$WORK/regress/results" ]; then
+		rm -rf "$ROOT/results"
+		cp -r "$WORK/regress/results" "$ROOT/results"
+		[ -f "$WORK/secrets/secrets.out" ] && cp "$WORK/secrets/secrets.out" "$ROOT/results/"
+	fi
 	rm -rf "$WORK"
 	rm -f "$OUT"
 }
 trap cleanup EXIT
 "$PY" test/sim/oktasim.py init "$WORK/org" --users "$USERS" >/dev/null
-"$PY" test/sim/oktasim.py serve "$WORK/org" --port 0 &
+# --record-secrets: the simulator notes every token it issues and every
+# assertion/proof/credential it receives, for the secrecy test below
+"$PY" test/sim/oktasim.py serve "$WORK/org" --port 0 --record-secrets &
 SIM_PID=$!
 for _ in $(seq 1 100); do
 	[ -s "$WORK/org/port" ] && break
@@ -49,11 +58,19 @@ make -s install DESTDIR="$WORK/inst" >/dev/null
 chmod -R a+rX "$WORK/inst"
 # A private cluster (-t: in a temporary directory even as root, so runs do
 # not collide); the server runs as postgres.  pg_regress writes its results
-# under $WORK.  REGRESS=... picks tests (setup always runs first).
+# under $WORK.  REGRESS=... picks tests (setup always runs first); the name
+# "secrets" in it picks the secrecy step below, which runs by default.
 mkdir -p "$WORK/regress"
 chmod 777 "$WORK/regress"
 regress_args=()
-[ -n "${REGRESS:-}" ] && regress_args=("REGRESS=setup ${REGRESS#setup }")
+run_secrets=1
+if [ -n "${REGRESS:-}" ]; then
+	picked=" $REGRESS "
+	[[ $picked == *" secrets "* ]] || run_secrets=
+	picked=${picked// secrets / }
+	picked=$(echo $picked)
+	regress_args=("REGRESS=setup ${picked#setup}")
+fi
 if pg_virtualenv -t -o "extension_destdir=$WORK/inst" make -s installcheck "${regress_args[@]}" \
 		REGRESS_OPTS="--inputdir=. --outputdir=$WORK/regress" 2>&1 | tee -a "$OUT"; then :; else
 	status=1
@@ -61,6 +78,23 @@ if pg_virtualenv -t -o "extension_destdir=$WORK/inst" make -s installcheck "${re
 		cp "$WORK/regress/regression.diffs" regression.diffs
 		head -n 300 regression.diffs
 		echo "(full diff in regression.diffs)"
+	fi
+fi
+
+# The secrecy test, a step of its own: a second throwaway cluster whose log
+# goes where we say (the logging collector into $WORK/secrets/log); a debug5
+# session runs every credential failure and fault, then test/secrets.sh looks
+# for every key, token, assertion and proof of this whole run in that
+# session's output, its server log and the regression tests' results.
+if [ -n "$run_secrets" ]; then
+	step "secrecy test (test/secrets.sh)"
+	mkdir -p "$WORK/secrets/log"
+	chmod 777 "$WORK/secrets" "$WORK/secrets/log"
+	if pg_virtualenv -t -o "extension_destdir=$WORK/inst" -o logging_collector=on \
+			-o "log_directory=$WORK/secrets/log" -o log_filename=postgresql.log \
+			test/secrets.sh "$WORK/secrets" "$WORK/secrets/log" "$WORK/regress/results" \
+			2>&1 | tee -a "$OUT"; then :; else
+		status=1
 	fi
 fi
 
