@@ -298,7 +298,7 @@ okta_error_detail(const oc_error *err)
 	StringInfoData buf;
 	size_t		n = strlen(err->detail);
 
-	if (err->http_status == 0)
+	if (err->http_status == 0 || err->kind == OC_ERR_NETWORK || err->kind == OC_ERR_TIMEOUT)
 		return err->detail[0] ? errdetail("%s", err->detail) : 0;
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "Okta answered HTTP %ld", err->http_status);

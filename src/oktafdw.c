@@ -783,6 +783,11 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		ExplainPropertyInteger("Okta Requests", NULL, st->counters.requests, es);
 		ExplainPropertyInteger("Okta Pages", NULL, st->counters.pages, es);
 		ExplainPropertyInteger("Okta Retries", NULL, st->counters.retries, es);
+		ExplainPropertyInteger("Okta Throttled", "ms",
+							   st->client && !st->recorded
+							   ? (int64) (oc_client_stats(st->client)->throttled_ms -
+										  st->client_before.throttled_ms)
+							   : st->counters.throttled_ms, es);
 	}
 }
 

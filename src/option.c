@@ -170,6 +170,18 @@ invalid_option(DefElem *def, Oid catalog)
 			 : errhint("There are no valid options in this context.")));
 }
 
+/*
+ * A refused user mapping statement holds the key or token it was given:
+ * keep the statement text (and any context quoting it) out of the report
+ * and the server log.
+ */
+static void
+hide_statement_cb(void *arg)
+{
+	errhidestmt(true);
+	errhidecontext(true);
+}
+
 Datum
 oktafdw_validator(PG_FUNCTION_ARGS)
 {
@@ -182,6 +194,15 @@ oktafdw_validator(PG_FUNCTION_ARGS)
 	bool		have_key_file = false;
 	bool		have_token = false;
 	bool		have_key_id = false;
+	ErrorContextCallback hide;
+
+	if (catalog == UserMappingRelationId)
+	{
+		hide.callback = hide_statement_cb;
+		hide.arg = NULL;
+		hide.previous = error_context_stack;
+		error_context_stack = &hide;
+	}
 
 	foreach(lc, options)
 	{
@@ -343,6 +364,8 @@ oktafdw_validator(PG_FUNCTION_ARGS)
 					 errmsg("option \"key_id\" goes with a private key, not with api_token")));
 	}
 
+	if (catalog == UserMappingRelationId)
+		error_context_stack = hide.previous;
 	PG_RETURN_VOID();
 }
 

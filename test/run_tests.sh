@@ -1,6 +1,12 @@
 #!/bin/bash
 # make test: client unit tests, simulator self-tests, then the pg_regress
-# suite against a throwaway cluster (pg_virtualenv) and the Okta simulator.
+# suite against a throwaway cluster (pg_virtualenv) and the Okta simulator,
+# the secrecy test and a memory soak smoke.  The last line sums them all up.
+#   ONLY_REGRESS=1  skip the unit, simulator, fuzz and soak steps (while developing)
+#   REGRESS="a b"   run these regression tests only (setup always first);
+#                   naming "secrets" among them runs the secrecy step too
+#   KEEP_RESULTS=1  keep pg_regress's results/*.out in ./results (they are
+#                   kept anyway when a test fails)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USERS=${OKTA_SIM_USERS:-10000}
@@ -9,7 +15,6 @@ status=0
 step() { printf '\n=== %s ===\n' "$*"; }
 OUT=$(mktemp /tmp/oktafdw-test-out.XXXXXX)
 
-# ONLY_REGRESS=1 skips straight to the regression tests (while developing)
 if [ -z "${ONLY_REGRESS:-}" ]; then
 	step "client unit tests"
 	make -s unit 2>&1 | tee -a "$OUT" || status=1
@@ -20,19 +25,37 @@ fi
 
 step "regression tests (pg_regress, ${USERS}-user simulated org)"
 . test/lib.sh
+keep_results() {
+	if [ -n "$WORK" ] && [ -d "$WORK/regress/results" ]; then
+		rm -rf results
+		cp -r "$WORK/regress/results" results
+		[ -f "$WORK/secrets/secrets.out" ] && cp "$WORK/secrets/secrets.out" results/
+	fi
+	return 0
+}
 cleanup() {
+	[ -n "${KEEP_RESULTS:-}" ] && keep_results
 	stop_env
 	rm -f "$OUT"
 }
 trap cleanup EXIT
-start_env "$USERS"
-# pg_regress writes its results under $WORK.  REGRESS=... picks tests
-# (setup always runs first).
+# --record-secrets: the simulator notes every token it issues and every
+# assertion/proof/credential it receives, for the secrecy test below
+start_env "$USERS" --record-secrets
+
+# pg_regress writes its results under $WORK
 mkdir -p "$WORK/regress"
 chmod 777 "$WORK/regress"
 regress_args=()
-[ -n "${REGRESS:-}" ] && regress_args=("REGRESS=setup ${REGRESS#setup }")
-# pg_cron runs the scheduled-refresh test's job in a background worker
+run_secrets=1
+if [ -n "${REGRESS:-}" ]; then
+	picked=" $REGRESS "
+	[[ $picked == *" secrets "* ]] || run_secrets=
+	picked=${picked// secrets / }
+	picked=$(echo $picked)
+	regress_args=("REGRESS=setup ${picked#setup}")
+fi
+# pg_cron runs the scheduled-refresh test's jobs in background workers
 if in_cluster -o shared_preload_libraries=pg_cron -o cron.database_name=contrib_regression \
 		-o cron.use_background_workers=on \
 		make -s installcheck "${regress_args[@]}" \
@@ -40,14 +63,32 @@ if in_cluster -o shared_preload_libraries=pg_cron -o cron.database_name=contrib_
 	status=1
 	if [ -f "$WORK/regress/regression.diffs" ]; then
 		cp "$WORK/regress/regression.diffs" regression.diffs
-		rm -rf results && cp -r "$WORK/regress/results" results
+		keep_results
 		head -n 300 regression.diffs
-		echo "(full diff in regression.diffs)"
+		echo "(full diff in regression.diffs, results in results/)"
+	fi
+fi
+
+# The secrecy test, a step of its own: a second throwaway cluster whose log
+# goes where we say (the logging collector into $WORK/secrets/log); a debug5
+# session runs every credential failure and fault, then test/secrets.sh looks
+# for every key, token, assertion and proof of this whole run in that
+# session's output, its server log and the regression tests' results.
+if [ -n "$run_secrets" ]; then
+	step "secrecy test (test/secrets.sh)"
+	mkdir -p "$WORK/secrets/log"
+	chmod 777 "$WORK/secrets" "$WORK/secrets/log"
+	if in_cluster -o logging_collector=on \
+			-o "log_directory=$WORK/secrets/log" -o log_filename=postgresql.log \
+			test/secrets.sh "$WORK/secrets" "$WORK/secrets/log" "$WORK/regress/results" \
+			2>&1 | tee -a "$OUT"; then :; else
+		status=1
 	fi
 fi
 
 if [ -z "${ONLY_REGRESS:-}" ]; then
 	step "memory soak (smoke: 20 scans; make soak runs 200)"
+	[ -n "${KEEP_RESULTS:-}" ] && keep_results
 	stop_env
 	test/soak.sh 20 2>&1 | grep -E '^(soak:|[0-9]+ passed)' | tee -a "$OUT" || status=1
 fi

@@ -241,8 +241,12 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 			oc_set_error(err, OC_ERR_TIMEOUT, "request to Okta timed out");
 		else
 		{
-			oc_set_error(err, OC_ERR_NETWORK, "could not reach Okta: %s",
-						 curl_easy_strerror(r->curl_result));
+			if (r->status > 0)
+				oc_set_error(err, OC_ERR_NETWORK, "the connection to Okta broke during a reply: %s",
+							 curl_easy_strerror(r->curl_result));
+			else
+				oc_set_error(err, OC_ERR_NETWORK, "could not reach Okta: %s",
+							 curl_easy_strerror(r->curl_result));
 			oc_copy(err->detail, sizeof(err->detail), r->curl_error);
 		}
 		return;

@@ -3,12 +3,14 @@
 
     oktasim.py init  DIR [--users N] [--groups G] [--seed S]
     oktasim.py serve DIR [--port 0] [--bind 127.0.0.1] [--rate-limit N] [--verbose]
-    oktasim.py ctl   DIR ACTION [ARG]
+                         [--record-secrets]
+    oktasim.py ctl   DIR ACTION [ARG...]
 
 init writes the test PKI, the registered OAuth clients (clients.json), the
 generated org (org.json) and ground truth (users.json, groups.json,
 memberships.json).  serve answers over HTTPS at https://localhost:PORT and
-writes DIR/port, DIR/pid and DIR/requests.log.  ctl posts to /__sim/ACTION.
+writes DIR/port, DIR/pid and DIR/requests.log (and, with --record-secrets,
+DIR/secrets.log).  ctl posts to /__sim/ACTION.
 See README.md beside this file.
 
 Run with Debian's /usr/bin/python3 (stdlib + python3-cryptography).
@@ -61,12 +63,14 @@ def cmd_serve(args):
         sys.stderr.write("oktasim: --rate-limit must be >= 0\n")
         return 2
     return sim_server.serve(args.dir, port=args.port, bind=args.bind,
-                            rate_limit=args.rate_limit, verbose=args.verbose)
+                            rate_limit=args.rate_limit, verbose=args.verbose,
+                            record_secrets=args.record_secrets)
 
 
 def cmd_ctl(args):
     try:
-        status, text = sim_server.control_request(args.dir, args.action, args.arg)
+        status, text = sim_server.control_request(args.dir, args.action,
+                                                  " ".join(args.arg) or None)
     except (OSError, ValueError) as err:
         sys.stderr.write("oktasim: ctl %s failed: %s\n" % (args.action, err))
         return 1
@@ -92,13 +96,20 @@ def main(argv=None):
     p.add_argument("--rate-limit", type=int, default=10000,
                    help="requests per 60 s window per endpoint bucket (default 10000)")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--record-secrets", action="store_true",
+                   help="append every access token issued and every client assertion, "
+                   "DPoP proof and Authorization credential received to DIR/secrets.log")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ctl", help="control a running server: rotate-nonce, expire-tokens, "
-                       "reset, rate-limit N, fail-next STATUS[:COUNT], delay MS, dpop-skew S, status")
+                       "expire-tokens-after N, reset, rate-limit N, "
+                       "fail-next STATUS[:COUNT] [after=N] [reset=S], delay MS[:COUNT] [after=N], "
+                       "slow MS[:COUNT] [after=N], "
+                       "bad-body malformed|truncated|short|reset[:COUNT] [after=N], "
+                       "dpop-skew S, status")
     p.add_argument("dir")
     p.add_argument("action")
-    p.add_argument("arg", nargs="?")
+    p.add_argument("arg", nargs="*")
     p.set_defaults(func=cmd_ctl)
 
     args = parser.parse_args(argv)

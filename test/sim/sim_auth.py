@@ -57,7 +57,10 @@ def _scope_covers(granted, needed):
 
 
 class AuthServer:
-    def __init__(self, registry, base_url, clock=time.time):
+    def __init__(self, registry, base_url, clock=time.time, record=None):
+        # record(kind, value): told every credential issued or received
+        # (serve --record-secrets), for the FDW's secrecy test
+        self.record = record or (lambda kind, value: None)
         self.clients = registry["clients"]
         self.api_token = registry["api_token"]
         self.api_token_scopes = registry.get("api_token_scopes", [])
@@ -108,6 +111,8 @@ class AuthServer:
     def token_endpoint(self, headers, body, content_type):
         """POST /oauth2/v1/token. headers: an email.message.Message."""
         dpop_headers = headers.get_all("DPoP") or []
+        for proof in dpop_headers:
+            self.record("dpop_proof", proof)
         try:
             return self._token(headers, body, content_type, dpop_headers)
         except _Reject as rej:
@@ -128,6 +133,8 @@ class AuthServer:
             raise invalid_request("The request body is malformed.")
         form = {}
         for name, value in pairs:
+            if name in ("client_assertion", "client_secret"):
+                self.record(name, value)
             if name in form:
                 raise invalid_request("The '%s' parameter is repeated." % name)
             form[name] = value
@@ -196,6 +203,7 @@ class AuthServer:
         token = ".".join([sim_jwt.b64url_encode(json_bytes(header)),
                           sim_jwt.b64url_encode(json_bytes(claims)),
                           sim_jwt.b64url_encode(secrets.token_bytes(256))])
+        self.record("access_token", token)
         with self.lock:
             self.tokens[token] = {"client_id": client["client_id"], "scopes": scopes,
                                   "exp": now + TOKEN_LIFETIME, "jkt": jkt}
@@ -372,6 +380,9 @@ class AuthServer:
         scheme, _, credential = auth.strip().partition(" ")
         credential = credential.strip()
         scheme_l = scheme.lower()
+        self.record("authorization", credential)
+        for proof in headers.get_all("DPoP") or []:
+            self.record("dpop_proof", proof)
         if scheme_l == "ssws":
             if credential and secrets.compare_digest(credential, self.api_token):
                 return Principal("ssws", "SSWS", None, self.api_token_scopes, True), None

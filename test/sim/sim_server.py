@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -113,36 +114,142 @@ class RateLimiter:
         return count <= limit, limit, max(0, limit - count), reset
 
 
+BODY_FAULTS = ("malformed", "truncated", "short", "reset")
+
+
+def _parse_fault_arg(arg, usage, options=()):
+    """'A[:B] [key=N ...]' -> (A, B or None, {key: int}).  Raises ValueError."""
+    words = (arg or "").split()
+    if not words:
+        raise ValueError(usage)
+    head, _, second = words[0].partition(":")
+    opts = {}
+    for word in words[1:]:
+        key, eq, value = word.partition("=")
+        if not eq or key not in options:
+            raise ValueError("%s (unknown option %r)" % (usage, word))
+        try:
+            opts[key] = int(value)
+        except ValueError:
+            raise ValueError("%s (%s must be an integer)" % (usage, key))
+        if opts[key] < 0:
+            raise ValueError("%s (%s must be >= 0)" % (usage, key))
+    return head, (second or None), opts
+
+
+class FaultPlan:
+    """What one /api/v1 request gets: the faults armed for it."""
+
+    def __init__(self):
+        self.fail_status = None     # answer this status (before authentication)
+        self.reset_s = 1            # 429: X-Rate-Limit-Reset = Date + reset_s
+        self.delay_ms = 0           # wait before the reply's first byte
+        self.body = None            # one of BODY_FAULTS
+        self.slow_ms = 0            # spread the body over this many ms
+        self.expire = False         # expire every access token first
+        self.names = []             # for the request log
+
+    def add(self, name):
+        self.names.append(name)
+
+
+class Fault:
+    """One armed fault: skips `after` requests, then hits `count` (None:
+    every following request)."""
+
+    def __init__(self, value, count, after=0, **extra):
+        self.value = value
+        self.count = count
+        self.after = after
+        self.extra = extra
+
+    def take(self):
+        if self.after > 0:
+            self.after -= 1
+            return False
+        if self.count is None:
+            return True
+        if self.count > 0:
+            self.count -= 1
+            return True
+        return False
+
+    def live(self):
+        return self.count is None or self.count > 0
+
+    def describe(self):
+        d = {"value": self.value, "count": self.count, "after": self.after}
+        d.update(self.extra)
+        return d
+
+
 class Faults:
-    """Injected failures and delays for client retry/cancel tests."""
+    """Injected failures and delays for client retry/cancel tests.
+
+    Each kind is armed independently (arming one again replaces it) and
+    counts the requests to known /api/v1 endpoints only (token requests and
+    control requests are never counted or faulted)."""
+
+    KINDS = ("fail", "delay", "body", "slow", "expire")
 
     def __init__(self):
         self.lock = threading.Lock()
         self.reset()
 
     def reset(self):
-        self.fail_status = None
-        self.fail_count = 0
-        self.delay_ms = 0
+        self.armed = {}
 
-    def next_failure(self):
+    def arm(self, kind, fault):
         with self.lock:
-            if self.fail_count > 0:
-                self.fail_count -= 1
-                return self.fail_status
-        return None
+            self.armed[kind] = fault
+
+    def take(self):
+        """Count one /api/v1 request; returns its FaultPlan."""
+        plan = FaultPlan()
+        with self.lock:
+            for kind in self.KINDS:
+                fault = self.armed.get(kind)
+                if fault is None or not fault.take():
+                    continue
+                if kind == "fail":
+                    plan.fail_status = fault.value
+                    plan.reset_s = fault.extra.get("reset", 1)
+                    plan.add("fail-next")
+                elif kind == "delay":
+                    plan.delay_ms = fault.value
+                    plan.add("delay")
+                elif kind == "body":
+                    plan.body = fault.value
+                    plan.add(fault.value)
+                elif kind == "slow":
+                    plan.slow_ms = fault.value
+                    plan.add("slow")
+                elif kind == "expire":
+                    plan.expire = True
+                    plan.add("expire-tokens")
+            for kind in [k for k, f in self.armed.items() if not f.live()]:
+                del self.armed[kind]
+        return plan
+
+    def status(self):
+        with self.lock:
+            return {kind: f.describe() for kind, f in self.armed.items()}
 
 
 class Simulator:
     """Everything the request handler needs, independent of the socket layer."""
 
-    def __init__(self, directory, org_data, registry, base_url, rate_limit, verbose=False):
+    def __init__(self, directory, org_data, registry, base_url, rate_limit, verbose=False,
+                 record_secrets=False):
         self.directory = directory
         self.base_url = base_url
         self.verbose = verbose
         self.org = sim_api.Org(org_data, base_url)
         self.api = sim_api.Api(self.org)
-        self.auth = sim_auth.AuthServer(registry, base_url)
+        self.secrets_path = os.path.join(directory, "secrets.log") if record_secrets else None
+        self.secrets_lock = threading.Lock()
+        self.auth = sim_auth.AuthServer(registry, base_url,
+                                        record=self.record_secret if record_secrets else None)
         self.rates = RateLimiter(rate_limit)
         self.faults = Faults()
         self.log_path = os.path.join(directory, "requests.log")
@@ -150,11 +257,14 @@ class Simulator:
 
     # ---- request log ------------------------------------------------------
 
-    def log_request(self, method, raw_path, pairs, status):
+    def log_request(self, method, raw_path, pairs, status, faults=()):
         line = "%s %s" % (method, raw_path)
         if pairs:
             line += "?" + "&".join(n if v is None else "%s=%s" % (n, v) for n, v in pairs)
-        line = _log_escape(line) + " %d\n" % status
+        line = _log_escape(line) + " %d" % status
+        if faults:
+            line += " fault=" + ",".join(faults)
+        line += "\n"
         with self.log_lock:
             fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -163,6 +273,19 @@ class Simulator:
                 os.close(fd)
         if self.verbose:
             sys.stderr.write(line)
+
+    def record_secret(self, kind, value):
+        """serve --record-secrets: every credential issued or received, one
+        per line (KIND VALUE), for the FDW's secrecy test to look for."""
+        if not value or self.secrets_path is None:
+            return
+        line = "%s %s\n" % (kind, _log_escape(str(value)))
+        with self.secrets_lock:
+            fd = os.open(self.secrets_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line.encode("utf-8", "replace"))
+            finally:
+                os.close(fd)
 
     # ---- dispatch -------------------------------------------------------------
 
@@ -198,8 +321,12 @@ class Simulator:
                     if bucket == "token" else okta_error(429, "E0000047", SUMMARY_RATE_LIMIT))
         else:
             resp = self._respond(method, norm, decoded_path, route, params, headers, body)
+        plan = getattr(resp, "fault_plan", None)
         if resp.status == 429 and allowed:   # injected
-            limit, remaining, reset = limit, 0, int(time.time()) + 1
+            reset_s = plan.reset_s if plan is not None else 1
+            # Reset = the Date header's second + reset_s: a client that sleeps
+            # Reset - Date (+ 1, as Okta's SDKs do) waits at least reset_s
+            limit, remaining, reset = limit, 0, int(time.time()) + reset_s
         resp.headers[:0] = [("X-Rate-Limit-Limit", str(limit)),
                             ("X-Rate-Limit-Remaining", str(remaining)),
                             ("X-Rate-Limit-Reset", str(reset))]
@@ -215,12 +342,18 @@ class Simulator:
             return not_found("%s (Path)" % decoded_path)
         if method != "GET":
             return method_not_allowed()
-        injected = self.faults.next_failure()
-        delay = self.faults.delay_ms
-        if delay:
-            time.sleep(delay / 1000.0)
-        if injected:
-            return self._injected(injected)
+        plan = self.faults.take()
+        if plan.expire:
+            self.auth.expire_tokens()
+        if plan.fail_status:
+            resp = self._injected(plan.fail_status)
+        else:
+            resp = self._api(method, decoded_path, route, params, headers)
+        # the HTTP layer applies delay, body and slow faults when it sends
+        resp.fault_plan = plan
+        return resp
+
+    def _api(self, method, decoded_path, route, params, headers):
         bucket, scope, handler = route
         principal, error = self.auth.authenticate(method, decoded_path, headers, scope)
         if error is not None:
@@ -271,13 +404,18 @@ class Simulator:
             self.rates.set_limit(limit)
             return {"ok": True, "rate_limit": limit}
         if action == "fail-next":
-            status, _, count = (arg or "").partition(":")
-            status, count = int(status), int(count or "1")
+            usage = "fail-next STATUS[:COUNT] [after=N] [reset=S] with a 4xx/5xx status"
+            status, count, opts = _parse_fault_arg(arg, usage, ("after", "reset"))
+            try:
+                status, count = int(status), int(count or "1")
+            except ValueError:
+                raise ValueError(usage)
             if not 400 <= status <= 599 or count < 0:
-                raise ValueError("fail-next STATUS[:COUNT] with a 4xx/5xx status")
-            with faults.lock:
-                faults.fail_status, faults.fail_count = status, count
-            return {"ok": True, "status": status, "count": count}
+                raise ValueError(usage)
+            faults.arm("fail", Fault(status, count, opts.get("after", 0),
+                                     reset=opts.get("reset", 1)))
+            return {"ok": True, "status": status, "count": count,
+                    "after": opts.get("after", 0), "reset": opts.get("reset", 1)}
         if action == "update-user":
             # an admin edits a user: {"id": ..., "status": ..., "profile": {...}}
             now = time.time()
@@ -288,18 +426,50 @@ class Simulator:
             # proofs look this many seconds old: a client with a wrong clock
             auth.dpop_skew = int(arg)
             return {"ok": True, "dpop_skew": auth.dpop_skew}
-        if action == "delay":
-            ms = int(arg)
-            if ms < 0:
-                raise ValueError("delay must be >= 0")
-            faults.delay_ms = ms
-            return {"ok": True, "delay_ms": ms}
+        if action in ("delay", "slow"):
+            usage = "%s MS[:COUNT] [after=N]" % action
+            ms, count, opts = _parse_fault_arg(arg, usage, ("after",))
+            try:
+                ms, count = int(ms), (None if count is None else int(count))
+            except ValueError:
+                raise ValueError(usage)
+            if ms < 0 or (count is not None and count < 0):
+                raise ValueError("%s must be >= 0" % action)
+            kind = action
+            if ms == 0:
+                with faults.lock:
+                    faults.armed.pop(kind, None)
+            else:
+                faults.arm(kind, Fault(ms, count, opts.get("after", 0)))
+            return {"ok": True, action + "_ms": ms, "count": count,
+                    "after": opts.get("after", 0)}
+        if action == "bad-body":
+            usage = "bad-body %s[:COUNT] [after=N]" % "|".join(BODY_FAULTS)
+            kind, count, opts = _parse_fault_arg(arg, usage, ("after",))
+            try:
+                count = int(count or "1")
+            except ValueError:
+                raise ValueError(usage)
+            if kind not in BODY_FAULTS or count < 0:
+                raise ValueError(usage)
+            faults.arm("body", Fault(kind, count, opts.get("after", 0)))
+            return {"ok": True, "body": kind, "count": count, "after": opts.get("after", 0)}
+        if action == "expire-tokens-after":
+            usage = "expire-tokens-after N"
+            n, extra, _ = _parse_fault_arg(arg, usage)
+            try:
+                n = int(n)
+            except ValueError:
+                raise ValueError(usage)
+            if n < 0 or extra is not None:
+                raise ValueError(usage)
+            faults.arm("expire", Fault(True, 1, n))
+            return {"ok": True, "expire_tokens_after": n}
         if action == "status":
             with auth.lock:
                 tokens = len(auth.tokens)
             return {"ok": True, "nonce": auth.nonce, "tokens": tokens,
-                    "rate_limit": self.rates.limit, "delay_ms": faults.delay_ms,
-                    "fail_status": faults.fail_status, "fail_count": faults.fail_count,
+                    "rate_limit": self.rates.limit, "faults": faults.status(),
                     "users": len(self.org.users), "groups": len(self.org.groups)}
         raise KeyError(action)
 
@@ -353,9 +523,15 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             resp = okta_error(500, "E0000009", "Internal Server Error")
             raw_path, pairs = self.path, []
+        plan = getattr(resp, "fault_plan", None)
         # log first: a client that has its reply must find the line there
-        sim.log_request(self.command, raw_path, pairs, resp.status)
-        self._send(resp)
+        # (a delayed or cut reply is logged when it starts, so the log keeps
+        # the order in which requests arrived)
+        sim.log_request(self.command, raw_path, pairs, resp.status,
+                        plan.names if plan is not None else ())
+        if plan is not None and plan.delay_ms:
+            time.sleep(plan.delay_ms / 1000.0)
+        self._send(resp, plan)
 
     def _control(self, sim, body):
         action = self.path[len(CONTROL_PREFIX):].partition("?")[0]
@@ -371,18 +547,62 @@ class Handler(BaseHTTPRequestHandler):
         except (TypeError, ValueError) as err:
             self._send(Response(400, {"ok": False, "error": str(err)}))
 
-    def _send(self, resp):
+    def _send(self, resp, plan=None):
+        body = resp.body
+        fault = plan.body if plan is not None else None
+        if fault == "malformed":
+            # valid UTF-8, honest length, not JSON: the first ':' becomes ';'
+            body = body.replace(b":", b";", 1) if b":" in body else b"[{]"
+        elif fault == "truncated":
+            # the JSON cut in the middle, with a Content-Length that says so
+            body = body[:len(body) // 2]
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type or CT_JSON)
-        self.send_header("Content-Length", str(len(resp.body)))
+        # "short" and "reset" announce the whole body, then send half of it
+        self.send_header("Content-Length", str(len(body)))
         for name, value in resp.headers:
             self.send_header(name, value)
-        if self.close_connection:
+        if self.close_connection or fault in ("short", "reset"):
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD" and resp.body:
-            self.wfile.write(resp.body)
+        if self.command == "HEAD" or not body:
+            self.wfile.flush()
+            return
+        if fault in ("short", "reset"):
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            time.sleep(0.05)        # let the client see the first half
+            self._drop_connection(reset=fault == "reset")
+            return
+        if plan is not None and plan.slow_ms:
+            # headers at once, then the body in ten parts, each after a
+            # tenth of slow_ms: the last byte comes slow_ms after the headers
+            parts = 10
+            step = max(1, (len(body) + parts - 1) // parts)
+            for i in range(0, len(body), step):
+                time.sleep(plan.slow_ms / 1000.0 / parts)
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
+            return
+        self.wfile.write(body)
         self.wfile.flush()
+
+    def _drop_connection(self, reset):
+        """Close mid-body: a TCP FIN without TLS close_notify, or an RST."""
+        self.close_connection = True
+        sock = self.connection
+        try:
+            if reset:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.rfile.close()      # the last reference: close() closes for real
+            sock.close()
+        except OSError:
+            pass
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
@@ -421,9 +641,10 @@ class TLSThreadingServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False):
+def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False,
+          record_secrets=False):
     directory = os.path.abspath(directory)
-    for stale in ("port", "pid"):
+    for stale in ("port", "pid") + (("secrets.log",) if record_secrets else ()):
         try:
             os.unlink(os.path.join(directory, stale))
         except FileNotFoundError:
@@ -443,7 +664,8 @@ def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False):
     server = TLSThreadingServer((bind, port), family, context, verbose)
     actual_port = server.server_address[1]
     base_url = "https://localhost:%d" % actual_port
-    server.sim = Simulator(directory, org_data, registry, base_url, rate_limit, verbose)
+    server.sim = Simulator(directory, org_data, registry, base_url, rate_limit, verbose,
+                           record_secrets)
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

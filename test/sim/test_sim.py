@@ -3,8 +3,11 @@
 DPoP), resource authentication, listings, pagination, lookups, errors, request
 log, control actions, rate limits, clean shutdown, and 10k-user paging speed."""
 
+import email.utils
+import http.client
 import json
 import os
+import ssl
 import sys
 import time
 import urllib.parse
@@ -595,6 +598,183 @@ def test_control(ctx):
     checks.equal("keep-alive: one connection", ctx.http.connections, before)
 
 
+def raw_get(ctx, target, headers=None):
+    """One GET on a fresh connection, no retry: (status, headers, body or the
+    exception raised while reading)."""
+    conn = http.client.HTTPSConnection("localhost", ctx.sim.port, context=ctx.sim.ssl_context,
+                                       timeout=30)
+    try:
+        conn.request("GET", target, headers=headers or ctx.ssws)
+        try:
+            resp = conn.getresponse()
+        except (http.client.HTTPException, OSError) as err:
+            return None, {}, err
+        try:
+            body = resp.read()
+        except (http.client.HTTPException, OSError) as err:
+            body = err
+        return resp.status, dict((k.lower(), v) for k, v in resp.getheaders()), body
+    finally:
+        conn.close()
+
+
+def test_faults(ctx):
+    """The fault-injection ctl actions the FDW's faults regression test uses."""
+    sim = ctx.sim
+    target = "/api/v1/users?limit=5"
+    good = ctx.get(target)
+    checks.equal("faults: baseline", good.status, 200)
+
+    # fail-next with after= and reset=: X-Rate-Limit-Reset = Date + reset
+    sim.truncate_log()
+    out = sim.ctl("fail-next", "429:2", "after=1", "reset=5")     # the CLI, words joined
+    checks.equal("fail-next 429:2 after=1 reset=5", out.returncode, 0)
+    replies = [ctx.get(target) for _ in range(4)]
+    checks.equal("429s after one good request", [r.status for r in replies], [200, 429, 429, 200])
+    r = replies[1]
+    okta_error_is("injected 429", r, 429, "E0000047")
+    date = int(email.utils.parsedate_to_datetime(r.header("Date")).timestamp())
+    checks.equal("injected 429 Reset = Date + 5", int(r.header("X-Rate-Limit-Reset")) - date, 5)
+    checks.equal("injected 429 Remaining", r.header("X-Rate-Limit-Remaining"), "0")
+    checks.equal("faulted requests are marked in the log", sim.log_lines(), [
+        "GET /api/v1/users?limit=5 200",
+        "GET /api/v1/users?limit=5 429 fault=fail-next",
+        "GET /api/v1/users?limit=5 429 fault=fail-next",
+        "GET /api/v1/users?limit=5 200"])
+
+    # token requests are neither faulted nor counted
+    sim.control("fail-next", "503:1")
+    checks.equal("token request not faulted", ctx.token().status, 200)
+    okta_error_is("503 after a token request", ctx.get(target), 503, "E0000100")
+    checks.equal("503 used up", ctx.get(target).status, 200)
+
+    # bodies: malformed and truncated arrive whole (honest Content-Length)
+    sim.control("bad-body", "malformed")
+    status, headers, body = raw_get(ctx, target)
+    checks.equal("malformed: status", status, 200)
+    checks.equal("malformed: honest length", int(headers["content-length"]), len(body))
+    checks.check("malformed: not JSON", not _parses(body), body[:80])
+    checks.equal("malformed: same length as the good page", len(body), len(good.body))
+    sim.control("bad-body", "truncated:1")
+    status, headers, body = raw_get(ctx, target)
+    checks.equal("truncated: honest length", int(headers["content-length"]), len(body))
+    checks.check("truncated: a prefix of the page", good.body.startswith(body)
+                 and 0 < len(body) < len(good.body), len(body))
+    checks.check("truncated: not JSON", not _parses(body))
+    checks.check("bad-body used up", _parses(raw_get(ctx, target)[2]))
+    # short: Content-Length of the whole page, half sent, connection closed
+    sim.control("bad-body", "short")
+    status, headers, body = raw_get(ctx, target)
+    checks.equal("short: announces the whole page", int(headers["content-length"]),
+                 len(good.body))
+    checks.check("short: the read fails", isinstance(body, http.client.IncompleteRead), body)
+    # reset: the connection is reset mid-body
+    sim.control("bad-body", "reset")
+    status, headers, body = raw_get(ctx, target)
+    # (the reset may reach the client before it has read the headers)
+    checks.check("reset: the read fails", isinstance(body, (ConnectionResetError, ssl.SSLError,
+                                                            http.client.HTTPException)),
+                 repr(body))
+    checks.check("after reset: served again", _parses(raw_get(ctx, target)[2]))
+    # bad-body after=N
+    sim.control("bad-body", "truncated:1", "after=2")
+    bodies = [raw_get(ctx, target)[2] for _ in range(4)]
+    checks.equal("bad-body after=2", [_parses(b) for b in bodies], [True, True, False, True])
+
+    # delay MS:COUNT: only the next COUNT requests
+    sim.control("delay", "400:1")
+    started = time.time()
+    ctx.get(target)
+    first = time.time() - started
+    started = time.time()
+    ctx.get(target)
+    second = time.time() - started
+    checks.check("delay 400:1: first delayed", first >= 0.4, first)
+    checks.check("delay 400:1: second not", second < 0.3, second)
+    # slow MS: the body arrives whole, spread over MS
+    sim.control("slow", "500:1")
+    started = time.time()
+    r = ctx.get("/api/v1/users?limit=50")
+    elapsed = time.time() - started
+    checks.check("slow 500: takes 0.45 s or more", elapsed >= 0.45, elapsed)
+    checks.equal("slow 500: whole body", len(r.json()), 50)
+
+    # expire-tokens-after N: the N+1th API request finds every token expired
+    token = ctx.bearer()
+    auth = {"Authorization": "Bearer " + token}
+    sim.control("expire-tokens-after", "2")
+    statuses = [ctx.get(target, auth).status for _ in range(3)]
+    checks.equal("expire-tokens-after 2", statuses, [200, 200, 401])
+    auth = {"Authorization": "Bearer " + ctx.bearer()}
+    checks.equal("a new token works", [ctx.get(target, auth).status for _ in range(2)],
+                 [200, 200])
+
+    # status shows armed faults; reset clears every one
+    sim.control("fail-next", "500:3", "after=7")
+    sim.control("delay", "10")
+    sim.control("slow", "10:2")
+    sim.control("bad-body", "reset:1", "after=9")
+    sim.control("expire-tokens-after", "9")
+    status = json.loads(sim.control("status").stdout)
+    checks.equal("status lists armed faults", sorted(status["faults"]),
+                 ["body", "delay", "expire", "fail", "slow"])
+    checks.equal("status: fail-next", status["faults"]["fail"],
+                 {"value": 500, "count": 3, "after": 7, "reset": 1})
+    sim.control("reset")
+    checks.equal("reset clears faults", json.loads(sim.control("status").stdout)["faults"], {})
+    sim.truncate_log()
+    checks.equal("no fault after reset", ctx.get(target).status, 200)
+    checks.equal("log after reset", sim.log_lines(), ["GET /api/v1/users?limit=5 200"])
+    checks.check("no secrets.log without --record-secrets",
+                 not os.path.exists(sim.path("secrets.log")))
+
+    # bad arguments are refused
+    for args in (["fail-next", "200"], ["fail-next", "503:x"], ["fail-next", "503", "foo=1"],
+                 ["fail-next", "503", "after=-1"], ["bad-body", "garbage"],
+                 ["delay", "-5"], ["slow", "x"], ["expire-tokens-after", "x"],
+                 ["expire-tokens-after"]):
+        out = sim.control(*args)
+        checks.check("ctl %s refused" % " ".join(args), out.returncode != 0, out.stdout)
+    checks.check("ctl CLI: a refused action exits non-zero",
+                 sim.ctl("bad-body", "garbage").returncode != 0)
+    checks.equal("refused actions armed nothing",
+                 json.loads(sim.control("status").stdout)["faults"], {})
+
+
+def _parses(body):
+    if not isinstance(body, bytes):
+        return False
+    try:
+        json.loads(body.decode("utf-8"))
+        return True
+    except ValueError:
+        return False
+
+
+def test_record_secrets():
+    """serve --record-secrets writes every credential issued or received."""
+    sim = T.Sim(users=20, groups=5, seed=3, extra_args=["--record-secrets"])
+    try:
+        ctx = Ctx(sim)
+        token = ctx.bearer()
+        dpop_token, dpop_key = ctx.dpop_token()
+        ctx.dpop_get("/api/v1/groups", dpop_token, dpop_key)
+        ctx.get("/api/v1/users?limit=1")
+        lines = open(sim.path("secrets.log"), encoding="utf-8").read().splitlines()
+        kinds = {}
+        for line in lines:
+            kind, _, value = line.partition(" ")
+            kinds.setdefault(kind, set()).add(value)
+        checks.equal("recorded kinds", sorted(kinds),
+                     ["access_token", "authorization", "client_assertion", "dpop_proof"])
+        checks.check("issued tokens recorded", {token, dpop_token} <= kinds["access_token"])
+        checks.equal("assertions recorded (1 + 2 DPoP)", len(kinds["client_assertion"]), 3)
+        checks.equal("DPoP proofs recorded (2 token + 1 API)", len(kinds["dpop_proof"]), 3)
+        checks.check("SSWS token recorded", sim.api_token in kinds["authorization"])
+    finally:
+        sim.stop()
+
+
 def test_shutdown(sim):
     code = sim.stop(cleanup=False)
     checks.equal("SIGTERM exit code", code, 0)
@@ -628,11 +808,12 @@ def main():
         ctx = Ctx(sim)
         for test in (test_token_success, test_token_rejections, test_dpop_token,
                      test_dpop_resource, test_auth_failures, test_listing, test_lookups,
-                     test_request_log, test_control):
+                     test_request_log, test_control, test_faults):
             checks.run(test, ctx)
         checks.run(test_shutdown, sim)
     finally:
         sim.stop()
+    checks.run(test_record_secrets)
     checks.run(test_speed)
     print("test_sim: %.1f s" % (time.time() - started))
     return checks.finish()
