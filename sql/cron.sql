@@ -20,6 +20,13 @@ SELECT id AS uid, status AS old_status FROM sim.users
 \setenv CRON_UID :uid
 \! $OKTA_SIM_CTL update-user "{\"id\": \"$CRON_UID\", \"status\": \"SUSPENDED\", \"profile\": {\"department\": \"Security Review\"}}" | grep -c ok
 SELECT status, department FROM directory WHERE id = :'uid';
+-- ... and adds them to a group
+SELECT g.id AS gid FROM sim.groups g WHERE g.type = 'OKTA_GROUP'
+  AND NOT EXISTS (SELECT 1 FROM sim.memberships m WHERE m.group_id = g.id AND m.user_id = :'uid')
+  ORDER BY g.id LIMIT 1 \gset
+\setenv CRON_GID :gid
+\! $OKTA_SIM_CTL add-member "$CRON_GID" "$CRON_UID" | grep -c ok
+SELECT count(*) FROM directory_groups WHERE group_id = :'gid' AND user_id = :'uid';
 
 -- the refresh jobs, every minute: one statement per job (with background
 -- workers, pg_cron 1.4 did not complete a two-statement job here)
@@ -46,5 +53,6 @@ ORDER BY j.jobname, d.runid;
 SELECT cron.unschedule('refresh-directory'), cron.unschedule('refresh-directory-groups');
 -- the refreshed views show the change, and still every row
 SELECT status, department FROM directory WHERE id = :'uid';
+SELECT count(*) FROM directory_groups WHERE group_id = :'gid' AND user_id = :'uid';
 SELECT count(*) = (SELECT count(*) FROM sim.users) AS all_users FROM directory;
-SELECT count(*) = (SELECT count(*) FROM sim.memberships) AS all_memberships FROM directory_groups;
+SELECT count(*) = (SELECT count(*) FROM sim.memberships) + 1 AS all_memberships FROM directory_groups;

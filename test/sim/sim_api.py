@@ -211,6 +211,29 @@ class Org:
             self._cache.clear()
         return user
 
+    def change_membership(self, gid, uid, add, now_text):
+        """Add uid to (or remove it from) group gid; lastMembershipUpdated
+        moves to now."""
+        if gid not in self.group_index:
+            raise ValueError("no group %r" % (gid,))
+        if uid not in self.user_index:
+            raise ValueError("no user %r" % (uid,))
+        gi, ui = self.group_index[gid], self.user_index[uid]
+        members, groups = self.members[gid], self.user_groups[uid]
+        if add and ui not in members:
+            bisect.insort(members, ui)
+            bisect.insort(groups, gi)
+        elif not add and ui in members:
+            members.remove(ui)
+            groups.remove(gi)
+        group = dict(self.groups[gi])
+        group["lastMembershipUpdated"] = now_text
+        self.groups[gi] = group
+        self.group_json[gi] = json_bytes(self._group_served(group))
+        with self._cache_lock:
+            self._cache.clear()
+        return group
+
     # ---- serialisation --------------------------------------------------
 
     def user_href(self, uid):

@@ -416,6 +416,15 @@ class Simulator:
                                      reset=opts.get("reset", 1)))
             return {"ok": True, "status": status, "count": count,
                     "after": opts.get("after", 0), "reset": opts.get("reset", 1)}
+        if action in ("add-member", "remove-member"):
+            # an admin changes a group: ARG is "GROUP_ID USER_ID"
+            parts = (arg or "").split()
+            if len(parts) != 2:
+                raise ValueError("%s GROUP_ID USER_ID" % action)
+            now = time.time()
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
+            group = self.org.change_membership(parts[0], parts[1], action == "add-member", stamp)
+            return {"ok": True, "group": group["id"], "lastMembershipUpdated": stamp}
         if action == "update-user":
             # an admin edits a user: {"id": ..., "status": ..., "profile": {...}}
             now = time.time()

@@ -598,6 +598,40 @@ def test_control(ctx):
     checks.equal("keep-alive: one connection", ctx.http.connections, before)
 
 
+def test_admin_edits(ctx):
+    """update-user, add-member, remove-member: what a test changes in the org."""
+    sim = ctx.sim
+    users, _ = follow(ctx, "/api/v1/users?limit=200")
+    user = next(u for u in users if u["status"] == "ACTIVE")
+    groups, _ = follow(ctx, "/api/v1/groups?limit=200")
+    member_ids = lambda gid: {u["id"] for u in follow(ctx, "/api/v1/groups/%s/users?limit=200" % gid)[0]}
+    group = next(g for g in groups if g["type"] == "OKTA_GROUP" and user["id"] not in member_ids(g["id"]))
+
+    out = sim.ctl("update-user", json.dumps({"id": user["id"], "status": "SUSPENDED",
+                                              "profile": {"department": "Edited"}}))
+    checks.equal("ctl update-user", out.returncode, 0)
+    after = ctx.get("/api/v1/users/" + user["id"]).json()
+    checks.equal("edited status", after["status"], "SUSPENDED")
+    checks.equal("edited profile", after["profile"]["department"], "Edited")
+    checks.equal("other profile kept", after["profile"]["login"], user["profile"]["login"])
+    checks.check("lastUpdated moved", after["lastUpdated"] > user["lastUpdated"], after["lastUpdated"])
+    listed = [u for u in follow(ctx, '/api/v1/users?limit=200&filter=status%20eq%20%22SUSPENDED%22')[0]
+              if u["id"] == user["id"]]
+    checks.equal("listing and filter see the edit", [u["profile"]["department"] for u in listed], ["Edited"])
+    checks.check("login cannot change",
+                 sim.ctl("update-user", json.dumps({"id": user["id"], "profile": {"login": "x@y"}})).returncode != 0)
+
+    checks.equal("ctl add-member", sim.ctl("add-member", group["id"], user["id"]).returncode, 0)
+    checks.check("member added", user["id"] in member_ids(group["id"]))
+    user_groups = {g["id"] for g in follow(ctx, "/api/v1/users/%s/groups?limit=200" % user["id"])[0]}
+    checks.check("seen from the user", group["id"] in user_groups)
+    moved = ctx.get("/api/v1/groups/" + group["id"]).json()["lastMembershipUpdated"]
+    checks.check("lastMembershipUpdated moved", moved > group["lastMembershipUpdated"], moved)
+    checks.equal("ctl remove-member", sim.ctl("remove-member", group["id"], user["id"]).returncode, 0)
+    checks.check("member removed", user["id"] not in member_ids(group["id"]))
+    checks.check("bad add-member fails", sim.ctl("add-member", "00gnope", user["id"]).returncode != 0)
+
+
 def raw_get(ctx, target, headers=None):
     """One GET on a fresh connection, no retry: (status, headers, body or the
     exception raised while reading)."""
@@ -808,7 +842,7 @@ def main():
         ctx = Ctx(sim)
         for test in (test_token_success, test_token_rejections, test_dpop_token,
                      test_dpop_resource, test_auth_failures, test_listing, test_lookups,
-                     test_request_log, test_control, test_faults):
+                     test_request_log, test_control, test_faults, test_admin_edits):
             checks.run(test, ctx)
         checks.run(test_shutdown, sim)
     finally:
