@@ -44,3 +44,6 @@ test: all
 
 demo:
 	test/demo.sh
+
+# ---- fuzzing and memory checking (make fuzz, fuzz-smoke, valgrind-unit, asan-unit) ----
+include test/fuzz/fuzz.mk
