@@ -19,6 +19,7 @@ FUZZ_DIR=test/fuzz
 mode=${1:?usage: run_fuzzers.sh SECONDS|replay BINARY...}
 shift
 jobs=${FUZZ_JOBS:-2}
+case "$jobs" in '' | *[!0-9]* | 0) jobs=1 ;; esac
 ARTIFACTS=$FUZZ_DIR/artifacts
 mkdir -p "$ARTIFACTS"
 
