@@ -48,3 +48,6 @@ demo:
 # memory stays flat over many scans (make test runs 20)
 soak: all
 	test/soak.sh $(or $(SCANS),200)
+
+# ---- fuzzing and memory checking (make fuzz, fuzz-smoke, valgrind-unit, asan-unit) ----
+include test/fuzz/fuzz.mk

@@ -19,6 +19,13 @@ if [ -z "${ONLY_REGRESS:-}" ]; then
 	step "client unit tests"
 	make -s unit 2>&1 | tee -a "$OUT" || status=1
 
+	step "client unit tests under valgrind and ASan/UBSan"
+	make -s valgrind-unit 2>&1 | tee -a "$OUT" || status=1
+	make -s asan-unit 2>&1 | tee -a "$OUT" || status=1
+
+	step "fuzz smoke (libFuzzer, ${FUZZ_SMOKE_SECONDS:-8}s per harness; make fuzz runs longer)"
+	make -s fuzz-smoke 2>&1 | tee -a "$OUT" || status=1
+
 	step "simulator self-tests"
 	test/sim/run_tests.sh 2>&1 | tee -a "$OUT" || status=1
 fi
