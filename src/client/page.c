@@ -201,9 +201,14 @@ oc_link_next(const char *v)
 				p++;
 			if (*p == '"')
 			{
+				/* a quoted-string: \x escapes any character */
 				val = ++p;
 				while (*p && *p != '"')
+				{
+					if (*p == '\\' && p[1])
+						p++;
 					p++;
+				}
 				vlen = (size_t) (p - val);
 				if (*p == '"')
 					p++;

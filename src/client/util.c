@@ -383,17 +383,29 @@ host_is_loopback(const char *host, size_t n)
 		return 1;
 	if (n >= 4 && strncmp(host, "127.", 4) == 0)
 	{
-		size_t		i;
-		int			dots = 0;
+		/* 127.a.b.c: four octets of 1-3 digits, each at most 255 */
+		size_t		i = 0;
+		int			octets = 0;
 
-		for (i = 0; i < n; i++)
+		while (i < n)
 		{
-			if (host[i] == '.')
-				dots++;
-			else if (!oc_isdigit((unsigned char) host[i]))
+			size_t		start = i;
+			int			v = 0;
+
+			while (i < n && oc_isdigit((unsigned char) host[i]) && i - start < 3)
+				v = v * 10 + (host[i++] - '0');
+			if (i == start || v > 255)
 				return 0;
+			octets++;
+			if (i == n)
+				break;
+			if (host[i] != '.' || octets == 4)
+				return 0;
+			i++;
+			if (i == n)
+				return 0;		/* a trailing dot */
 		}
-		return dots == 3;
+		return octets == 4;
 	}
 	return 0;
 }

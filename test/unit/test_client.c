@@ -3313,6 +3313,31 @@ test_fixtures(void)
  * main
  * ================================================================ */
 
+/* bugs the fuzzers' reviewer found: each gets a test */
+static void
+test_found_bugs(void)
+{
+	char		msg[256];
+	char	   *next;
+
+	/* http:// only for real loopback addresses */
+	CHECK(oc_check_org_url("http://127.0.0.1:8080", msg, sizeof(msg)) == 0);
+	CHECK(oc_check_org_url("http://127.255.255.254", msg, sizeof(msg)) == 0);
+	CHECK(oc_check_org_url("http://127.999.999.999", msg, sizeof(msg)) == -1);
+	CHECK(oc_check_org_url("http://127.0.0.", msg, sizeof(msg)) == -1);
+	CHECK(oc_check_org_url("http://127...", msg, sizeof(msg)) == -1);
+	CHECK(oc_check_org_url("http://127.1.2.3456789", msg, sizeof(msg)) == -1);
+	CHECK(oc_check_org_url("http://127.0.0.1.2", msg, sizeof(msg)) == -1);
+	CHECK(oc_check_org_url("http://127.0.1", msg, sizeof(msg)) == -1);
+	/* a quoted parameter value may hold an escaped quote: no rel=next here */
+	next = oc_link_next("<https://a/1>; title=\"\\\";rel=next;\"");
+	CHECK(next == NULL);
+	free(next);
+	next = oc_link_next("<https://a/1>; title=\"a \\\"b\\\"\"; rel=\"next\"");
+	CHECK(next != NULL && strcmp(next, "https://a/1") == 0);
+	free(next);
+}
+
 /* oc_rate_pause_ms: slow down only when the bucket runs low */
 static void
 test_rate_pause(void)
@@ -3391,6 +3416,7 @@ static const struct
 	{"xfer_error", test_xfer_error},
 	{"fixtures", test_fixtures},
 	{"rate_pause", test_rate_pause},
+	{"found_bugs", test_found_bugs},
 };
 
 int
