@@ -26,6 +26,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track headers: every object depends on ours
+HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.h
+$(OBJS): $(HEADERS)
+
 # ---- unit tests of the client layer (no PostgreSQL) ----
 UNIT_CFLAGS = -g -O1 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wdeclaration-after-statement -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)

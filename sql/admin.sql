@@ -75,6 +75,20 @@ GRANT USAGE ON FOREIGN SERVER key_file TO regress_okta_user;
 SET ROLE regress_okta_user;
 CREATE USER MAPPING FOR CURRENT_USER SERVER key_file
   OPTIONS (client_id '0oaplain', private_key_file '/etc/passwd');
+-- ... nor choose which CAs to trust
+RESET ROLE;
+GRANT USAGE ON FOREIGN DATA WRAPPER oktafdw TO regress_okta_user;
+SET ROLE regress_okta_user;
+CREATE SERVER mine FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', ca_file '/tmp/evil-ca.pem');
+-- other roles' credentials stay hidden (PostgreSQL's rules for pg_user_mappings)
+SELECT srvname, usename, umoptions FROM pg_user_mappings WHERE srvname IN ('key_file', 'token') ORDER BY srvname;
+RESET ROLE;
+-- a non-superuser with a mapping of their own (given inline) reads through a server a superuser set up
+CREATE USER MAPPING FOR regress_okta_user SERVER key_file
+  OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+GRANT SELECT ON g_key_file TO regress_okta_user;
+SET ROLE regress_okta_user;
+SELECT count(*) > 0 AS ok FROM g_key_file;
 RESET ROLE;
 
 -- okta_check never throws for an auth failure: it says what is wrong

@@ -54,3 +54,37 @@ SELECT sim.log_count() - :before AS requests;
 EXPLAIN (COSTS OFF) SELECT login FROM okta.users WHERE status = 'ACTIVE' LIMIT 5;
 -- not with ORDER BY (every row is needed first)
 EXPLAIN (COSTS OFF) SELECT login FROM okta.users WHERE status = 'ACTIVE' ORDER BY login LIMIT 5;
+
+-- fan-out: the member listings of several groups run side by side, up to
+-- max_concurrency, and give the same rows
+\getenv sim_url OKTA_SIM_URL
+\getenv sim_dir OKTA_SIM_DIR
+\set ca_file :sim_dir '/ca.pem'
+SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key \gset
+CREATE SERVER okta_seq FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url :'sim_url', ca_file :'ca_file', max_concurrency '1');
+CREATE SERVER okta_par FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url :'sim_url', ca_file :'ca_file', max_concurrency '4');
+CREATE USER MAPPING FOR CURRENT_USER SERVER okta_seq OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER okta_par OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE FOREIGN TABLE gm_seq (group_id text, user_id text) SERVER okta_seq OPTIONS (object 'group_members');
+CREATE FOREIGN TABLE gm_par (group_id text, user_id text) SERVER okta_par OPTIONS (object 'group_members');
+CREATE FOREIGN TABLE ug_par (user_id text, group_id text, name text) SERVER okta_par OPTIONS (object 'user_groups');
+-- every reply held 30 ms, so that requests in flight together overlap at the simulator
+\! $OKTA_SIM_CTL reset >/dev/null
+\! $OKTA_SIM_CTL delay 30 >/dev/null
+SELECT count(*) AS missing FROM (SELECT group_id, user_id FROM sim.memberships EXCEPT ALL SELECT * FROM gm_seq) d;
+\! $OKTA_SIM_CTL status | /usr/bin/python3 -c 'import json,sys; print("requests at once:", json.load(sys.stdin)["max_in_flight"])'
+\! $OKTA_SIM_CTL reset >/dev/null
+\! $OKTA_SIM_CTL delay 30 >/dev/null
+SELECT count(*) AS missing FROM (SELECT group_id, user_id FROM sim.memberships EXCEPT ALL SELECT * FROM gm_par) d;
+SELECT count(*) AS extra FROM (SELECT * FROM gm_par EXCEPT ALL SELECT group_id, user_id FROM sim.memberships) d;
+\! $OKTA_SIM_CTL status | /usr/bin/python3 -c 'import json,sys; n = json.load(sys.stdin)["max_in_flight"]; print("several at once:", 2 <= n <= 5)'
+SELECT count(*) AS missing FROM (
+  SELECT m.user_id, m.group_id, g.name FROM sim.memberships m JOIN sim.groups g ON g.id = m.group_id
+  EXCEPT ALL SELECT * FROM ug_par) d;
+-- an IN list's lookups run side by side too
+SELECT array_agg(id ORDER BY id) AS gids FROM (SELECT id FROM sim.groups ORDER BY id LIMIT 6) g \gset
+SELECT count(*) = (SELECT count(*) FROM sim.memberships WHERE group_id = ANY (:'gids')) AS same
+FROM gm_par WHERE group_id = ANY (:'gids');
+\! $OKTA_SIM_CTL reset >/dev/null

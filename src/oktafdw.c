@@ -60,6 +60,15 @@ enum OktaPrivateIndex
 	PRIV_LIMIT
 };
 
+/* one listing of a scan */
+typedef struct ScanSource
+{
+	oc_cursor  *cur;
+	const char *parent_id;
+	json_object *group;			/* fan-out: the group (in gpage) */
+	int			row_filter;
+} ScanSource;
+
 typedef struct OktaScanState
 {
 	OktaObject	object;
@@ -77,17 +86,23 @@ typedef struct OktaScanState
 	List	   *requests;
 	int			next_request;
 	bool		fanout;
-	const char *parent_id;		/* parent of the current member listing */
+	int			max_concurrency;	/* listings in flight at once */
+	MemoryContext cxt;			/* the scan's long-lived memory */
 
-	oc_cursor  *cur;			/* current listing */
-	oc_page    *page;
+	/*
+	 * Listings under way (ScanSource), up to max_concurrency: rows come from
+	 * the first; the others' requests are already in flight.
+	 */
+	List	   *sources;
+	oc_page    *page;			/* current page of the first source */
 	size_t		pos;
 	int			row_filter;
+	const char *parent_id;		/* whose members the page lists */
+	json_object *page_group;	/* fan-out: that group (in gpage) */
 
 	oc_cursor  *gcur;			/* fan-out: the group listing */
 	oc_page    *gpage;
 	size_t		gpos;
-	json_object *group;			/* fan-out: current group (in gpage) */
 
 	bool		started;
 	bool		done;
@@ -386,12 +401,16 @@ close_cursor(OktaScanState *st, oc_cursor **cur)
 static void
 scan_release(OktaScanState *st)
 {
+	ListCell   *lc;
+
 	oc_page_free(st->page);
 	st->page = NULL;
-	close_cursor(st, &st->cur);
+	foreach(lc, st->sources)
+		close_cursor(st, &((ScanSource *) lfirst(lc))->cur);
+	st->sources = NIL;			/* the cells go with the query's memory */
 	oc_page_free(st->gpage);
 	st->gpage = NULL;
-	st->group = NULL;
+	st->page_group = NULL;
 	close_cursor(st, &st->gcur);
 }
 
@@ -464,6 +483,8 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 		attrs = bms_add_member(attrs, lfirst_int(lc));
 	st->value_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	st->rowctx.table = RelationGetRelationName(rel);
+	st->cxt = CurrentMemoryContext;
+	st->max_concurrency = 1;
 
 	cb = palloc0(sizeof(MemoryContextCallback));
 	cb->func = scan_release_cb;
@@ -485,6 +506,8 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 		st->client = okta_conn_client(st->conn);
 		st->serverid = server->serverid;
 		st->client_before = *oc_client_stats(st->client);
+		/* with a LIMIT, nothing is asked for before it is needed */
+		st->max_concurrency = st->limit_hint > 0 ? 1 : sopts.max_concurrency;
 	}
 }
 
@@ -561,57 +584,78 @@ row_wanted(int row_filter, json_object *obj)
 	return row_filter == ROWS_DEPROVISIONED ? deprovisioned : !deprovisioned;
 }
 
+/* Open a listing and send its first request: it runs while others are read. */
+static void
+add_source(OktaScanState *st, const char *target, int flags, const char *parent_id,
+		   json_object *group, int row_filter)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->cxt);
+	ScanSource *src = palloc0(sizeof(ScanSource));
+	oc_error	err;
+
+	src->cur = oc_cursor_open(st->client, target, flags);
+	if (src->cur == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	src->parent_id = parent_id;
+	src->group = group;
+	src->row_filter = row_filter;
+	st->sources = lappend(st->sources, src);
+	MemoryContextSwitchTo(old);
+	if (oc_cursor_start(src->cur, &err) < 0)
+	{
+		st->counters.errors++;
+		okta_report_error(&err, NULL);
+	}
+}
+
 /*
- * Advance to the next source of rows: the next request, or in a fan-out
- * the next group's members.  False when there is none.
+ * Keep up to max_concurrency listings under way: the scan's next requests,
+ * or in a fan-out the next groups' members.  False when nothing is left.
  */
 static bool
-next_source(OktaScanState *st)
+fill_sources(OktaScanState *st)
 {
 	if (!st->fanout)
 	{
-		OktaRequest *req;
+		while (list_length(st->sources) < st->max_concurrency &&
+			   st->next_request < list_length(st->requests))
+		{
+			OktaRequest *req = list_nth(st->requests, st->next_request++);
 
-		if (st->next_request >= list_length(st->requests))
-			return false;
-		req = list_nth(st->requests, st->next_request++);
-		st->cur = open_cursor(st, req);
-		st->row_filter = req->row_filter;
-		st->parent_id = req->parent_id;
-		return true;
+			add_source(st, req->target, req->flags, req->parent_id, NULL, req->row_filter);
+		}
+		return st->sources != NIL;
 	}
-	if (st->gcur == NULL)
+	if (st->gcur == NULL && st->next_request == 0)
 	{
-		if (st->next_request > 0)
-			return false;
 		st->gcur = open_cursor(st, linitial(st->requests));
 		st->next_request = 1;
 	}
 	for (;;)
 	{
-		json_object *idv;
-
-		if (st->gpage && st->gpos < oc_page_count(st->gpage))
+		while (list_length(st->sources) < st->max_concurrency &&
+			   st->gpage && st->gpos < oc_page_count(st->gpage))
 		{
+			json_object *group = oc_page_item(st->gpage, st->gpos++);
+			json_object *idv;
 			OktaRequest *req;
 
-			st->group = oc_page_item(st->gpage, st->gpos++);
-			if (!json_object_object_get_ex(st->group, "id", &idv) ||
+			if (!json_object_object_get_ex(group, "id", &idv) ||
 				!json_object_is_type(idv, json_type_string) ||
 				json_object_get_string_len(idv) == 0)
 				continue;
-			st->parent_id = json_object_get_string(idv);
-			req = okta_member_request(st->parent_id, st->page_size);
-			st->cur = open_cursor(st, req);
-			st->row_filter = ROWS_ALL;
+			req = okta_member_request(json_object_get_string(idv), st->page_size);
+			add_source(st, req->target, req->flags, json_object_get_string(idv), group,
+					   ROWS_ALL);
 			pfree(req->target);
 			pfree(req->display);
 			pfree(req->parent_id);
 			pfree(req);
-			return true;
 		}
-		st->group = NULL;
-		if (!next_page(st, st->gcur, &st->gpage))
+		if (st->sources != NIL)
+			return true;
+		/* every listing of this page of groups is done: the next page */
+		if (st->gcur == NULL || !next_page(st, st->gcur, &st->gpage))
 		{
 			close_cursor(st, &st->gcur);
 			return false;
@@ -633,7 +677,7 @@ fill_row(OktaScanState *st, json_object *item, TupleTableSlot *slot)
 		/* user_groups from a fan-out: the group's columns, the member's id */
 		json_object *idv;
 
-		main = st->group;
+		main = st->page_group;
 		parent = json_object_object_get_ex(item, "id", &idv) &&
 			json_object_is_type(idv, json_type_string)
 			? json_object_get_string(idv) : NULL;
@@ -693,15 +737,24 @@ oktaIterateForeignScan(ForeignScanState *node)
 			st->counters.rows++;
 			return slot;
 		}
-		if (st->cur && next_page(st, st->cur, &st->page))
+		if (st->sources != NIL)
 		{
-			st->pos = 0;
-			continue;
+			ScanSource *src = linitial(st->sources);
+
+			if (next_page(st, src->cur, &st->page))
+			{
+				st->pos = 0;
+				st->row_filter = src->row_filter;
+				st->parent_id = src->parent_id;
+				st->page_group = src->group;
+				continue;
+			}
+			close_cursor(st, &src->cur);
+			st->sources = list_delete_first(st->sources);
 		}
 		oc_page_free(st->page);
 		st->page = NULL;
-		close_cursor(st, &st->cur);
-		if (!next_source(st))
+		if (!fill_sources(st))
 			st->done = true;
 	}
 	return slot;

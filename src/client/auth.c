@@ -274,6 +274,7 @@ store_token(oc_client *c, const oc_buf *body, oc_error *err)
 	}
 	oc_forget_token(c);
 	c->access_token = oc_strdup(json_object_get_string(v));
+	c->token_gen++;
 	if (json_object_object_get_ex(root, "token_type", &v) &&
 		json_object_is_type(v, json_type_string))
 		type = json_object_get_string(v);

@@ -383,6 +383,7 @@ send_request(oc_cursor *cur, oc_error *err)
 	cur->inflight = oc_xfer_new(c, "GET", cur->next_url, NULL, h, err);
 	if (cur->inflight == NULL)
 		return -1;
+	cur->inflight->token_gen = c->token_gen;
 	if (oc_xfer_start(c, cur->inflight, err) < 0)
 	{
 		oc_xfer_free(c, cur->inflight);
@@ -399,6 +400,15 @@ same_origin(const char *org_url, const char *url)
 	size_t		n = strlen(org_url);
 
 	return strncasecmp(url, org_url, n) == 0 && url[n] == '/';
+}
+
+int
+oc_cursor_start(oc_cursor *cur, oc_error *err)
+{
+	oc_error_clear(err);
+	if (cur->next_url == NULL || cur->inflight != NULL)
+		return 0;
+	return send_request(cur, err);
 }
 
 int
@@ -459,8 +469,12 @@ oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 				(strcmp(e.code, "invalid_token") == 0 ||
 				 strcmp(e.code, "E0000011") == 0))
 			{
-				/* token expired or revoked: get a new one, once */
-				oc_forget_token(c);
+				/*
+				 * token expired or revoked: get a new one, once (unless a
+				 * request running beside this one already did)
+				 */
+				if (x->token_gen == c->token_gen)
+					oc_forget_token(c);
 				refreshed = 1;
 				oc_xfer_free(c, x);
 				cur->inflight = NULL;

@@ -65,6 +65,7 @@ typedef struct oc_xfer
 	char	   *post_body;
 	char		method[8];
 	int			active;			/* added to the multi handle */
+	unsigned	token_gen;		/* which access token the request carries */
 	int			done;
 	oc_response resp;
 } oc_xfer;
@@ -94,6 +95,7 @@ struct oc_client
 
 	/* token cache */
 	char	   *access_token;
+	unsigned	token_gen;		/* counts the tokens obtained */
 	int			token_is_dpop;
 	time_t		token_expires;
 	char	   *granted_scopes;

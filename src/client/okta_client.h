@@ -177,6 +177,12 @@ typedef struct oc_cursor oc_cursor;
 
 extern oc_cursor *oc_cursor_open(oc_client *c, const char *path_query,
 								 int flags);
+/*
+ * Send the cursor's first request now, without waiting for the reply, so
+ * that several cursors can be in flight at once (their transfers all make
+ * progress whenever the client waits on any of them).  0 or -1.
+ */
+extern int	oc_cursor_start(oc_cursor *cur, oc_error *err);
 /* 1: *page set (caller frees); 0: no more pages; -1: error */
 extern int	oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err);
 extern void oc_cursor_close(oc_cursor *cur);

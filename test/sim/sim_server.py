@@ -248,6 +248,9 @@ class Simulator:
         self.api = sim_api.Api(self.org)
         self.secrets_path = os.path.join(directory, "secrets.log") if record_secrets else None
         self.secrets_lock = threading.Lock()
+        self.in_flight_lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0      # high-water mark since start or reset (ctl status)
         self.auth = sim_auth.AuthServer(registry, base_url,
                                         record=self.record_secret if record_secrets else None)
         self.rates = RateLimiter(rate_limit)
@@ -385,6 +388,16 @@ class Simulator:
 
     # ---- control endpoints ------------------------------------------------------
 
+    def enter_request(self):
+        """Count requests being answered at once (clients that fan out)."""
+        with self.in_flight_lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave_request(self):
+        with self.in_flight_lock:
+            self.in_flight -= 1
+
     def control(self, action, arg):
         auth, faults = self.auth, self.faults
         if action == "rotate-nonce":
@@ -392,6 +405,8 @@ class Simulator:
         if action == "expire-tokens":
             return {"ok": True, "expired": auth.expire_tokens()}
         if action == "reset":
+            with self.in_flight_lock:
+                self.max_in_flight = self.in_flight
             auth.reset()
             self.rates.reset()
             with faults.lock:
@@ -479,6 +494,7 @@ class Simulator:
                 tokens = len(auth.tokens)
             return {"ok": True, "nonce": auth.nonce, "tokens": tokens,
                     "rate_limit": self.rates.limit, "faults": faults.status(),
+                    "max_in_flight": self.max_in_flight,
                     "users": len(self.org.users), "groups": len(self.org.groups)}
         raise KeyError(action)
 
@@ -526,21 +542,25 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith(CONTROL_PREFIX):
             self._control(sim, body)
             return
+        sim.enter_request()
         try:
-            resp, raw_path, pairs = sim.handle(self.command, self.path, self.headers, body)
-        except Exception:       # a simulator bug: answer 500 and say so on stderr
-            traceback.print_exc()
-            resp = okta_error(500, "E0000009", "Internal Server Error")
-            raw_path, pairs = self.path, []
-        plan = getattr(resp, "fault_plan", None)
-        # log first: a client that has its reply must find the line there
-        # (a delayed or cut reply is logged when it starts, so the log keeps
-        # the order in which requests arrived)
-        sim.log_request(self.command, raw_path, pairs, resp.status,
-                        plan.names if plan is not None else ())
-        if plan is not None and plan.delay_ms:
-            time.sleep(plan.delay_ms / 1000.0)
-        self._send(resp, plan)
+            try:
+                resp, raw_path, pairs = sim.handle(self.command, self.path, self.headers, body)
+            except Exception:       # a simulator bug: answer 500 and say so on stderr
+                traceback.print_exc()
+                resp = okta_error(500, "E0000009", "Internal Server Error")
+                raw_path, pairs = self.path, []
+            plan = getattr(resp, "fault_plan", None)
+            # log first: a client that has its reply must find the line there
+            # (a delayed or cut reply is logged when it starts, so the log keeps
+            # the order in which requests arrived)
+            sim.log_request(self.command, raw_path, pairs, resp.status,
+                            plan.names if plan is not None else ())
+            if plan is not None and plan.delay_ms:
+                time.sleep(plan.delay_ms / 1000.0)
+            self._send(resp, plan)
+        finally:
+            sim.leave_request()
 
     def _control(self, sim, body):
         action = self.path[len(CONTROL_PREFIX):].partition("?")[0]
