@@ -88,3 +88,16 @@ SELECT array_agg(id ORDER BY id) AS gids FROM (SELECT id FROM sim.groups ORDER B
 SELECT count(*) = (SELECT count(*) FROM sim.memberships WHERE group_id = ANY (:'gids')) AS same
 FROM gm_par WHERE group_id = ANY (:'gids');
 \! $OKTA_SIM_CTL reset >/dev/null
+
+-- user listings ask Okta to leave out what no column reads (the documented
+-- okta-response="omitCredentials,..." parameter): smaller pages, same rows
+CREATE FOREIGN TABLE u_creds (id text, provider text OPTIONS (path 'credentials.provider.type'))
+  SERVER okta_seq OPTIONS (object 'users');
+CREATE FOREIGN TABLE u_lean (id text) SERVER okta_seq OPTIONS (object 'users');
+SELECT okta_reset();
+SELECT count(*) = count(provider) AS all_providers, count(*) FROM u_creds;
+SELECT bytes AS creds_bytes FROM okta_stats() WHERE server = 'okta_seq' \gset
+SELECT okta_reset();
+SELECT count(*) FROM u_lean;
+SELECT bytes AS lean_bytes FROM okta_stats() WHERE server = 'okta_seq' \gset
+SELECT :lean_bytes < :creds_bytes AS smaller, round(:lean_bytes::numeric / :creds_bytes, 2) AS ratio;

@@ -57,7 +57,8 @@ enum OktaPrivateIndex
 	PRIV_USE_FILTER,
 	PRIV_ATTRS,
 	PRIV_PAGE_SIZE,
-	PRIV_LIMIT
+	PRIV_LIMIT,
+	PRIV_OMIT
 };
 
 /* one listing of a scan */
@@ -87,6 +88,7 @@ typedef struct OktaScanState
 	int			next_request;
 	bool		fanout;
 	int			max_concurrency;	/* listings in flight at once */
+	int			omit;			/* OC_CURSOR_OMIT_* for user listings */
 	MemoryContext cxt;			/* the scan's long-lived memory */
 
 	/*
@@ -347,6 +349,46 @@ limit_hint(PlannerInfo *root, RelOptInfo *baserel)
 	return (int) root->limit_tuples;
 }
 
+/*
+ * What the scan's user objects may leave out (OC_CURSOR_OMIT_*): the
+ * credentials and transitioningToStatus when no column used reads them.
+ */
+static int
+omit_flags(Oid relid, OktaObject object, Bitmapset *attrs_used)
+{
+	bool		creds = false;
+	bool		transitioning = false;
+	int			i = -1;
+
+	if (object == OKTA_GROUPS)
+		return 0;
+	if (object == OKTA_USER_GROUPS)		/* member listings: ids only */
+		return OC_CURSOR_OMIT_CREDENTIALS | OC_CURSOR_OMIT_TRANSITIONING;
+	while ((i = bms_next_member(attrs_used, i)) >= 0)
+	{
+		AttrNumber	att = i + FirstLowInvalidHeapAttributeNumber;
+		char	   *path;
+		char	   *name;
+
+		if (att == 0)
+			return 0;			/* the whole row */
+		if (att < 0)
+			continue;
+		path = okta_column_path(relid, att);
+		name = get_attname(relid, att, true);
+		if (name == NULL)
+			continue;
+		if (path ? strncmp(path, "credentials", 11) == 0 : strcmp(name, "credentials") == 0)
+			creds = true;
+		if (path ? strcmp(path, "transitioningToStatus") == 0
+			: strcmp(name, "transitioning_to_status") == 0)
+			transitioning = true;
+	}
+	if (creds)
+		return 0;
+	return OC_CURSOR_OMIT_CREDENTIALS | (transitioning ? 0 : OC_CURSOR_OMIT_TRANSITIONING);
+}
+
 static ForeignScan *
 oktaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				   ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -376,6 +418,8 @@ oktaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	priv = lappend(priv, attrs);
 	priv = lappend(priv, makeInteger(fp->page_size));
 	priv = lappend(priv, makeInteger(limit_hint(root, baserel)));
+	priv = lappend(priv, makeInteger(omit_flags(foreigntableid, fp->topts.object,
+												fp->attrs_used)));
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, pp->exprs,
 							priv, NIL, NIL, outer_plan);
 }
@@ -479,6 +523,7 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	st->pp.exprs = fsplan->fdw_exprs;
 	st->page_size = intVal(list_nth(priv, PRIV_PAGE_SIZE));
 	st->limit_hint = intVal(list_nth(priv, PRIV_LIMIT));
+	st->omit = intVal(list_nth(priv, PRIV_OMIT));
 	foreach(lc, (List *) list_nth(priv, PRIV_ATTRS))
 		attrs = bms_add_member(attrs, lfirst_int(lc));
 	st->value_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
@@ -593,6 +638,10 @@ add_source(OktaScanState *st, const char *target, int flags, const char *parent_
 	ScanSource *src = palloc0(sizeof(ScanSource));
 	oc_error	err;
 
+	/* requests that return users may ask for less */
+	if (st->object != OKTA_GROUPS &&
+		!(st->object == OKTA_USER_GROUPS && !st->fanout))
+		flags |= st->omit;
 	src->cur = oc_cursor_open(st->client, target, flags);
 	if (src->cur == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));

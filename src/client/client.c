@@ -380,6 +380,22 @@ send_request(oc_cursor *cur, oc_error *err)
 		return -1;
 	if (oc_auth_headers(c, "GET", cur->next_url, &h, err) < 0)
 		return -1;
+	if (cur->flags & OC_CURSOR_OMIT_CREDENTIALS)
+	{
+		/* smaller pages: Okta's documented speed-up for user listings */
+		const char *v = (cur->flags & OC_CURSOR_OMIT_TRANSITIONING)
+			? "Content-Type: application/json; okta-response=\"omitCredentials,omitCredentialsLinks,omitTransitioningToStatus\""
+			: "Content-Type: application/json; okta-response=\"omitCredentials,omitCredentialsLinks\"";
+		struct curl_slist *n = curl_slist_append(h, v);
+
+		if (n == NULL)
+		{
+			curl_slist_free_all(h);
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return -1;
+		}
+		h = n;
+	}
 	cur->inflight = oc_xfer_new(c, "GET", cur->next_url, NULL, h, err);
 	if (cur->inflight == NULL)
 		return -1;

@@ -174,6 +174,9 @@ typedef struct oc_cursor oc_cursor;
 #define OC_CURSOR_ARRAY		1
 #define OC_CURSOR_MISSING_OK 2
 #define OC_CURSOR_PREFETCH	4
+/* ask Okta to leave fields out of user objects (okta-response parameter) */
+#define OC_CURSOR_OMIT_CREDENTIALS 8
+#define OC_CURSOR_OMIT_TRANSITIONING 16
 
 extern oc_cursor *oc_cursor_open(oc_client *c, const char *path_query,
 								 int flags);

@@ -119,11 +119,31 @@ def decode_cursor(kind, cursor):
     return raw[len(prefix):]
 
 
+# okta-response="omitCredentials,omitCredentialsLinks[,omitTransitioningToStatus]"
+LEAN_VARIANTS = (("credentials",), ("credentials", "transitioningToStatus"))
+
+
+def omitted_fields(content_type):
+    """The user fields an okta-response content-type parameter leaves out."""
+    if "okta-response" not in (content_type or ""):
+        return ()
+    value = content_type.split("okta-response", 1)[1]
+    omit = ()
+    if "omitCredentials" in value:
+        omit = ("credentials",)
+        if "omitTransitioningToStatus" in value:
+            omit = ("credentials", "transitioningToStatus")
+    return omit
+
+
 class Params:
     """Query parameters in the order received; the first occurrence wins."""
 
     def __init__(self, pairs):
         self.pairs = pairs
+        # what the request's okta-response content-type parameter leaves out
+        # of user objects: () or a tuple of top-level keys
+        self.omit = ()
         self.first = {}
         for name, value in pairs:
             self.first.setdefault(name, value)
@@ -165,6 +185,9 @@ class Org:
         self.visible_users = [i for i, u in enumerate(self.users) if u["status"] != "DEPROVISIONED"]
 
         self.user_json = [json_bytes(self._user_for_list(u)) for u in self.users]
+        # the same users as Okta sends them when asked to leave fields out
+        self.user_json_lean = {omit: [json_bytes(self._user_for_list(u, omit)) for u in self.users]
+                               for omit in LEAN_VARIANTS}
         self.group_json = [json_bytes(self._group_served(g)) for g in self.groups]
 
         profile_types = {name: sim_search.STRING for name, _, _ in BASE_ATTRIBUTES}
@@ -206,6 +229,8 @@ class Org:
             user["statusChanged"] = now_text
         self.users[i] = user
         self.user_json[i] = json_bytes(self._user_for_list(user))
+        for omit, lst in self.user_json_lean.items():
+            lst[i] = json_bytes(self._user_for_list(user, omit))
         self.visible_users = [j for j, u in enumerate(self.users) if u["status"] != "DEPROVISIONED"]
         with self._cache_lock:
             self._cache.clear()
@@ -239,8 +264,12 @@ class Org:
     def user_href(self, uid):
         return "%s/api/v1/users/%s" % (self.base_url, uid)
 
-    def _user_for_list(self, user):
-        out = dict(user)
+    def users_json_for(self, params):
+        """Pre-serialised users, full or without what the request omits."""
+        return self.user_json_lean.get(params.omit, self.user_json)
+
+    def _user_for_list(self, user, omit=()):
+        out = {k: v for k, v in user.items() if k not in omit}
         out["_links"] = {"self": {"href": self.user_href(user["id"])}}
         return out
 
@@ -463,13 +492,13 @@ class Api:
                     hits.append(i)
                     if len(hits) == limit:
                         break
-            return self._page("/api/v1/users", params, hits, org.user_ids, org.user_json, "u",
+            return self._page("/api/v1/users", params, hits, org.user_ids, org.users_json_for(params), "u",
                               limit, keep=("q",), paged=False)
         limit = self._limit(params, 200, 200)
         indexes = self._expression("users", params)
         if indexes is None:
             indexes = org.visible_users
-        return self._page("/api/v1/users", params, indexes, org.user_ids, org.user_json, "u",
+        return self._page("/api/v1/users", params, indexes, org.user_ids, org.users_json_for(params), "u",
                           limit, keep=("search", "filter"))
 
     def get_user(self, key):
@@ -521,7 +550,8 @@ class Api:
             raise ApiError(not_found("%s (UserGroup)" % gid))
         limit = self._limit(params, 1000, 1000)
         return self._page("/api/v1/groups/%s/users" % gid, params, org.members[gid],
-                          org.user_ids, org.user_json, "u", limit, content_type=CT_JSON_UTF8)
+                          org.user_ids, org.users_json_for(params), "u", limit,
+                          content_type=CT_JSON_UTF8)
 
     def user_schema(self, params):
         return Response(200, json.dumps(self.org.user_schema(), ensure_ascii=False,

@@ -305,6 +305,7 @@ class Simulator:
                                ["The query string is not valid UTF-8."]),
                     raw_path, [(raw_query, None)])
         params = sim_api.Params(pairs)
+        params.omit = sim_api.omitted_fields(headers.get("Content-Type"))
         norm = remove_dot_segments(raw_path)
         segments = [decode_segment(s) for s in norm.split("/")[1:]]
         decoded_path = urllib.parse.unquote(raw_path)
