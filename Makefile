@@ -35,7 +35,7 @@ CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
 test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
 
-.PHONY: unit test demo soak
+.PHONY: unit test demo soak bench
 unit: test/unit/test_client
 	test/unit/test_client test/unit/fixtures
 
@@ -48,3 +48,8 @@ demo:
 # memory stays flat over many scans (make test runs 20)
 soak: all
 	test/soak.sh $(or $(SCANS),200)
+
+# what scans cost, one table (test/bench/README.md): USERS=100000 by default,
+# QUICK=1 for a 5,000-user smoke, BENCH_GROUPS=1000 for the fan-out step
+bench: all
+	USERS='$(USERS)' QUICK='$(QUICK)' BENCH_GROUPS='$(BENCH_GROUPS)' test/bench/bench.sh
