@@ -39,7 +39,7 @@ CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
 test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
 
-.PHONY: unit test demo soak
+.PHONY: unit test demo soak bench
 unit: test/unit/test_client
 	test/unit/test_client test/unit/fixtures
 
@@ -55,3 +55,8 @@ soak: all
 
 # ---- fuzzing and memory checking (make fuzz, fuzz-smoke, valgrind-unit, asan-unit) ----
 include test/fuzz/fuzz.mk
+
+# what scans cost, one table (test/bench/README.md): USERS=100000 by default,
+# QUICK=1 for a 5,000-user smoke, BENCH_GROUPS=1000 for the fan-out step
+bench: all
+	USERS='$(USERS)' QUICK='$(QUICK)' BENCH_GROUPS='$(BENCH_GROUPS)' test/bench/bench.sh

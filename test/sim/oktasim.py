@@ -3,7 +3,7 @@
 
     oktasim.py init  DIR [--users N] [--groups G] [--seed S]
     oktasim.py serve DIR [--port 0] [--bind 127.0.0.1] [--rate-limit N] [--verbose]
-                         [--record-secrets]
+                         [--record-secrets] [--gzip]
     oktasim.py ctl   DIR ACTION [ARG...]
 
 init writes the test PKI, the registered OAuth clients (clients.json), the
@@ -64,7 +64,7 @@ def cmd_serve(args):
         return 2
     return sim_server.serve(args.dir, port=args.port, bind=args.bind,
                             rate_limit=args.rate_limit, verbose=args.verbose,
-                            record_secrets=args.record_secrets)
+                            record_secrets=args.record_secrets, gzip_replies=args.gzip)
 
 
 def cmd_ctl(args):
@@ -99,6 +99,9 @@ def main(argv=None):
     p.add_argument("--record-secrets", action="store_true",
                    help="append every access token issued and every client assertion, "
                    "DPoP proof and Authorization credential received to DIR/secrets.log")
+    p.add_argument("--gzip", action="store_true",
+                   help="gzip replies to requests that accept it (Accept-Encoding: gzip); "
+                   "ctl gzip on|off changes it while serving")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ctl", help="control a running server: rotate-nonce, expire-tokens, "
@@ -106,7 +109,7 @@ def main(argv=None):
                        "fail-next STATUS[:COUNT] [after=N] [reset=S], delay MS[:COUNT] [after=N], "
                        "slow MS[:COUNT] [after=N], "
                        "bad-body malformed|truncated|short|reset[:COUNT] [after=N], "
-                       "dpop-skew S, status")
+                       "dpop-skew S, gzip on|off, traffic [reset], status")
     p.add_argument("dir")
     p.add_argument("action")
     p.add_argument("arg", nargs="*")

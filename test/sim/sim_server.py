@@ -2,6 +2,8 @@
 rate limits, common headers, the request log and the /__sim control endpoints.
 """
 
+import gzip
+import hashlib
 import json
 import os
 import signal
@@ -13,6 +15,7 @@ import threading
 import time
 import traceback
 import urllib.parse
+from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sim_api
@@ -25,6 +28,89 @@ TOKEN_PATH = "/oauth2/v1/token"
 CONTROL_PREFIX = "/__sim/"
 MAX_BODY = 1 << 20
 RATE_WINDOW = 60
+GZIP_LEVEL = 6
+GZIP_CACHE_BYTES = 256 << 20
+
+
+def accepts_gzip(header):
+    """Whether an Accept-Encoding value allows gzip (gzip, x-gzip or *, q > 0;
+    an explicit gzip;q=0 refuses it even with *)."""
+    if not header:
+        return False
+    star = named = None
+    for item in header.split(","):
+        coding, _, params = item.strip().partition(";")
+        coding = coding.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            name, eq, value = param.strip().partition("=")
+            if eq and name.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0
+        if coding in ("gzip", "x-gzip"):
+            named = q > 0 if named is None else (named or q > 0)
+        elif coding == "*":
+            star = q > 0
+    return named if named is not None else bool(star)
+
+
+class GzipCache:
+    """Compressed bodies by digest of the plain body (LRU, bounded in bytes):
+    a page served again is not compressed again, so the simulator's CPU does
+    not weigh on a benchmark that reads the same listing several times."""
+
+    def __init__(self, max_bytes=GZIP_CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self.lock = threading.Lock()
+        self.items = OrderedDict()
+        self.size = 0
+
+    def compress(self, body):
+        key = hashlib.blake2b(body, digest_size=16).digest()
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is not None:
+                self.items.move_to_end(key)
+                return hit
+        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = packed
+                self.size += len(packed)
+                while self.size > self.max_bytes and self.items:
+                    _, old = self.items.popitem(last=False)
+                    self.size -= len(old)
+        return packed
+
+
+class Traffic:
+    """What the server sent, for benchmarks: replies (control ones excluded),
+    bytes written (status line, headers and body, before TLS), body bytes as
+    sent and as they were before compression."""
+
+    FIELDS = ("responses", "gzip_responses", "bytes", "body_bytes", "identity_body_bytes")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = dict.fromkeys(self.FIELDS, 0)
+
+    def add(self, written, body_sent, body_identity, gzipped):
+        with self.lock:
+            c = self.counts
+            c["responses"] += 1
+            c["gzip_responses"] += 1 if gzipped else 0
+            c["bytes"] += written
+            c["body_bytes"] += body_sent
+            c["identity_body_bytes"] += body_identity
+
+    def snapshot(self, reset=False):
+        with self.lock:
+            out = dict(self.counts)
+            if reset:
+                self.counts = dict.fromkeys(self.FIELDS, 0)
+        return out
 
 
 def write_atomic(path, text):
@@ -240,8 +326,12 @@ class Simulator:
     """Everything the request handler needs, independent of the socket layer."""
 
     def __init__(self, directory, org_data, registry, base_url, rate_limit, verbose=False,
-                 record_secrets=False):
+                 record_secrets=False, gzip_replies=False):
         self.directory = directory
+        self.gzip_default = gzip_replies
+        self.gzip = gzip_replies
+        self.gzip_cache = GzipCache()
+        self.traffic = Traffic()
         self.base_url = base_url
         self.verbose = verbose
         self.org = sim_api.Org(org_data, base_url)
@@ -412,7 +502,19 @@ class Simulator:
             self.rates.reset()
             with faults.lock:
                 faults.reset()
+            self.gzip = self.gzip_default
             return {"ok": True}
+        if action == "gzip":
+            if arg not in ("on", "off"):
+                raise ValueError("gzip on|off")
+            self.gzip = arg == "on"
+            return {"ok": True, "gzip": self.gzip}
+        if action == "traffic":
+            if arg not in (None, "reset"):
+                raise ValueError("traffic [reset]")
+            out = {"ok": True}
+            out.update(self.traffic.snapshot(reset=arg == "reset"))
+            return out
         if action == "rate-limit":
             limit = int(arg)
             if limit < 0:
@@ -496,6 +598,7 @@ class Simulator:
             return {"ok": True, "nonce": auth.nonce, "tokens": tokens,
                     "rate_limit": self.rates.limit, "faults": faults.status(),
                     "max_in_flight": self.max_in_flight,
+                    "gzip": self.gzip,
                     "users": len(self.org.users), "groups": len(self.org.groups)}
         raise KeyError(action)
 
@@ -505,9 +608,17 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "oktasim"
     sys_version = ""
     timeout = 120
+    # TCP_NODELAY: a reply goes out as many TLS records; with Nagle's
+    # algorithm each one after the first waits for the client's (delayed)
+    # ACK, which added ~40 ms to every page on a kept-alive connection
+    disable_nagle_algorithm = True
 
     def version_string(self):
         return self.server_version
+
+    def setup(self):
+        super().setup()
+        self.wfile = _CountingWriter(self.wfile)
 
     def log_message(self, fmt, *args):
         if self.server.sim.verbose:
@@ -559,7 +670,13 @@ class Handler(BaseHTTPRequestHandler):
                             plan.names if plan is not None else ())
             if plan is not None and plan.delay_ms:
                 time.sleep(plan.delay_ms / 1000.0)
-            self._send(resp, plan)
+            # compressed when asked for and enabled (serve --gzip, ctl gzip on);
+            # never a reply with a body fault, whose bytes the fault defines
+            use_gzip = (sim.gzip and accepts_gzip(self.headers.get("Accept-Encoding"))
+                        and not (plan is not None and plan.body))
+            written = self.wfile.count
+            sent, identity, gzipped = self._send(resp, plan, use_gzip)
+            sim.traffic.add(self.wfile.count - written, sent, identity, gzipped)
         finally:
             sim.leave_request()
 
@@ -577,9 +694,14 @@ class Handler(BaseHTTPRequestHandler):
         except (TypeError, ValueError) as err:
             self._send(Response(400, {"ok": False, "error": str(err)}))
 
-    def _send(self, resp, plan=None):
+    def _send(self, resp, plan=None, use_gzip=False):
+        """Returns (body bytes sent, body bytes before compression, compressed?)."""
         body = resp.body
+        identity = len(body)
         fault = plan.body if plan is not None else None
+        gzipped = bool(use_gzip and body and self.command != "HEAD")
+        if gzipped:
+            body = self.server.sim.gzip_cache.compress(body)
         if fault == "malformed":
             # valid UTF-8, honest length, not JSON: the first ':' becomes ';'
             body = body.replace(b":", b";", 1) if b":" in body else b"[{]"
@@ -590,6 +712,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", resp.content_type or CT_JSON)
         # "short" and "reset" announce the whole body, then send half of it
         self.send_header("Content-Length", str(len(body)))
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        if self.server.sim.gzip:
+            self.send_header("Vary", "Accept-Encoding")
         for name, value in resp.headers:
             self.send_header(name, value)
         if self.close_connection or fault in ("short", "reset"):
@@ -597,13 +723,13 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD" or not body:
             self.wfile.flush()
-            return
+            return 0, identity, False
         if fault in ("short", "reset"):
             self.wfile.write(body[:len(body) // 2])
             self.wfile.flush()
             time.sleep(0.05)        # let the client see the first half
             self._drop_connection(reset=fault == "reset")
-            return
+            return len(body) // 2, identity, False
         if plan is not None and plan.slow_ms:
             # headers at once, then the body in ten parts, each after a
             # tenth of slow_ms: the last byte comes slow_ms after the headers
@@ -613,9 +739,10 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(plan.slow_ms / 1000.0 / parts)
                 self.wfile.write(body[i:i + step])
                 self.wfile.flush()
-            return
+            return len(body), identity, gzipped
         self.wfile.write(body)
         self.wfile.flush()
+        return len(body), identity, gzipped
 
     def _drop_connection(self, reset):
         """Close mid-body: a TCP FIN without TLS close_notify, or an RST."""
@@ -635,6 +762,28 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
+
+
+class _CountingWriter:
+    """The handler's wfile, counting the bytes written through it."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.count = 0
+
+    def write(self, data):
+        self.count += len(data)
+        return self.raw.write(data)
+
+    def flush(self):
+        return self.raw.flush()
+
+    def close(self):
+        return self.raw.close()
+
+    @property
+    def closed(self):
+        return getattr(self.raw, "closed", False)
 
 
 class TLSThreadingServer(ThreadingHTTPServer):
@@ -672,7 +821,7 @@ class TLSThreadingServer(ThreadingHTTPServer):
 
 
 def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False,
-          record_secrets=False):
+          record_secrets=False, gzip_replies=False):
     directory = os.path.abspath(directory)
     for stale in ("port", "pid") + (("secrets.log",) if record_secrets else ()):
         try:
@@ -695,7 +844,7 @@ def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False,
     actual_port = server.server_address[1]
     base_url = "https://localhost:%d" % actual_port
     server.sim = Simulator(directory, org_data, registry, base_url, rate_limit, verbose,
-                           record_secrets)
+                           record_secrets, gzip_replies)
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -785,6 +785,57 @@ def _parses(body):
         return False
 
 
+def test_gzip(ctx):
+    """ctl gzip on: replies are gzipped for requests that accept it; ctl traffic
+    counts what was sent."""
+    import gzip
+    sim = ctx.sim
+    target = "/api/v1/users?limit=50"
+    plain = ctx.get(target)
+    checks.equal("gzip off by default: identity", plain.header("Content-Encoding"), None)
+    gz = dict(ctx.ssws, **{"Accept-Encoding": "gzip, deflate"})
+    r = ctx.get(target, gz)
+    checks.equal("gzip off: identity even when asked", r.header("Content-Encoding"), None)
+    out = sim.ctl("gzip", "on")
+    checks.equal("ctl gzip on", (out.returncode, json.loads(out.stdout)["gzip"]), (0, True))
+    checks.equal("status shows gzip", json.loads(sim.ctl("status").stdout)["gzip"], True)
+    sim.ctl("traffic", "reset")
+    r = ctx.get(target, gz)
+    checks.equal("gzip on + asked: gzip", r.header("Content-Encoding"), "gzip")
+    checks.equal("Vary", r.header("Vary"), "Accept-Encoding")
+    checks.equal("decompressed = identity body", gzip.decompress(r.body), plain.body)
+    checks.check("compressed smaller", len(r.body) < len(plain.body) / 2,
+                 (len(r.body), len(plain.body)))
+    checks.equal("links unchanged", r.header_all("link"), plain.header_all("link"))
+    again = ctx.get(target, gz)
+    checks.equal("same page compressed alike (cache)", again.body, r.body)
+    for value in ("identity", "gzip;q=0", "br", "*;q=0", "gzip;q=0, *"):
+        r2 = ctx.get(target, dict(ctx.ssws, **{"Accept-Encoding": value}))
+        checks.equal("Accept-Encoding %r: identity" % value,
+                     (r2.header("Content-Encoding"), r2.body), (None, plain.body))
+    r2 = ctx.get(target, dict(ctx.ssws, **{"Accept-Encoding": "deflate;q=0.5, *;q=0.1"}))
+    checks.equal("Accept-Encoding *: gzip", r2.header("Content-Encoding"), "gzip")
+    r2 = ctx.get(target, dict(ctx.ssws, **{"Accept-Encoding": "x-gzip"}))
+    checks.equal("Accept-Encoding x-gzip: gzip", r2.header("Content-Encoding"), "gzip")
+    sim.ctl("bad-body", "truncated")
+    r2 = raw_get(ctx, target, gz)
+    checks.check("a body fault is never compressed",
+                 r2[1].get("content-encoding") is None and isinstance(r2[2], bytes)
+                 and len(r2[2]) == len(plain.body) // 2, r2[1])
+    t = json.loads(sim.ctl("traffic").stdout)
+    checks.equal("traffic responses", t["responses"], 10)
+    checks.equal("traffic gzip responses", t["gzip_responses"], 4)
+    checks.check("traffic bytes > body bytes", t["bytes"] > t["body_bytes"] > 0, t)
+    checks.check("identity bytes > body bytes", t["identity_body_bytes"] > t["body_bytes"], t)
+    t = json.loads(sim.ctl("traffic", "reset").stdout)
+    checks.equal("traffic reset returns the counts", t["responses"], 10)
+    checks.equal("traffic after reset", json.loads(sim.ctl("traffic").stdout)["responses"], 0)
+    checks.check("ctl gzip bad arg fails", sim.ctl("gzip", "maybe").returncode != 0)
+    sim.ctl("reset")
+    r = ctx.get(target, gz)
+    checks.equal("reset: gzip back to serve's default (off)", r.header("Content-Encoding"), None)
+
+
 def test_record_secrets():
     """serve --record-secrets writes every credential issued or received."""
     sim = T.Sim(users=20, groups=5, seed=3, extra_args=["--record-secrets"])
@@ -842,7 +893,8 @@ def main():
         ctx = Ctx(sim)
         for test in (test_token_success, test_token_rejections, test_dpop_token,
                      test_dpop_resource, test_auth_failures, test_listing, test_lookups,
-                     test_request_log, test_control, test_faults, test_admin_edits):
+                     test_request_log, test_control, test_faults, test_admin_edits,
+                     test_gzip):
             checks.run(test, ctx)
         checks.run(test_shutdown, sim)
     finally:

@@ -1,0 +1,417 @@
+#!/usr/bin/python3
+"""The benchmark's measurements (test/bench/bench.sh runs this inside a
+throwaway cluster, with the simulator running).  Prints one table of figures
+measured in this run; exits non-zero when a step fails.
+
+Environment: OKTA_SIM_DIR, OKTA_SIM_URL (the simulator), BENCH_WORK (a
+scratch directory), USERS, BENCH_GROUPS, the libpq variables of the cluster.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import psycopg2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "sim"))
+import sim_server  # noqa: E402
+
+PY = "/usr/bin/python3"
+SIM_DIR = os.environ["OKTA_SIM_DIR"]
+SIM_URL = os.environ["OKTA_SIM_URL"]
+WORK = os.environ["BENCH_WORK"]
+CA = os.path.join(SIM_DIR, "ca.pem")
+PAGE = 200                      # the server's page_size (default)
+LATENCY_MS = 50                 # step 3
+FANOUT_LATENCY_MS = 20          # step 4
+CONCURRENCY = (1, 4, 8)         # step 4
+SCANS = 3                       # step 1: the median of this many scans
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+rows_out = []                   # (step, figure, value, note)
+
+
+def fig(step, figure, value, note=""):
+    rows_out.append((str(step), figure, value, note))
+
+
+def progress(text):
+    print("bench: " + text, file=sys.stderr, flush=True)
+
+
+def n(x):
+    return "{:,}".format(int(round(x)))
+
+
+def mb(b):
+    return "%.1f MB" % (b / 1e6)
+
+
+def secs(s):
+    return "%.2f s" % s
+
+
+def ratio(a, b):
+    return "%.2f×" % (a / b) if b else "n/a"
+
+
+def ctl(action, arg=None):
+    status, text = sim_server.control_request(SIM_DIR, action, arg)
+    if status != 200:
+        raise RuntimeError("simulator ctl %s %s: %s" % (action, arg or "", text))
+    return json.loads(text)
+
+
+def connect():
+    conn = psycopg2.connect("")
+    conn.autocommit = True
+    return conn
+
+
+def one(conn, sql, args=None):
+    with conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchone()
+
+
+def proc_file(conn, pid, name):
+    return one(conn, "SELECT pg_read_file(%s)", ("/proc/%d/%s" % (pid, name),))[0]
+
+
+def cpu_seconds(conn, pid):
+    """utime + stime of a process, from /proc/<pid>/stat, in seconds."""
+    fields = proc_file(conn, pid, "stat").rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def status_kb(conn, pid, key):
+    for line in proc_file(conn, pid, "status").splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise RuntimeError("no %s in /proc/%d/status" % (key, pid))
+
+
+STAT_COLS = ("requests", "pages", "rows", "bytes", "retries", "throttled_ms", "errors",
+             "token_requests")
+
+
+def okta_stats(conn):
+    r = one(conn, "SELECT %s FROM okta_stats()"
+            % ", ".join("coalesce(sum(%s), 0)::bigint" % c for c in STAT_COLS))
+    return dict(zip(STAT_COLS, r))
+
+
+def measured_scan(conn, pid, query):
+    """Run query under EXPLAIN ANALYZE (every column converted, no rows sent
+    to the client) and return what it cost the backend and the network."""
+    before = okta_stats(conn)
+    cpu0 = cpu_seconds(conn, pid)
+    ctl("traffic", "reset")
+    t0 = time.monotonic()
+    plan = one(conn, "EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF, COSTS OFF, FORMAT JSON) "
+               + query)[0]
+    wall = time.monotonic() - t0
+    traffic = ctl("traffic")
+    cpu = cpu_seconds(conn, pid) - cpu0
+    after = okta_stats(conn)
+    stats = {k: after[k] - before[k] for k in STAT_COLS}
+    rows = plan[0]["Plan"]["Actual Rows"]
+    if stats["errors"] or stats["retries"] or stats["throttled_ms"]:
+        raise RuntimeError("%s: %d errors, %d retries, throttled %d ms"
+                           % (query, stats["errors"], stats["retries"], stats["throttled_ms"]))
+    return {"wall": wall, "cpu": cpu, "rows": rows, "stats": stats, "traffic": traffic}
+
+
+# ---- curl ---------------------------------------------------------------------
+
+def curl_headers_file():
+    path = os.path.join(WORK, "curl-auth.txt")
+    with open(os.path.join(SIM_DIR, "clients.json")) as f:
+        token = json.load(f)["api_token"]
+    with open(path, "w") as f:
+        f.write("Authorization: SSWS %s\nAccept: application/json\n" % token)
+    os.chmod(path, 0o600)
+    return path, token
+
+
+def curl_follow(auth, first_url):
+    """curl, one process (one new TLS connection) per page, following the
+    Link rel="next" headers.  Returns (urls, body bytes)."""
+    urls, total, url = [], 0, first_url
+    while url:
+        urls.append(url)
+        out = subprocess.run(["curl", "-sS", "--cacert", CA, "-H", "@" + auth, "-D", "-",
+                              "-o", "/dev/null", "-w", "\n%{http_code} %{size_download}", url],
+                             capture_output=True, text=True, check=True).stdout
+        lines = out.splitlines()
+        code, size = lines[-1].split()
+        if code != "200":
+            raise RuntimeError("curl %s: HTTP %s" % (url, code))
+        total += int(size)
+        url = None
+        for line in lines:
+            if line.lower().startswith("link:") and 'rel="next"' in line:
+                url = line.split("<", 1)[1].split(">", 1)[0]
+    return urls, total
+
+
+def curl_one_connection(auth, urls, compressed=False):
+    """One curl process fetching urls in order over one kept-alive
+    connection.  Returns (seconds, body bytes as received, connections)."""
+    config = os.path.join(WORK, "curl-urls.txt")
+    with open(config, "w") as f:
+        for url in urls:
+            f.write('url = "%s"\noutput = "/dev/null"\n' % url)
+    cmd = ["curl", "-sS", "--cacert", CA, "-H", "@" + auth, "-K", config,
+           "-w", "%{http_code} %{size_download} %{num_connects}\n"]
+    if compressed:
+        cmd.insert(1, "--compressed")
+    t0 = time.monotonic()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    wall = time.monotonic() - t0
+    total = connects = 0
+    lines = out.splitlines()
+    if len(lines) != len(urls):
+        raise RuntimeError("curl fetched %d of %d pages" % (len(lines), len(urls)))
+    for line in lines:
+        code, size, conns = line.split()
+        if code != "200":
+            raise RuntimeError("curl: HTTP %s" % code)
+        total += int(size)
+        connects += int(conns)
+    return wall, total, connects
+
+
+# ---- the run ----------------------------------------------------------------------
+
+def main():
+    started = time.monotonic()
+    status = ctl("status")
+    n_users, n_groups = status["users"], status["groups"]
+    n_members = len(json.load(open(os.path.join(SIM_DIR, "memberships.json"),
+                                   encoding="utf-8")))
+    with open(os.path.join(SIM_DIR, "client-rsa.pem")) as f:
+        key = f.read()
+
+    admin = connect()
+    with admin.cursor() as cur:
+        cur.execute("CREATE EXTENSION IF NOT EXISTS oktafdw")
+        cur.execute("DROP SERVER IF EXISTS okta CASCADE")
+        cur.execute("CREATE SERVER okta FOREIGN DATA WRAPPER oktafdw "
+                    "OPTIONS (org_url %s, ca_file %s, page_size %s)", (SIM_URL, CA, str(PAGE)))
+        cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER okta "
+                    "OPTIONS (client_id '0oaplain', private_key %s, key_id 'k1')", (key,))
+        cur.execute("DROP SCHEMA IF EXISTS okta CASCADE")
+        cur.execute("CREATE SCHEMA okta")
+        cur.execute("SET client_min_messages = warning")
+        cur.execute("IMPORT FOREIGN SCHEMA okta LIMIT TO (users, group_members) "
+                    "FROM SERVER okta INTO okta")
+    version = one(admin, "SELECT oktafdw_version()")[0]
+    pg_version = one(admin, "SHOW server_version")[0].split()[0]
+    curl_version = subprocess.run(["curl", "--version"], capture_output=True,
+                                  text=True).stdout.split()[1]
+    cpu_model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu_model = " ".join(line.split(":", 1)[1].split())
+                break
+
+    # ---- 1. full scan -----------------------------------------------------
+    progress("1. full scan of the users")
+    idle = connect()
+    one(idle, "SELECT 1")
+    idle_pid = one(idle, "SELECT pg_backend_pid()")[0]
+    conn = connect()
+    pid = one(conn, "SELECT pg_backend_pid()")[0]
+    # load the library, get a token, open the connection to Okta
+    one(conn, "SELECT count(*) FROM (SELECT id FROM okta.users LIMIT 1) s")
+    idle_hwm = status_kb(conn, idle_pid, "VmHWM")
+    warm_hwm = status_kb(conn, pid, "VmHWM")
+    idle.close()
+    scans = []
+    for _ in range(SCANS):
+        scans.append(measured_scan(conn, pid, "SELECT * FROM okta.users"))
+        if scans[-1]["rows"] != n_users:
+            raise RuntimeError("full scan returned %d rows, the org has %d users"
+                               % (scans[-1]["rows"], n_users))
+    scan_hwm = status_kb(conn, pid, "VmHWM")
+    scan = sorted(scans, key=lambda r: r["wall"])[len(scans) // 2]      # the median one
+    st = scan["stats"]
+    fig(1, "SELECT * FROM okta.users: wall time", secs(scan["wall"]),
+        "median of %d scans (%s to %s); %s rows, %s rows/s"
+        % (SCANS, secs(min(r["wall"] for r in scans)), secs(max(r["wall"] for r in scans)),
+           n(scan["rows"]), n(scan["rows"] / scan["wall"])))
+    fig(1, "backend CPU per row (utime+stime)", "%.1f µs" % (scan["cpu"] / scan["rows"] * 1e6),
+        "%.2f s CPU = %.0f%% of wall (the median scan)"
+        % (scan["cpu"], 100 * scan["cpu"] / scan["wall"]))
+    fig(1, "peak backend RSS (VmHWM)", "%s kB" % n(scan_hwm),
+        "idle backend %s kB; this one before the scans %s kB (+%s kB)"
+        % (n(idle_hwm), n(warm_hwm), n(scan_hwm - warm_hwm)))
+    fig(1, "requests / pages (okta_stats)", "%d / %d" % (st["requests"], st["pages"]),
+        "page_size %d; %d token requests" % (PAGE, st["token_requests"]))
+    fig(1, "bytes (okta_stats)", mb(st["bytes"]),
+        "%s bytes/row; simulator sent %s of bodies (%s with headers)"
+        % (n(st["bytes"] / scan["rows"]), mb(scan["traffic"]["body_bytes"]),
+           mb(scan["traffic"]["bytes"])))
+
+    # the same scan converting one column: what fetching and parsing cost
+    # without the conversion of the other columns
+    id_scan = measured_scan(conn, pid, "SELECT id FROM okta.users")
+    fig(1, "SELECT id FROM okta.users (one column): wall time", secs(id_scan["wall"]),
+        "CPU %.1f µs/row" % (id_scan["cpu"] / id_scan["rows"] * 1e6))
+
+    # ---- 2. the same pages with curl ------------------------------------------
+    progress("2. the same pages with curl")
+    auth, token = curl_headers_file()
+    t0 = time.monotonic()
+    urls_plain, bytes_plain = curl_follow(auth, SIM_URL + "/api/v1/users?limit=%d" % PAGE)
+    urls_dep, bytes_dep = curl_follow(
+        auth, SIM_URL + "/api/v1/users?filter=status%%20eq%%20%%22DEPROVISIONED%%22&limit=%d"
+        % PAGE)
+    follow_wall = time.monotonic() - t0
+    urls = urls_plain + urls_dep
+    curl_bytes = bytes_plain + bytes_dep
+    one_wall, one_bytes, one_conns = curl_one_connection(auth, urls)
+    if one_conns != 1 or one_bytes != curl_bytes:
+        raise RuntimeError("curl over one connection: %d connections, %d bytes (expected 1, %d)"
+                           % (one_conns, one_bytes, curl_bytes))
+    fig(2, "curl following Link rel=next, a process per page", secs(follow_wall),
+        "%d + %d pages, %s; new TLS connection per page" % (len(urls_plain), len(urls_dep),
+                                                           mb(curl_bytes)))
+    fig(2, "curl, the same URLs over one connection", secs(one_wall),
+        "%s MB/s" % n(curl_bytes / one_wall / 1e6))
+    fig(2, "ratio scan / curl (process per page)", ratio(scan["wall"], follow_wall))
+    fig(2, "ratio scan / curl (one connection)", ratio(scan["wall"], one_wall))
+    if len(urls) != st["pages"]:
+        fig(2, "NOTE", "curl fetched %d pages, the scan %d" % (len(urls), st["pages"]))
+
+    # ---- 3. 50 ms per request ---------------------------------------------------
+    progress("3. full scan with %d ms per request" % LATENCY_MS)
+    ctl("delay", str(LATENCY_MS))
+    try:
+        slow = measured_scan(conn, pid, "SELECT * FROM okta.users")
+    finally:
+        ctl("delay", "0")
+    reqs = slow["stats"]["requests"]
+    floor = reqs * LATENCY_MS / 1000.0
+    fig(3, "scan with %d ms per request: wall time" % LATENCY_MS, secs(slow["wall"]),
+        "%d requests × %d ms = %s" % (reqs, LATENCY_MS, secs(floor)))
+    fig(3, "ratio wall / (requests × %d ms)" % LATENCY_MS, ratio(slow["wall"], floor),
+        "1.00× = only the latency, requests one after another")
+
+    # ---- 4. group_members fan-out at max_concurrency 1, 4, 8 ----------------------------
+    progress("4. group_members with %d ms per request, max_concurrency %s"
+             % (FANOUT_LATENCY_MS, ", ".join(map(str, CONCURRENCY))))
+    fan = {}
+    ctl("delay", str(FANOUT_LATENCY_MS))
+    try:
+        for i, mc in enumerate(CONCURRENCY):
+            with admin.cursor() as cur:
+                cur.execute("ALTER SERVER okta OPTIONS (%s max_concurrency %%s)"
+                            % ("ADD" if i == 0 else "SET"), (str(mc),))
+            fan[mc] = measured_scan(conn, pid, "SELECT * FROM okta.group_members")
+            if fan[mc]["rows"] != n_members:
+                raise RuntimeError("group_members returned %d rows, the org has %d memberships"
+                                   % (fan[mc]["rows"], n_members))
+    finally:
+        ctl("delay", "0")
+    base = fan[CONCURRENCY[0]]["wall"]
+    for mc in CONCURRENCY:
+        r = fan[mc]
+        fig(4, "group_members, %d ms/request, max_concurrency %d" % (FANOUT_LATENCY_MS, mc),
+            secs(r["wall"]), "speedup %s vs 1; %d requests (%s at %d ms), %s rows"
+            % (ratio(base, r["wall"]), r["stats"]["requests"],
+               secs(r["stats"]["requests"] * FANOUT_LATENCY_MS / 1000.0), FANOUT_LATENCY_MS,
+               n(r["rows"])))
+
+    # ---- 5. REFRESH MATERIALIZED VIEW vs a sync script --------------------------------
+    progress("5. REFRESH MATERIALIZED VIEW and a sync script")
+    with admin.cursor() as cur:
+        cur.execute("DROP MATERIALIZED VIEW IF EXISTS directory")
+        cur.execute("CREATE MATERIALIZED VIEW directory AS SELECT * FROM okta.users "
+                    "WITH NO DATA")
+        cur.execute("DROP TABLE IF EXISTS directory_sync")
+    t0 = time.monotonic()
+    with conn.cursor() as cur:
+        cur.execute("REFRESH MATERIALIZED VIEW directory")
+    refresh_wall = time.monotonic() - t0
+    t0 = time.monotonic()
+    out = subprocess.run([PY, os.path.join(HERE, "sync_users.py"), SIM_URL, token, CA,
+                          "directory_sync"], capture_output=True, text=True)
+    sync_wall = time.monotonic() - t0
+    if out.returncode != 0:
+        raise RuntimeError("sync_users.py failed:\n" + out.stderr)
+    sync_rows, sync_pages = map(int, out.stdout.split())
+    mv_rows = one(admin, "SELECT count(*) FROM directory")[0]
+    differ = one(admin, "SELECT count(*) FROM ((TABLE directory EXCEPT ALL TABLE directory_sync)"
+                 " UNION ALL (TABLE directory_sync EXCEPT ALL TABLE directory)) d")[0]
+    if mv_rows != n_users or sync_rows != n_users or differ:
+        raise RuntimeError("matview %d rows, sync script %d rows, %d rows differ (org: %d users)"
+                           % (mv_rows, sync_rows, differ, n_users))
+    fig(5, "REFRESH MATERIALIZED VIEW (SELECT * FROM okta.users)", secs(refresh_wall),
+        "%s rows" % n(mv_rows))
+    fig(5, "sync script: urllib + psycopg2 COPY, same rows", secs(sync_wall),
+        "%d pages; a connection per page; rows equal to the matview's" % sync_pages)
+    fig(5, "ratio refresh / sync script", ratio(refresh_wall, sync_wall))
+
+    # ---- 6. gzip ---------------------------------------------------------------------------
+    progress("6. gzip")
+    ctl("gzip", "on")
+    try:
+        curl_one_connection(auth, urls, compressed=True)     # the simulator compresses once
+        gz_wall, gz_bytes, _ = curl_one_connection(auth, urls, compressed=True)
+        gz_scan = measured_scan(conn, pid, "SELECT * FROM okta.users")
+    finally:
+        ctl("gzip", "off")
+    fig(6, "curl one connection, identity: body bytes / wall", mb(curl_bytes), secs(one_wall))
+    fig(6, "curl one connection, --compressed: body bytes / wall", mb(gz_bytes),
+        "%s; %.1f%% of the bytes" % (secs(gz_wall), 100.0 * gz_bytes / curl_bytes))
+    fig(6, "scan, gzip off: body bytes on the wire / wall", mb(scan["traffic"]["body_bytes"]),
+        "%s (step 1)" % secs(scan["wall"]))
+    gzt = gz_scan["traffic"]
+    fig(6, "scan, gzip on: body bytes on the wire / wall", mb(gzt["body_bytes"]),
+        "%s; %d of %d replies gzipped; %.1f%% of the bytes; CPU %.1f µs/row"
+        % (secs(gz_scan["wall"]), gzt["gzip_responses"], gzt["responses"],
+           100.0 * gzt["body_bytes"] / max(1, scan["traffic"]["body_bytes"]),
+           gz_scan["cpu"] / gz_scan["rows"] * 1e6))
+    fig(6, "okta_stats bytes, gzip on", mb(gz_scan["stats"]["bytes"]),
+        "(gzip off: %s)" % mb(st["bytes"]))
+    fig(6, "ratio scan wall gzip on / off", ratio(gz_scan["wall"], scan["wall"]))
+
+    conn.close()
+    admin.close()
+
+    # ---- the table ------------------------------------------------------------------
+    print()
+    print("oktafdw %s benchmark: %s users, %s groups, %s memberships; page_size %d; "
+          "Okta simulator over HTTPS on loopback"
+          % (version, n(n_users), n(n_groups), n(n_members), PAGE))
+    print("PostgreSQL %s, curl %s, %d CPUs (%s); MB = 10^6 bytes"
+          % (pg_version, curl_version, os.cpu_count(), cpu_model))
+    w1 = max(len(r[1]) for r in rows_out)
+    w2 = max(len(r[2]) for r in rows_out)
+    print("%-2s  %-*s  %*s  %s" % ("#", w1, "figure", w2, "value", "notes"))
+    print("-" * (w1 + w2 + 40))
+    last = None
+    for step, figure, value, note in rows_out:
+        if last is not None and step != last:
+            print()
+        last = step
+        print("%-2s  %-*s  %*s  %s" % (step, w1, figure, w2, value, note))
+    print("-" * (w1 + w2 + 40))
+    print("measurements took %.0f s" % (time.monotonic() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as err:   # a step failed: say which, exit non-zero
+        import traceback
+        traceback.print_exc()
+        print("bench: FAILED: %s" % err, file=sys.stderr)
+        sys.exit(1)
