@@ -6,7 +6,8 @@ PKGS="build-essential pkg-config postgresql-15 postgresql-server-dev-15 postgres
       postgresql-15-cron
       libcurl4-openssl-dev libssl-dev libjson-c-dev
       python3 python3-cryptography python3-yaml valgrind
-      clang-14 libclang-rt-14-dev"
+      clang-14 libclang-rt-14-dev
+      curl python3-psycopg2"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

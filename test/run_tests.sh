@@ -100,6 +100,19 @@ if [ -z "${ONLY_REGRESS:-}" ]; then
 	test/soak.sh 20 2>&1 | grep -E '^(soak:|[0-9]+ passed)' | tee -a "$OUT" || status=1
 fi
 
+if [ -z "${ONLY_REGRESS:-}" ]; then
+	step "benchmark smoke (make bench QUICK=1: 5,000 users; make bench runs 100,000)"
+	if make -s bench QUICK=1 > "$OUT.bench" 2>&1; then
+		grep -E '^[0-9] |ratio|^#' "$OUT.bench" || true
+		echo "1 passed, 0 failed" | tee -a "$OUT"
+	else
+		tail -n 30 "$OUT.bench"
+		echo "0 passed, 1 failed" | tee -a "$OUT"
+		status=1
+	fi
+	rm -f "$OUT.bench"
+fi
+
 # one closing line for everything: the suites' own counts, plus one per
 # pg_regress test
 passed=0 failed=0
