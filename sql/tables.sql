@@ -84,6 +84,7 @@ CREATE FOREIGN TABLE custom_users (
   hourly_rate numeric,                          -- profile.hourlyRate
   skills text[],                                -- profile.skills
   start_date date,                              -- profile.startDate
+  start_ts timestamptz OPTIONS (path 'profile.startDate'),  -- not Okta's timestamp format
   provider text OPTIONS (path 'credentials.provider.type'),
   type_json jsonb OPTIONS (path 'type'),
   created date,
@@ -99,6 +100,7 @@ WHERE c.cost_center_code IS DISTINCT FROM u->'profile'->>'costCenterCode'
                                         THEN u->'profile'->'skills' END) s)
       AND NOT (c.skills = '{}' AND u->'profile'->'skills' = '[]')
    OR c.start_date IS DISTINCT FROM (u->'profile'->>'startDate')::date
+   OR c.start_ts IS DISTINCT FROM (u->'profile'->>'startDate')::timestamptz
    OR c.provider IS DISTINCT FROM u->'credentials'->'provider'->>'type'
    OR c.type_json IS DISTINCT FROM u->'type'
    OR c.created IS DISTINCT FROM (u->>'created')::date  -- the UTC date Okta wrote
