@@ -290,6 +290,7 @@ SELECT dblink_send_query('other', 'SELECT count(*) FROM f_users WHERE status = '
 DO $$
 BEGIN
   FOR i IN 1..100 LOOP
+    PERFORM pg_stat_clear_snapshot();
     EXIT WHEN EXISTS (SELECT FROM sim.log('fault=delay'))
           AND EXISTS (SELECT FROM pg_stat_activity
                       WHERE pid = current_setting('faults.other_pid')::int
@@ -321,6 +322,7 @@ SELECT dblink_send_query('other2', 'SELECT count(*) FROM f_users WHERE status = 
 DO $$
 BEGIN
   FOR i IN 1..100 LOOP
+    PERFORM pg_stat_clear_snapshot();
     EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
                       WHERE pid = current_setting('faults.other_pid')::int
                         AND wait_event_type = 'Extension');
@@ -332,6 +334,8 @@ SELECT pg_terminate_backend(:other_pid) AS terminated;
 DO $$
 BEGIN
   FOR i IN 1..100 LOOP
+    -- pg_stat_activity is a snapshot per transaction: take a new one each time
+    PERFORM pg_stat_clear_snapshot();
     EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
                           WHERE pid = current_setting('faults.other_pid')::int);
     PERFORM pg_sleep(0.02);
