@@ -9,6 +9,7 @@ scratch directory), USERS, BENCH_GROUPS, the libpq variables of the cluster.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ SCANS = 3                       # step 1: the median of this many scans
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 rows_out = []                   # (step, figure, value, note)
+context = {}                    # for the table's heading, filled in as the run goes
 
 
 def fig(step, figure, value, note=""):
@@ -216,13 +218,47 @@ def curl_one_connection(auth, urls, compressed=False):
     return wall, total, connects
 
 
+def print_table(failed=None):
+    """The one table: every figure measured, in step order (also when a step
+    failed, with what was measured before it)."""
+    steal0, total0 = context.get("ticks", (0, 0))
+    steal1, total1 = host_cpu_ticks()
+    steal = 100.0 * (steal1 - steal0) / max(1, total1 - total0)
+    print()
+    print("oktafdw %s benchmark: %s users, %s groups, %s memberships; page_size %d; "
+          "Okta simulator over HTTPS on loopback"
+          % (context.get("version", "?"), n(context.get("users", 0)),
+             n(context.get("groups", 0)), n(context.get("members", 0)), PAGE))
+    print("PostgreSQL %s, curl %s, %d CPUs (%s), load average %s at the start, CPU steal "
+          "during the run %.1f%%; MB = 10^6 bytes"
+          % (context.get("pg_version", "?"), context.get("curl_version", "?"), os.cpu_count(),
+             context.get("cpu_model", "?"), context.get("loadavg", "?"), steal))
+    rows = sorted(rows_out, key=lambda r: int(r[0]))    # stable: a step's figures stay in order
+    if failed:
+        rows.append(("!", "FAILED", "", failed))
+    w1 = max([len(r[1]) for r in rows] + [6])
+    w2 = max([len(r[2]) for r in rows] + [5])
+    print("%-2s  %-*s  %*s  %s" % ("#", w1, "figure", w2, "value", "notes"))
+    print("-" * (w1 + w2 + 40))
+    last = None
+    for step, figure, value, note in rows:
+        if last is not None and step != last:
+            print()
+        last = step
+        print("%-2s  %-*s  %*s  %s" % (step, w1, figure, w2, value, note))
+    print("-" * (w1 + w2 + 40))
+
+
 # ---- the run ----------------------------------------------------------------------
 
 def main():
     started = time.monotonic()
-    steal0, total0 = host_cpu_ticks()
+    context["ticks"] = host_cpu_ticks()
+    with open("/proc/loadavg") as f:
+        context["loadavg"] = f.read().split()[0]
     status = ctl("status")
     n_users, n_groups = status["users"], status["groups"]
+    context.update(users=n_users, groups=n_groups)
     n_members = len(json.load(open(os.path.join(SIM_DIR, "memberships.json"),
                                    encoding="utf-8")))
     with open(os.path.join(SIM_DIR, "client-rsa.pem")) as f:
@@ -245,12 +281,13 @@ def main():
     pg_version = one(admin, "SHOW server_version")[0].split()[0]
     curl_version = subprocess.run(["curl", "--version"], capture_output=True,
                                   text=True).stdout.split()[1]
-    cpu_model = "?"
     with open("/proc/cpuinfo") as f:
         for line in f:
             if line.startswith("model name"):
-                cpu_model = " ".join(line.split(":", 1)[1].split())
+                context["cpu_model"] = " ".join(line.split(":", 1)[1].split())
                 break
+    context.update(version=version, pg_version=pg_version, curl_version=curl_version,
+                   members=n_members)
 
     # ---- 1. full scan -----------------------------------------------------
     progress("1. full scan of the users")
@@ -431,36 +468,22 @@ def main():
     conn.close()
     admin.close()
 
-    # ---- the table ------------------------------------------------------------------
-    steal1, total1 = host_cpu_ticks()
-    steal = 100.0 * (steal1 - steal0) / max(1, total1 - total0)
-    print()
-    print("oktafdw %s benchmark: %s users, %s groups, %s memberships; page_size %d; "
-          "Okta simulator over HTTPS on loopback"
-          % (version, n(n_users), n(n_groups), n(n_members), PAGE))
-    print("PostgreSQL %s, curl %s, %d CPUs (%s), CPU steal during the run %.1f%%; "
-          "MB = 10^6 bytes" % (pg_version, curl_version, os.cpu_count(), cpu_model, steal))
-    rows_out.sort(key=lambda r: int(r[0]))      # stable: figures of a step stay in order
-    w1 = max(len(r[1]) for r in rows_out)
-    w2 = max(len(r[2]) for r in rows_out)
-    print("%-2s  %-*s  %*s  %s" % ("#", w1, "figure", w2, "value", "notes"))
-    print("-" * (w1 + w2 + 40))
-    last = None
-    for step, figure, value, note in rows_out:
-        if last is not None and step != last:
-            print()
-        last = step
-        print("%-2s  %-*s  %*s  %s" % (step, w1, figure, w2, value, note))
-    print("-" * (w1 + w2 + 40))
+    print_table()
     print("measurements took %.0f s" % (time.monotonic() - started))
     return 0
 
 
+def _terminated(signum, frame):
+    raise RuntimeError("terminated by signal %d" % signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         sys.exit(main())
     except Exception as err:   # a step failed: say which, exit non-zero
         import traceback
         traceback.print_exc()
+        print_table(failed=str(err).splitlines()[0] if str(err) else type(err).__name__)
         print("bench: FAILED: %s" % err, file=sys.stderr)
         sys.exit(1)

@@ -19,7 +19,7 @@ trap stop_env EXIT
 
 # start_env with a number of groups: the simulator and the extension
 # installed where the throwaway cluster loads it from
-WORK=$(mktemp -d /tmp/oktafdw-bench.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/oktafdw-bench.XXXXXX")
 chmod 755 "$WORK"
 echo "bench: generating an org of $USERS users and $BENCH_GROUPS groups ..." >&2
 "$PY" test/sim/oktasim.py init "$WORK/org" --users "$USERS" --groups "$BENCH_GROUPS" >&2
@@ -36,6 +36,10 @@ done
 export OKTA_SIM_DIR="$WORK/org"
 export OKTA_SIM_URL="https://localhost:$(cat "$WORK/org/port")"
 export BENCH_WORK="$WORK"
+# a free port of our own: another throwaway cluster (make test elsewhere on
+# this machine) may hold pg_virtualenv's default 5432
+PGPORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export PGPORT
 make -s install DESTDIR="$WORK/inst" >/dev/null
 chmod -R a+rX "$WORK/inst"
 echo "bench: set up in $(( $(date +%s) - started )) s; measuring ..." >&2
