@@ -1,7 +1,7 @@
 # oktafdw: PostgreSQL foreign data wrapper for Okta
 MODULE_big = oktafdw
 CLIENT_OBJS = src/client/util.o src/client/http.o src/client/jwt.o \
-	src/client/page.o src/client/auth.o src/client/client.o \
+	src/client/page.o src/client/jtape.o src/client/auth.o src/client/client.o \
 	src/client/search.o
 OBJS = src/oktafdw.o src/option.o src/connection.o src/deparse.o \
 	src/convert.o src/import.o src/admin.o $(CLIENT_OBJS)

@@ -1,20 +1,33 @@
 /*
  * convert.c
- *      From Okta JSON objects to PostgreSQL rows.
+ *      From Okta JSON objects (nodes of a page's tape) to PostgreSQL rows.
  *
  * A column reads its `path` option (dotted JSON path), else its name in
  * camelCase, looked up at the top level and then under `profile`.  The
- * declared type decides the conversion.  Everything about a column is
- * worked out once per scan; per row only the JSON lookups and the
- * conversions run.
+ * declared type decides the conversion.
+ *
+ * Everything about a column is worked out once per scan: the fields the
+ * columns read form a small tree of hashed keys (FieldSet), each field a
+ * slot.  Per row, one walk over the object's members (and into the nested
+ * objects some column reads, e.g. profile) drops each wanted value's node
+ * into its slot; then each column converts its slot.  Strings are read in
+ * place from the page's text (unescaped only when they hold escapes), and
+ * jsonb values are built straight from the tape, without a JSON text to
+ * parse again.
  */
 #include "oktafdw.h"
+
+#include <limits.h>
 
 #include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/array.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 #include "utils/lsyscache.h"
@@ -36,19 +49,19 @@ typedef enum ColKind
 	KIND_INT2,
 	KIND_INT4,
 	KIND_INT8,
-	KIND_JSON,					/* json/jsonb: the JSON text, via input */
+	KIND_JSONB,					/* built from the tape */
+	KIND_JSON,					/* the JSON text, via input */
 	KIND_ARRAY,
 	KIND_INPUT					/* anything else: the type's input function */
 } ColKind;
 
-struct OktaColumn
+typedef struct OktaColumn
 {
 	AttrNumber	attnum;
 	char	   *name;
 	ColSource	source;
-	char	  **path;			/* SRC_PATH: components */
-	int			npath;
-	char	   *camel;			/* SRC_NAME */
+	int			slot;			/* SRC_PATH: the field; SRC_NAME: at the top */
+	int			slot2;			/* SRC_NAME: under profile */
 	ColKind		kind;
 	Oid			typid;
 	int32		typmod;
@@ -62,6 +75,45 @@ struct OktaColumn
 	int16		elmlen;
 	bool		elmbyval;
 	char		elmalign;
+} OktaColumn;
+
+/* the fields wanted from one JSON object, hashed by key */
+typedef struct FieldSet FieldSet;
+typedef struct FieldKey
+{
+	char	   *key;
+	int			len;
+	int			slot;
+	FieldSet   *sub;			/* fields wanted inside this one's object */
+} FieldKey;
+
+struct FieldSet
+{
+	FieldKey  **keys;
+	int			nkeys;
+	int			maxkeys;
+	int16	   *hash;			/* index + 1 into keys, 0 = empty */
+	int			mask;
+	int			slot_lo;		/* the slots of everything below */
+	int			slot_hi;
+};
+
+struct OktaRowMap
+{
+	OktaColumn *cols;
+	int			ncols;
+	FieldSet   *root;
+	int			nslots;
+	uint32	   *slots;			/* per row: value node of each field, 0 =
+								 * missing */
+	int			id_slot;
+	int			status_slot;
+	bool		convert_encoding;	/* the database is not UTF-8 */
+	/* the object resolved last */
+	const char *text;
+	const oc_jnode *nodes;
+	/* a scratch buffer for escaped keys */
+	char		keybuf[256];
 };
 
 static char *
@@ -104,142 +156,12 @@ kind_of(Oid typid)
 		case INT8OID:
 			return KIND_INT8;
 		case JSONOID:
-		case JSONBOID:
 			return KIND_JSON;
+		case JSONBOID:
+			return KIND_JSONB;
 		default:
 			return KIND_INPUT;
 	}
-}
-
-OktaColumn *
-okta_columns_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used,
-					 int *ncols)
-{
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	OktaColumn *cols = palloc0(sizeof(OktaColumn) * Max(tupdesc->natts, 1));
-	int			n = 0;
-	int			i;
-
-	for (i = 0; i < tupdesc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-		OktaColumn *c;
-		char	   *path;
-		Oid			infunc;
-
-		if (att->attisdropped)
-			continue;
-		if (!bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, attrs_used) &&
-			!bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs_used))
-			continue;
-		c = &cols[n++];
-		c->attnum = att->attnum;
-		c->name = pstrdup(NameStr(att->attname));
-		c->typid = att->atttypid;
-		c->typmod = att->atttypmod;
-		path = okta_column_path(RelationGetRelid(rel), att->attnum);
-		if (path)
-		{
-			char	   *copy = pstrdup(path);
-			char	   *tok;
-			char	   *save = NULL;
-
-			c->source = SRC_PATH;
-			c->path = palloc(sizeof(char *) * (strlen(path) + 1));
-			for (tok = strtok_r(copy, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
-				c->path[c->npath++] = tok;
-		}
-		else if ((object == OKTA_GROUP_MEMBERS && strcmp(c->name, "group_id") == 0) ||
-				 (object == OKTA_USER_GROUPS && strcmp(c->name, "user_id") == 0))
-			c->source = SRC_PARENT_ID;
-		else if ((object == OKTA_GROUP_MEMBERS && strcmp(c->name, "user_id") == 0) ||
-				 (object == OKTA_USER_GROUPS && strcmp(c->name, "group_id") == 0))
-		{
-			c->source = SRC_PATH;
-			c->path = palloc(sizeof(char *));
-			c->path[0] = "id";
-			c->npath = 1;
-		}
-		else
-		{
-			c->source = SRC_NAME;
-			c->camel = snake_to_camel(c->name);
-		}
-
-		c->kind = kind_of(c->typid);
-		if (c->kind == KIND_INPUT && type_is_array(c->typid))
-		{
-			Oid			elemin;
-
-			c->kind = KIND_ARRAY;
-			c->elemtype = get_element_type(c->typid);
-			c->elemkind = kind_of(c->elemtype);
-			get_typlenbyvalalign(c->elemtype, &c->elmlen, &c->elmbyval, &c->elmalign);
-			getTypeInputInfo(c->elemtype, &elemin, &c->elemioparam);
-			fmgr_info(elemin, &c->eleminfunc);
-		}
-		getTypeInputInfo(c->typid, &infunc, &c->ioparam);
-		fmgr_info(infunc, &c->infunc);
-	}
-	*ncols = n;
-	return cols;
-}
-
-static json_object *
-lookup_path(json_object *obj, char **path, int npath)
-{
-	int			i;
-
-	for (i = 0; i < npath && obj; i++)
-	{
-		json_object *next;
-
-		if (!json_object_is_type(obj, json_type_object) ||
-			!json_object_object_get_ex(obj, path[i], &next))
-			return NULL;
-		obj = next;
-	}
-	return obj;
-}
-
-static void
-bad_value(OktaRowContext *ctx, const char *why) pg_attribute_noreturn();
-
-static void
-bad_value(OktaRowContext *ctx, const char *why)
-{
-	const char *shown = ctx->value
-		? json_object_to_json_string_ext(ctx->value, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-		: "null";
-	char	   *v = pstrdup(shown);
-	const char *column = ctx->column;
-
-	/* tells the row builder that this error needs no rewording */
-	ctx->column = NULL;
-	if (strlen(v) > 200)
-		strcpy(v + 197, "...");
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
-					column, ctx->table),
-			 errdetail("Okta object \"%s\" has %s: %s.",
-					   ctx->object_id ? ctx->object_id : "?", v, why)));
-}
-
-/* the text form of a scalar JSON value (strings unquoted) */
-static char *
-scalar_text(json_object *v, OktaRowContext *ctx)
-{
-	if (json_object_is_type(v, json_type_string))
-	{
-		const char *s = json_object_get_string(v);
-
-		/* JSON allows \u0000; PostgreSQL text does not */
-		if (strlen(s) != (size_t) json_object_get_string_len(v))
-			bad_value(ctx, "a string with a NUL character");
-		return (char *) s;
-	}
-	return (char *) json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 static int
@@ -290,117 +212,718 @@ okta_timestamp_fast(const char *s, int len, TimestampTz *out)
 	return true;
 }
 
+/* ---------- the fields a scan reads ---------- */
+
+static FieldSet *
+fieldset_new(void)
+{
+	FieldSet   *fs = palloc0(sizeof(FieldSet));
+
+	fs->maxkeys = 8;
+	fs->keys = palloc(sizeof(FieldKey *) * fs->maxkeys);
+	return fs;
+}
+
+static FieldKey *
+fieldset_want(OktaRowMap *m, FieldSet *fs, const char *key)
+{
+	int			len = strlen(key);
+	int			i;
+	FieldKey   *fk;
+
+	for (i = 0; i < fs->nkeys; i++)
+		if (fs->keys[i]->len == len && memcmp(fs->keys[i]->key, key, len) == 0)
+			return fs->keys[i];
+	if (fs->nkeys == fs->maxkeys)
+	{
+		fs->maxkeys *= 2;
+		fs->keys = repalloc(fs->keys, sizeof(FieldKey *) * fs->maxkeys);
+	}
+	fk = palloc(sizeof(FieldKey));
+	fs->keys[fs->nkeys++] = fk;
+	fk->key = pstrdup(key);
+	fk->len = len;
+	fk->slot = m->nslots++;
+	fk->sub = NULL;
+	return fk;
+}
+
+static inline uint32
+key_hash(const char *k, int len)
+{
+	/* keys differ mostly in length and their first and last letters */
+	return (uint32) len * 131u + (unsigned char) k[0] * 31u +
+		(unsigned char) k[len - 1] * 7u + (len > 2 ? (unsigned char) k[len / 2] : 0);
+}
+
+/*
+ * Number the slots depth first, so that everything below a set is one
+ * range (cleared when a duplicate key replaces an object), and build the
+ * hash tables.
+ */
+static void
+fieldset_finish(OktaRowMap *m, FieldSet *fs, int *next)
+{
+	int			size = 16;
+	int			i;
+
+	while (size < fs->nkeys * 3)
+		size *= 2;
+	fs->mask = size - 1;
+	fs->hash = palloc0(sizeof(int16) * size);
+	fs->slot_lo = *next;
+	for (i = 0; i < fs->nkeys; i++)
+	{
+		FieldKey   *fk = fs->keys[i];
+		uint32		h = fk->len > 0 ? key_hash(fk->key, fk->len) & fs->mask : 0;
+
+		while (fs->hash[h] != 0)
+			h = (h + 1) & fs->mask;
+		fs->hash[h] = (int16) (i + 1);
+	}
+	for (i = 0; i < fs->nkeys; i++)
+	{
+		FieldKey   *fk = fs->keys[i];
+
+		fk->slot = (*next)++;
+		if (fk->sub)
+			fieldset_finish(m, fk->sub, next);
+	}
+	fs->slot_hi = *next;
+}
+
+static inline FieldKey *
+fieldset_find(const FieldSet *fs, const char *k, int len)
+{
+	uint32		h;
+	int			e;
+
+	if (len == 0)
+	{
+		for (e = 0; e < fs->nkeys; e++)
+			if (fs->keys[e]->len == 0)
+				return fs->keys[e];
+		return NULL;
+	}
+	h = key_hash(k, len) & fs->mask;
+	while ((e = fs->hash[h]) != 0)
+	{
+		FieldKey   *fk = fs->keys[e - 1];
+
+		if (fk->len == len && memcmp(fk->key, k, len) == 0)
+			return fk;
+		h = (h + 1) & fs->mask;
+	}
+	return NULL;
+}
+
+/* the slot of a dotted path's last field */
+static FieldKey *
+want_path(OktaRowMap *m, char **path, int npath)
+{
+	FieldSet   *fs = m->root;
+	FieldKey   *fk = NULL;
+	int			i;
+
+	for (i = 0; i < npath; i++)
+	{
+		fk = fieldset_want(m, fs, path[i]);
+		if (i + 1 < npath)
+		{
+			if (fk->sub == NULL)
+				fk->sub = fieldset_new();
+			fs = fk->sub;
+		}
+	}
+	return fk;
+}
+
+static FieldKey *
+want_key(OktaRowMap *m, const char *k1, const char *k2)
+{
+	char	   *path[2];
+
+	path[0] = (char *) k1;
+	path[1] = (char *) k2;
+	return want_path(m, path, k2 ? 2 : 1);
+}
+
+OktaRowMap *
+okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	OktaRowMap *m = palloc0(sizeof(OktaRowMap));
+	FieldKey  **slot1 = palloc0(sizeof(FieldKey *) * Max(tupdesc->natts, 1));
+	FieldKey  **slot2 = palloc0(sizeof(FieldKey *) * Max(tupdesc->natts, 1));
+	FieldKey   *idk,
+			   *statusk;
+	int			n = 0;
+	int			next = 0;
+	int			i;
+
+	m->root = fieldset_new();
+	m->cols = palloc0(sizeof(OktaColumn) * Max(tupdesc->natts, 1));
+	m->convert_encoding = GetDatabaseEncoding() != PG_UTF8 &&
+		GetDatabaseEncoding() != PG_SQL_ASCII;
+	/* every row's id (for messages) and status (the DEPROVISIONED split) */
+	idk = want_key(m, "id", NULL);
+	statusk = want_key(m, "status", NULL);
+
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+		OktaColumn *c;
+		char	   *path;
+		Oid			infunc;
+
+		if (att->attisdropped)
+			continue;
+		if (!bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, attrs_used) &&
+			!bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs_used))
+			continue;
+		c = &m->cols[n];
+		c->attnum = att->attnum;
+		c->name = pstrdup(NameStr(att->attname));
+		c->typid = att->atttypid;
+		c->typmod = att->atttypmod;
+		path = okta_column_path(RelationGetRelid(rel), att->attnum);
+		if (path)
+		{
+			char	   *copy = pstrdup(path);
+			char	  **parts = palloc(sizeof(char *) * (strlen(path) + 1));
+			int			nparts = 0;
+			char	   *tok;
+			char	   *save = NULL;
+
+			c->source = SRC_PATH;
+			for (tok = strtok_r(copy, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
+				parts[nparts++] = tok;
+			if (nparts == 0)
+				continue;		/* the validator refuses such a path */
+			slot1[n] = want_path(m, parts, nparts);
+		}
+		else if ((object == OKTA_GROUP_MEMBERS && strcmp(c->name, "group_id") == 0) ||
+				 (object == OKTA_USER_GROUPS && strcmp(c->name, "user_id") == 0))
+			c->source = SRC_PARENT_ID;
+		else if ((object == OKTA_GROUP_MEMBERS && strcmp(c->name, "user_id") == 0) ||
+				 (object == OKTA_USER_GROUPS && strcmp(c->name, "group_id") == 0))
+		{
+			c->source = SRC_PATH;
+			slot1[n] = idk;
+		}
+		else
+		{
+			char	   *camel = snake_to_camel(c->name);
+
+			c->source = SRC_NAME;
+			slot1[n] = want_key(m, camel, NULL);
+			slot2[n] = want_key(m, "profile", camel);
+		}
+
+		c->kind = kind_of(c->typid);
+		if (c->kind == KIND_INPUT && type_is_array(c->typid))
+		{
+			Oid			elemin;
+
+			c->kind = KIND_ARRAY;
+			c->elemtype = get_element_type(c->typid);
+			c->elemkind = kind_of(c->elemtype);
+			get_typlenbyvalalign(c->elemtype, &c->elmlen, &c->elmbyval, &c->elmalign);
+			getTypeInputInfo(c->elemtype, &elemin, &c->elemioparam);
+			fmgr_info(elemin, &c->eleminfunc);
+		}
+		getTypeInputInfo(c->typid, &infunc, &c->ioparam);
+		fmgr_info(infunc, &c->infunc);
+		n++;
+	}
+	m->ncols = n;
+
+	/* slots are numbered now; the columns take theirs */
+	fieldset_finish(m, m->root, &next);
+	m->nslots = next;
+	m->slots = palloc0(sizeof(uint32) * Max(next, 1));
+	for (i = 0; i < n; i++)
+	{
+		m->cols[i].slot = slot1[i] ? slot1[i]->slot : -1;
+		m->cols[i].slot2 = slot2[i] ? slot2[i]->slot : -1;
+	}
+	m->id_slot = idk->slot;
+	m->status_slot = statusk->slot;
+	return m;
+}
+
+/* ---------- per row ---------- */
+
+static void
+resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
+{
+	const oc_jnode *t = m->nodes;
+	const char *text = m->text;
+	uint32		end = t[obj].end;
+	uint32		k;
+
+	for (k = obj + 1; k < end; k = t[k + 1].end)
+	{
+		const char *key = text + t[k].off;
+		int			len = t[k].len;
+		FieldKey   *fk;
+
+		if (t[k].escaped)
+		{
+			if (len > (int) sizeof(m->keybuf))
+				continue;		/* longer than any key of ours */
+			len = (int) oc_json_unescape(key, len, m->keybuf);
+			key = m->keybuf;
+		}
+		fk = fieldset_find(fs, key, len);
+		if (fk == NULL)
+			continue;
+		if (fk->sub)
+		{
+			/* a later duplicate key replaces all of the earlier value */
+			if (m->slots[fk->slot] != 0)
+				memset(m->slots + fk->sub->slot_lo, 0,
+					   sizeof(uint32) * (fk->sub->slot_hi - fk->sub->slot_lo));
+			if (t[k + 1].type == OC_JOBJECT)
+				resolve_object(m, fk->sub, k + 1);
+		}
+		m->slots[fk->slot] = k + 1;
+	}
+}
+
+void
+okta_row_resolve(OktaRowMap *m, const oc_page *page, uint32 obj)
+{
+	m->text = oc_page_text(page);
+	m->nodes = oc_page_nodes(page);
+	memset(m->slots, 0, sizeof(uint32) * m->nslots);
+	resolve_object(m, m->root, obj);
+}
+
+bool
+okta_row_deprovisioned(OktaRowMap *m)
+{
+	uint32		s = m->slots[m->status_slot];
+	const oc_jnode *nd = &m->nodes[s];
+
+	return s != 0 && nd->type == OC_JSTRING && nd->len == 13 &&
+		memcmp(m->text + nd->off, "DEPROVISIONED", 13) == 0;
+}
+
+/* a JSON value's text as Okta sent it, at most maxlen bytes (for messages) */
+char *
+okta_json_text(const char *text, const oc_jnode *nodes, uint32 node, int maxlen)
+{
+	const oc_jnode *nd = &nodes[node];
+	const char *s = text + nd->off;
+	int			len = nd->len;
+	bool		str = nd->type == OC_JSTRING;
+	StringInfoData b;
+
+	if (str)
+	{
+		s--;					/* the quotes too */
+		len += 2;
+	}
+	initStringInfo(&b);
+	if (len > maxlen)
+	{
+		len = pg_encoding_mbcliplen(PG_UTF8, s, len, maxlen - 3);
+		appendBinaryStringInfo(&b, s, len);
+		appendStringInfoString(&b, "...");
+	}
+	else
+		appendBinaryStringInfo(&b, s, len);
+	/* messages are in the server's encoding */
+	if (GetDatabaseEncoding() != PG_UTF8)
+		return pg_any_to_server(b.data, b.len, PG_UTF8);
+	return b.data;
+}
+
+char *
+okta_row_object_id(const OktaRowContext *ctx)
+{
+	const oc_jnode *nd;
+	char	   *s;
+	int			len;
+
+	if (ctx->id == 0 || ctx->nodes[ctx->id].type != OC_JSTRING)
+		return pstrdup("?");
+	nd = &ctx->nodes[ctx->id];
+	s = palloc(nd->len + 1);
+	len = (int) oc_json_unescape(ctx->text + nd->off, nd->len, s);
+	s[len] = '\0';
+	if (strlen(s) != (size_t) len)
+		return pstrdup("?");
+	return s;
+}
+
+static void
+bad_value(OktaRowContext *ctx, const char *why) pg_attribute_noreturn();
+
+static void
+bad_value(OktaRowContext *ctx, const char *why)
+{
+	char	   *v = okta_json_text(ctx->text, ctx->nodes, ctx->value, 200);
+	const char *column = ctx->column;
+
+	/* tells the row builder that this error needs no rewording */
+	ctx->column = NULL;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
+					column, ctx->table),
+			 errdetail("Okta object \"%s\" has %s: %s.",
+					   okta_row_object_id(ctx), v, why)));
+}
+
+/*
+ * A string node's value: in place when it has no escapes (*len set; not
+ * NUL-terminated), else unescaped into palloc'd memory.  A NUL inside is an
+ * error (PostgreSQL text cannot hold it); so is anything the database
+ * encoding cannot represent.
+ */
+static const char *
+string_value(OktaRowMap *m, uint32 node, int *len, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+	const char *s = m->text + nd->off;
+	int			n = nd->len;
+
+	if (nd->escaped)
+	{
+		char	   *u = palloc(n + 1);
+
+		n = (int) oc_json_unescape(s, n, u);
+		u[n] = '\0';
+		if (memchr(u, '\0', n) != NULL)
+			bad_value(ctx, "a string with a NUL character");
+		s = u;
+	}
+	if (m->convert_encoding)
+	{
+		char	   *c = pg_any_to_server(s, n, PG_UTF8);
+
+		s = c;
+		n = strlen(c);
+	}
+	*len = n;
+	return s;
+}
+
+/* a scalar's text, NUL-terminated (strings unquoted) */
+static char *
+scalar_cstring(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+
+	if (nd->type == OC_JSTRING)
+	{
+		int			len;
+		const char *s = string_value(m, node, &len, ctx);
+
+		return pnstrdup(s, len);
+	}
+	return pnstrdup(m->text + nd->off, nd->len);
+}
+
+/* text: strings unquoted, anything else as its JSON text */
+static Datum
+text_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+	int			len;
+	const char *s;
+
+	if (nd->type == OC_JSTRING)
+		s = string_value(m, node, &len, ctx);
+	else
+	{
+		s = m->text + nd->off;
+		len = nd->len;
+		if (m->convert_encoding && nd->type >= OC_JARRAY)
+		{
+			s = pg_any_to_server(s, len, PG_UTF8);
+			len = strlen(s);
+		}
+	}
+	return PointerGetDatum(cstring_to_text_with_len(s, len));
+}
+
+/* an integer: digits only (Okta's JSON integers), in range */
+static Datum
+int_datum(ColKind kind, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+	const char *s = m->text + nd->off;
+	int			len = nd->len;
+	int			i = 0;
+	bool		neg = false;
+	uint64		v = 0;
+	int64		r;
+
+	if (s[0] == '-')
+	{
+		neg = true;
+		i = 1;
+	}
+	for (; i < len; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			bad_value(ctx, "expected an integer");
+		if (v > (PG_UINT64_MAX - 9) / 10)
+			bad_value(ctx, "integer out of range");
+		v = v * 10 + (s[i] - '0');
+	}
+	if ((!neg && v > (uint64) PG_INT64_MAX) || (neg && v > (uint64) PG_INT64_MAX + 1))
+		bad_value(ctx, "integer out of range");
+	r = neg ? (int64) (0 - v) : (int64) v;
+	if ((kind == KIND_INT2 && (r < PG_INT16_MIN || r > PG_INT16_MAX)) ||
+		(kind == KIND_INT4 && (r < PG_INT32_MIN || r > PG_INT32_MAX)))
+		bad_value(ctx, "integer out of range");
+	if (kind == KIND_INT2)
+		return Int16GetDatum((int16) r);
+	if (kind == KIND_INT4)
+		return Int32GetDatum((int32) r);
+	return Int64GetDatum(r);
+}
+
+/* ---------- jsonb straight from the tape ---------- */
+
+static int
+pair_cmp(const JsonbPair *a, const JsonbPair *b)
+{
+	/* jsonb's order: shorter keys first, then bytewise; then the later first */
+	if (a->key.val.string.len != b->key.val.string.len)
+		return a->key.val.string.len < b->key.val.string.len ? -1 : 1;
+	{
+		int			c = memcmp(a->key.val.string.val, b->key.val.string.val,
+							   a->key.val.string.len);
+
+		if (c != 0)
+			return c;
+	}
+	return a->order > b->order ? -1 : 1;
+}
+
+static int
+pair_qsort_cmp(const void *a, const void *b)
+{
+	return pair_cmp(a, b);
+}
+
+static void jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out,
+						  OktaRowContext *ctx, int depth);
+
+static void
+jbv_string(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx)
+{
+	int			len;
+
+	out->type = jbvString;
+	out->val.string.val = (char *) string_value(m, node, &len, ctx);
+	out->val.string.len = len;
+}
+
+static void
+jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx, int depth)
+{
+	const oc_jnode *t = m->nodes;
+	const oc_jnode *nd = &t[node];
+
+	check_stack_depth();
+	switch ((oc_jtype) nd->type)
+	{
+		case OC_JNULL:
+			out->type = jbvNull;
+			break;
+		case OC_JTRUE:
+		case OC_JFALSE:
+			out->type = jbvBool;
+			out->val.boolean = nd->type == OC_JTRUE;
+			break;
+		case OC_JNUMBER:
+			out->type = jbvNumeric;
+			out->val.numeric = DatumGetNumeric(
+				DirectFunctionCall3(numeric_in,
+									CStringGetDatum(pnstrdup(m->text + nd->off, nd->len)),
+									ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+			break;
+		case OC_JSTRING:
+			jbv_string(m, node, out, ctx);
+			break;
+		case OC_JARRAY:
+			{
+				uint32		k;
+				int			i = 0;
+
+				out->type = jbvArray;
+				out->val.array.rawScalar = false;
+				out->val.array.nElems = nd->count;
+				out->val.array.elems = palloc(sizeof(JsonbValue) * Max(nd->count, 1));
+				for (k = node + 1; k < nd->end; k = t[k].end)
+					jbv_from_node(m, k, &out->val.array.elems[i++], ctx, depth + 1);
+				break;
+			}
+		case OC_JOBJECT:
+			{
+				JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(nd->count, 1));
+				uint32		k;
+				int			n = 0;
+				int			i,
+							j;
+				bool		sorted = true;
+
+				for (k = node + 1; k < nd->end; k = t[k + 1].end)
+				{
+					jbv_string(m, k, &pairs[n].key, ctx);
+					jbv_from_node(m, k + 1, &pairs[n].value, ctx, depth + 1);
+					pairs[n].order = n;
+					if (n > 0 && sorted && pair_cmp(&pairs[n - 1], &pairs[n]) > 0)
+						sorted = false;
+					n++;
+				}
+				if (!sorted)
+				{
+					if (n <= 64)
+					{
+						/* insertion sort: objects are small */
+						for (i = 1; i < n; i++)
+						{
+							JsonbPair	p = pairs[i];
+
+							for (j = i - 1; j >= 0 && pair_cmp(&pairs[j], &p) > 0; j--)
+								pairs[j + 1] = pairs[j];
+							pairs[j + 1] = p;
+						}
+					}
+					else
+						qsort(pairs, n, sizeof(JsonbPair), pair_qsort_cmp);
+					/* duplicate keys: the first of a run (the last sent) stays */
+					for (i = 1, j = 0; i < n; i++)
+					{
+						if (pairs[i].key.val.string.len == pairs[j].key.val.string.len &&
+							memcmp(pairs[i].key.val.string.val, pairs[j].key.val.string.val,
+								   pairs[i].key.val.string.len) == 0)
+							continue;
+						pairs[++j] = pairs[i];
+					}
+					if (n > 0)
+						n = j + 1;
+				}
+				out->type = jbvObject;
+				out->val.object.nPairs = n;
+				out->val.object.pairs = pairs;
+				break;
+			}
+	}
+}
+
+static Datum
+jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+{
+	JsonbValue	v;
+
+	jbv_from_node(m, node, &v, ctx, 0);
+	return JsonbPGetDatum(JsonbValueToJsonb(&v));
+}
+
 static Datum
 convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
-			   int32 typmod, json_object *v, OktaRowContext *ctx)
+			   int32 typmod, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 {
-	enum json_type t = json_object_get_type(v);
+	const oc_jnode *nd = &m->nodes[node];
+	oc_jtype	t = (oc_jtype) nd->type;
 
 	switch (kind)
 	{
 		case KIND_TIMESTAMPTZ:
-			if (t == json_type_string)
+			if (t == OC_JSTRING && !nd->escaped)
 			{
 				TimestampTz ts;
 
-				if (okta_timestamp_fast(json_object_get_string(v),
-										json_object_get_string_len(v), &ts))
+				if (okta_timestamp_fast(m->text + nd->off, nd->len, &ts))
 					return TimestampTzGetDatum(ts);
 			}
-			else if (t == json_type_object || t == json_type_array)
+			else if (t == OC_JOBJECT || t == OC_JARRAY)
 				bad_value(ctx, "expected a scalar");
 			break;
 		case KIND_TEXT:
-			return PointerGetDatum(cstring_to_text(scalar_text(v, ctx)));
+			return text_datum(m, node, ctx);
 		case KIND_BOOL:
-			if (t == json_type_boolean)
-				return BoolGetDatum(json_object_get_boolean(v));
-			if (t != json_type_string)
+			if (t == OC_JTRUE || t == OC_JFALSE)
+				return BoolGetDatum(t == OC_JTRUE);
+			if (t != OC_JSTRING)
 				bad_value(ctx, "expected a boolean");
 			break;
 		case KIND_INT2:
 		case KIND_INT4:
 		case KIND_INT8:
-			if (t == json_type_int)
-			{
-				int64		i;
-
-				errno = 0;
-				i = json_object_get_int64(v);
-				if (errno != 0 ||
-					(kind == KIND_INT2 && (i < PG_INT16_MIN || i > PG_INT16_MAX)) ||
-					(kind == KIND_INT4 && (i < PG_INT32_MIN || i > PG_INT32_MAX)))
-					bad_value(ctx, "integer out of range");
-				if (kind == KIND_INT2)
-					return Int16GetDatum((int16) i);
-				if (kind == KIND_INT4)
-					return Int32GetDatum((int32) i);
-				return Int64GetDatum(i);
-			}
-			if (t != json_type_string)
+			if (t == OC_JNUMBER)
+				return int_datum(kind, m, node, ctx);
+			if (t != OC_JSTRING)
 				bad_value(ctx, "expected an integer");
 			break;
+		case KIND_JSONB:
+			return jsonb_datum(m, node, ctx);
 		case KIND_JSON:
-			return InputFunctionCall(infunc,
-									 (char *) json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+			return InputFunctionCall(infunc, okta_json_text(m->text, m->nodes, node, INT_MAX),
 									 ioparam, typmod);
 		default:
-			if (t == json_type_object || t == json_type_array)
+			if (t == OC_JOBJECT || t == OC_JARRAY)
 				bad_value(ctx, "expected a scalar");
 			break;
 	}
-	return InputFunctionCall(infunc, scalar_text(v, ctx), ioparam, typmod);
+	return InputFunctionCall(infunc, scalar_cstring(m, node, ctx), ioparam, typmod);
 }
 
 static Datum
-convert_array(OktaColumn *c, json_object *v, OktaRowContext *ctx)
+convert_array(OktaColumn *c, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 {
-	size_t		n,
-				i;
+	const oc_jnode *t = m->nodes;
+	int			n,
+				i = 0;
+	uint32		k;
 	Datum	   *elems;
 	bool	   *enulls;
 	int			dims[1];
 	int			lbs[1] = {1};
 
-	if (!json_object_is_type(v, json_type_array))
+	if (t[node].type != OC_JARRAY)
 		bad_value(ctx, "expected a JSON array");
-	n = json_object_array_length(v);
+	n = (int) t[node].count;
 	if (n == 0)
 		return PointerGetDatum(construct_empty_array(c->elemtype));
 	elems = palloc(sizeof(Datum) * n);
 	enulls = palloc(sizeof(bool) * n);
-	for (i = 0; i < n; i++)
+	for (k = node + 1; k < t[node].end; k = t[k].end, i++)
 	{
-		json_object *e = json_object_array_get_idx(v, i);
-
-		enulls[i] = (e == NULL);
-		elems[i] = e ? convert_scalar(c->elemkind, c->elemtype, &c->eleminfunc,
-									  c->elemioparam, -1, e, ctx) : (Datum) 0;
+		enulls[i] = (t[k].type == OC_JNULL);
+		elems[i] = enulls[i] ? (Datum) 0 :
+			convert_scalar(c->elemkind, c->elemtype, &c->eleminfunc,
+						   c->elemioparam, -1, m, k, ctx);
 	}
-	dims[0] = (int) n;
+	dims[0] = n;
 	return PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
 											  c->elemtype, c->elmlen,
 											  c->elmbyval, c->elmalign));
 }
 
 void
-okta_columns_fill(OktaColumn *cols, int ncols, TupleDesc tupdesc,
-				  json_object *obj, const char *parent_id,
-				  Datum *values, bool *nulls, OktaRowContext *ctx)
+okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
+			  Datum *values, bool *nulls, OktaRowContext *ctx)
 {
-	json_object *idv;
 	int			i;
 
 	memset(nulls, true, sizeof(bool) * tupdesc->natts);
-	ctx->object_id = NULL;
-	if (json_object_object_get_ex(obj, "id", &idv) &&
-		json_object_is_type(idv, json_type_string))
-		ctx->object_id = json_object_get_string(idv);
+	ctx->text = m->text;
+	ctx->nodes = m->nodes;
+	ctx->id = m->slots[m->id_slot];
 
-	for (i = 0; i < ncols; i++)
+	for (i = 0; i < m->ncols; i++)
 	{
-		OktaColumn *c = &cols[i];
-		json_object *v = NULL;
+		OktaColumn *c = &m->cols[i];
+		uint32		v = 0;
 		int			idx = c->attnum - 1;
 
 		switch (c->source)
@@ -413,31 +936,27 @@ okta_columns_fill(OktaColumn *cols, int ncols, TupleDesc tupdesc,
 				}
 				continue;
 			case SRC_PATH:
-				v = lookup_path(obj, c->path, c->npath);
+				if (c->slot >= 0)
+					v = m->slots[c->slot];
 				break;
 			case SRC_NAME:
-				if (!json_object_object_get_ex(obj, c->camel, &v))
-				{
-					json_object *profile;
-
-					v = NULL;
-					if (json_object_object_get_ex(obj, "profile", &profile) &&
-						json_object_is_type(profile, json_type_object))
-						json_object_object_get_ex(profile, c->camel, &v);
-				}
+				/* a top-level field, even null, hides the profile's */
+				v = m->slots[c->slot];
+				if (v == 0)
+					v = m->slots[c->slot2];
 				break;
 		}
-		if (v == NULL)			/* missing, or JSON null */
+		if (v == 0 || m->nodes[v].type == OC_JNULL)	/* missing, or JSON null */
 			continue;
 		ctx->column = c->name;
 		ctx->value = v;
 		if (c->kind == KIND_ARRAY)
-			values[idx] = convert_array(c, v, ctx);
+			values[idx] = convert_array(c, m, v, ctx);
 		else
 			values[idx] = convert_scalar(c->kind, c->typid, &c->infunc, c->ioparam,
-										 c->typmod, v, ctx);
+										 c->typmod, m, v, ctx);
 		nulls[idx] = false;
 	}
 	ctx->column = NULL;
-	ctx->value = NULL;
+	ctx->value = 0;
 }

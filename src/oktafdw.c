@@ -66,7 +66,8 @@ typedef struct ScanSource
 {
 	oc_cursor  *cur;
 	const char *parent_id;
-	json_object *group;			/* fan-out: the group (in gpage) */
+	oc_page    *gpage;			/* fan-out: a reference to the group's page */
+	uint32		gnode;			/* and the group's node in it */
 	int			row_filter;
 } ScanSource;
 
@@ -79,8 +80,7 @@ typedef struct OktaScanState
 	OktaConn   *conn;			/* our reference to the client */
 	oc_client  *client;
 	List	   *value_states;	/* ExprStates of pp.exprs */
-	OktaColumn *cols;
-	int			ncols;
+	OktaRowMap *rowmap;
 	OktaRowContext rowctx;
 
 	/* the requests in order, or the group listing of a fan-out */
@@ -100,7 +100,7 @@ typedef struct OktaScanState
 	size_t		pos;
 	int			row_filter;
 	const char *parent_id;		/* whose members the page lists */
-	json_object *page_group;	/* fan-out: that group (in gpage) */
+	ScanSource *page_source;	/* the listing the page came from */
 
 	oc_cursor  *gcur;			/* fan-out: the group listing */
 	oc_page    *gpage;
@@ -443,18 +443,26 @@ close_cursor(OktaScanState *st, oc_cursor **cur)
 }
 
 static void
+close_source(OktaScanState *st, ScanSource *src)
+{
+	close_cursor(st, &src->cur);
+	oc_page_free(src->gpage);
+	src->gpage = NULL;
+}
+
+static void
 scan_release(OktaScanState *st)
 {
 	ListCell   *lc;
 
 	oc_page_free(st->page);
 	st->page = NULL;
+	st->page_source = NULL;
 	foreach(lc, st->sources)
-		close_cursor(st, &((ScanSource *) lfirst(lc))->cur);
+		close_source(st, lfirst(lc));
 	st->sources = NIL;			/* the cells go with the query's memory */
 	oc_page_free(st->gpage);
 	st->gpage = NULL;
-	st->page_group = NULL;
 	close_cursor(st, &st->gcur);
 }
 
@@ -539,7 +547,7 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
-	st->cols = okta_columns_prepare(rel, st->object, attrs, &st->ncols);
+	st->rowmap = okta_rowmap_prepare(rel, st->object, attrs);
 	{
 		ForeignTable *ft = GetForeignTable(RelationGetRelid(rel));
 		ForeignServer *server = GetForeignServer(ft->serverid);
@@ -616,23 +624,17 @@ next_page(OktaScanState *st, oc_cursor *cur, oc_page **page)
 }
 
 static bool
-row_wanted(int row_filter, json_object *obj)
+row_wanted(OktaScanState *st)
 {
-	json_object *s;
-	bool		deprovisioned;
-
-	if (row_filter == ROWS_ALL)
+	if (st->row_filter == ROWS_ALL)
 		return true;
-	deprovisioned = json_object_object_get_ex(obj, "status", &s) &&
-		json_object_is_type(s, json_type_string) &&
-		strcmp(json_object_get_string(s), "DEPROVISIONED") == 0;
-	return row_filter == ROWS_DEPROVISIONED ? deprovisioned : !deprovisioned;
+	return (st->row_filter == ROWS_DEPROVISIONED) == okta_row_deprovisioned(st->rowmap);
 }
 
 /* Open a listing and send its first request: it runs while others are read. */
 static void
 add_source(OktaScanState *st, const char *target, int flags, const char *parent_id,
-		   json_object *group, int row_filter)
+		   oc_page *gpage, uint32 gnode, int row_filter)
 {
 	MemoryContext old = MemoryContextSwitchTo(st->cxt);
 	ScanSource *src = palloc0(sizeof(ScanSource));
@@ -646,7 +648,8 @@ add_source(OktaScanState *st, const char *target, int flags, const char *parent_
 	if (src->cur == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	src->parent_id = parent_id;
-	src->group = group;
+	src->gpage = oc_page_ref(gpage);
+	src->gnode = gnode;
 	src->row_filter = row_filter;
 	st->sources = lappend(st->sources, src);
 	MemoryContextSwitchTo(old);
@@ -671,7 +674,7 @@ fill_sources(OktaScanState *st)
 		{
 			OktaRequest *req = list_nth(st->requests, st->next_request++);
 
-			add_source(st, req->target, req->flags, req->parent_id, NULL, req->row_filter);
+			add_source(st, req->target, req->flags, req->parent_id, NULL, 0, req->row_filter);
 		}
 		return st->sources != NIL;
 	}
@@ -685,57 +688,78 @@ fill_sources(OktaScanState *st)
 		while (list_length(st->sources) < st->max_concurrency &&
 			   st->gpage && st->gpos < oc_page_count(st->gpage))
 		{
-			json_object *group = oc_page_item(st->gpage, st->gpos++);
-			json_object *idv;
+			uint32		gnode = oc_page_item_node(st->gpage, st->gpos++);
+			const char *text = oc_page_text(st->gpage);
+			const oc_jnode *nodes = oc_page_nodes(st->gpage);
+			uint32		idn = oc_json_get(text, nodes, gnode, "id", 2);
+			char	   *gid;
+			int			len;
 			OktaRequest *req;
 
-			if (!json_object_object_get_ex(group, "id", &idv) ||
-				!json_object_is_type(idv, json_type_string) ||
-				json_object_get_string_len(idv) == 0)
+			if (idn == 0 || nodes[idn].type != OC_JSTRING || nodes[idn].len == 0)
 				continue;
-			req = okta_member_request(json_object_get_string(idv), st->page_size);
-			add_source(st, req->target, req->flags, json_object_get_string(idv), group,
-					   ROWS_ALL);
+			gid = MemoryContextAlloc(st->cxt, nodes[idn].len + 1);
+			len = (int) oc_json_unescape(text + nodes[idn].off, nodes[idn].len, gid);
+			gid[len] = '\0';
+			if (strlen(gid) != (size_t) len)
+				continue;		/* a NUL inside: no group has such an id */
+			req = okta_member_request(gid, st->page_size);
+			add_source(st, req->target, req->flags, gid, st->gpage, gnode, ROWS_ALL);
 			pfree(req->target);
 			pfree(req->display);
 			pfree(req->parent_id);
 			pfree(req);
 		}
-		if (st->sources != NIL)
-			return true;
-		/* every listing of this page of groups is done: the next page */
-		if (st->gcur == NULL || !next_page(st, st->gcur, &st->gpage))
+		/*
+		 * Room for more listings: the next page of groups (its own request
+		 * went out when this one arrived), while the listings already under
+		 * way go on.
+		 */
+		if (list_length(st->sources) < st->max_concurrency && st->gcur != NULL)
 		{
+			if (next_page(st, st->gcur, &st->gpage))
+			{
+				st->gpos = 0;
+				continue;
+			}
 			close_cursor(st, &st->gcur);
-			return false;
 		}
-		st->gpos = 0;
+		return st->sources != NIL;
 	}
 }
 
 static void
-fill_row(OktaScanState *st, json_object *item, TupleTableSlot *slot)
+fill_row(OktaScanState *st, TupleTableSlot *slot)
 {
 	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
-	json_object *main = item;
 	const char *parent = st->parent_id;
 	MemoryContext cxt = CurrentMemoryContext;
+	char	   *member_id = NULL;
 
 	if (st->fanout && st->object == OKTA_USER_GROUPS)
 	{
 		/* user_groups from a fan-out: the group's columns, the member's id */
-		json_object *idv;
+		uint32		item = oc_page_item_node(st->page, st->pos - 1);
+		const char *text = oc_page_text(st->page);
+		const oc_jnode *nodes = oc_page_nodes(st->page);
+		uint32		idn = oc_json_get(text, nodes, item, "id", 2);
 
-		main = st->page_group;
-		parent = json_object_object_get_ex(item, "id", &idv) &&
-			json_object_is_type(idv, json_type_string)
-			? json_object_get_string(idv) : NULL;
+		if (idn != 0 && nodes[idn].type == OC_JSTRING)
+		{
+			int			len;
+
+			member_id = palloc(nodes[idn].len + 1);
+			len = (int) oc_json_unescape(text + nodes[idn].off, nodes[idn].len, member_id);
+			member_id[len] = '\0';
+		}
+		parent = member_id;
+		okta_row_resolve(st->rowmap, st->page_source->gpage, st->page_source->gnode);
 	}
 
 	PG_TRY();
 	{
-		okta_columns_fill(st->cols, st->ncols, tupdesc, main, parent,
-						  slot->tts_values, slot->tts_isnull, &st->rowctx);
+		okta_row_fill(st->rowmap, tupdesc, parent,
+					  slot->tts_values, slot->tts_isnull, &st->rowctx);
 	}
 	PG_CATCH();
 	{
@@ -749,16 +773,13 @@ fill_row(OktaScanState *st, json_object *item, TupleTableSlot *slot)
 		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
 			PG_RE_THROW();
 		FlushErrorState();
-		shown = pstrdup(json_object_to_json_string_ext(st->rowctx.value,
-													   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		if (strlen(shown) > 200)
-			strcpy(shown + 197, "...");
+		shown = okta_json_text(st->rowctx.text, st->rowctx.nodes, st->rowctx.value, 200);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
 						st->rowctx.column, st->rowctx.table),
 				 errdetail("Okta object \"%s\" has %s: %s.",
-						   st->rowctx.object_id ? st->rowctx.object_id : "?",
+						   okta_row_object_id(&st->rowctx),
 						   shown, edata->message)));
 	}
 	PG_END_TRY();
@@ -778,11 +799,11 @@ oktaIterateForeignScan(ForeignScanState *node)
 	{
 		if (st->page && st->pos < oc_page_count(st->page))
 		{
-			json_object *item = oc_page_item(st->page, st->pos++);
-
-			if (!row_wanted(st->row_filter, item))
+			okta_row_resolve(st->rowmap, st->page,
+							 oc_page_item_node(st->page, st->pos++));
+			if (!row_wanted(st))
 				continue;
-			fill_row(st, item, slot);
+			fill_row(st, slot);
 			st->counters.rows++;
 			return slot;
 		}
@@ -795,10 +816,11 @@ oktaIterateForeignScan(ForeignScanState *node)
 				st->pos = 0;
 				st->row_filter = src->row_filter;
 				st->parent_id = src->parent_id;
-				st->page_group = src->group;
+				st->page_source = src;
 				continue;
 			}
-			close_cursor(st, &src->cur);
+			close_source(st, src);
+			st->page_source = NULL;
 			st->sources = list_delete_first(st->sources);
 		}
 		oc_page_free(st->page);

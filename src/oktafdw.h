@@ -139,20 +139,26 @@ extern bool vals_have_placeholders(const OktaPushPlan *pp, const OktaValue *vals
 extern char *okta_search_display(List *node, const OktaValue *vals);
 
 /* convert.c */
-typedef struct OktaColumn OktaColumn;
+typedef struct OktaRowMap OktaRowMap;
 typedef struct OktaRowContext
 {
 	const char *table;
-	const char *column;
-	const char *object_id;
-	struct json_object *value;
+	const char *column;			/* being converted; NULL when none */
+	const char *text;			/* the page of the object */
+	const oc_jnode *nodes;
+	uint32		value;			/* the value being converted */
+	uint32		id;				/* the object's id, 0 if none */
 } OktaRowContext;
-extern OktaColumn *okta_columns_prepare(Relation rel, OktaObject object,
-										Bitmapset *attrs_used, int *ncols);
-extern void okta_columns_fill(OktaColumn *cols, int ncols, TupleDesc tupdesc,
-							  struct json_object *obj, const char *parent_id,
-							  Datum *values, bool *nulls,
-							  OktaRowContext *ctx);
+extern OktaRowMap *okta_rowmap_prepare(Relation rel, OktaObject object,
+									   Bitmapset *attrs_used);
+/* find the fields the columns read in object node obj of page */
+extern void okta_row_resolve(OktaRowMap *m, const oc_page *page, uint32 obj);
+extern bool okta_row_deprovisioned(OktaRowMap *m);
+extern void okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
+						  Datum *values, bool *nulls, OktaRowContext *ctx);
+extern char *okta_json_text(const char *text, const oc_jnode *nodes, uint32 node,
+							int maxlen);
+extern char *okta_row_object_id(const OktaRowContext *ctx);
 
 /* import.c */
 extern List *okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid);

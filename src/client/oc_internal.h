@@ -22,6 +22,8 @@ extern char *oc_strdup(const char *s);
 extern char *oc_strndup(const char *s, size_t n);
 extern int	oc_isalnum(int c);
 extern int	oc_isdigit(int c);
+/* a hex digit's value, or -1 */
+extern int	oc_hexval(int c);
 
 /* jwt.c */
 extern EVP_PKEY *oc_key_load(const char *pem, char *errbuf, size_t errlen,

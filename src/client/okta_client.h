@@ -145,14 +145,82 @@ extern const char *oc_client_granted_scopes(const oc_client *c);
 /* last X-Rate-Limit-Remaining seen, -1 if none */
 extern long oc_client_rate_remaining(const oc_client *c);
 
+/* ---------- JSON as a tape (jtape.c) ---------- */
+
+/*
+ * A parsed JSON text is an array of nodes, one per value (object keys
+ * included), in document order.  Node i's subtree is i .. end-1.  The
+ * children of an array are i+1, then each next one at the previous one's
+ * end; the members of an object are key k (a string node) and value k+1,
+ * the next key at nodes[k+1].end.  Node 0 is the root, never a member, so
+ * 0 can mean "absent".  Strings point into the text (between the quotes,
+ * still escaped if `escaped`).
+ */
+typedef enum oc_jtype
+{
+	OC_JNULL = 0,
+	OC_JFALSE,
+	OC_JTRUE,
+	OC_JNUMBER,
+	OC_JSTRING,
+	OC_JARRAY,
+	OC_JOBJECT
+} oc_jtype;
+
+typedef struct oc_jnode
+{
+	uint8_t		type;			/* oc_jtype */
+	uint8_t		escaped;		/* string: holds backslash escapes */
+	uint16_t	spare;
+	uint32_t	off;			/* string: after the opening quote; else the
+								 * first byte */
+	uint32_t	len;			/* string: bytes between the quotes; else the
+								 * value's bytes (brackets included) */
+	uint32_t	end;			/* one past the subtree */
+	uint32_t	count;			/* array elements / object members */
+} oc_jnode;
+
+#define OC_JSON_MAX_DEPTH 64
+
+/*
+ * Parse and validate a JSON text (strict RFC 8259, UTF-8 checked).  Returns
+ * a malloc'd tape (*nnodes nodes), or NULL with *why set (static text) and
+ * *where (if not NULL) the byte offset where parsing stopped.
+ */
+extern oc_jnode *oc_json_tape(const char *text, size_t len, uint32_t *nnodes,
+							  const char **why, size_t *where);
+
+/*
+ * Unescape a validated string's raw bytes into dst, which must have room
+ * for len bytes (the result is never longer).  Returns its length; the
+ * result may hold NUL bytes (\u0000).  Not NUL-terminated.
+ */
+extern size_t oc_json_unescape(const char *src, size_t len, char *dst);
+/* is key node (unescaped) equal to s? */
+extern int	oc_json_key_eq(const char *text, const oc_jnode *key,
+						   const char *s, size_t n);
+/* the value node of an object's member key (the last one), or 0 */
+extern uint32_t oc_json_get(const char *text, const oc_jnode *nodes,
+							uint32_t obj, const char *key, size_t keylen);
+
 /* ---------- pages and cursors ---------- */
 
 /* one parsed reply: an array of objects, or a single object */
 typedef struct oc_page oc_page;
 
 extern size_t oc_page_count(const oc_page *p);
-extern struct json_object *oc_page_item(const oc_page *p, size_t i);
 extern size_t oc_page_bytes(const oc_page *p);
+/* the page's text and tape, and the node of item i */
+extern const char *oc_page_text(const oc_page *p);
+extern const oc_jnode *oc_page_nodes(const oc_page *p);
+extern uint32_t oc_page_item_node(const oc_page *p, size_t i);
+/*
+ * Item i as a json-c object (built on first use and kept with the page):
+ * for the few callers that want a tree (token replies, schemas).
+ */
+extern struct json_object *oc_page_item(const oc_page *p, size_t i);
+/* pages are reference-counted: oc_page_free drops one reference */
+extern oc_page *oc_page_ref(oc_page *p);
 extern void oc_page_free(oc_page *p);
 
 /*

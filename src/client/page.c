@@ -11,25 +11,20 @@
 
 struct oc_page
 {
-	json_object *root;			/* array, or the single object */
-	int			is_array;
+	char	   *text;			/* a copy of the body, NUL-terminated */
 	size_t		bytes;
+	oc_jnode   *nodes;
+	uint32_t	nnodes;
+	uint32_t   *items;			/* node of each item */
+	size_t		nitems;
+	json_object **trees;		/* oc_page_item's json-c trees, on demand */
+	int			refs;
 };
 
 size_t
 oc_page_count(const oc_page *p)
 {
-	if (p == NULL || p->root == NULL)
-		return 0;
-	return p->is_array ? json_object_array_length(p->root) : 1;
-}
-
-json_object *
-oc_page_item(const oc_page *p, size_t i)
-{
-	if (p == NULL || i >= oc_page_count(p))
-		return NULL;
-	return p->is_array ? json_object_array_get_idx(p->root, i) : p->root;
+	return p ? p->nitems : 0;
 }
 
 size_t
@@ -38,119 +33,162 @@ oc_page_bytes(const oc_page *p)
 	return p ? p->bytes : 0;
 }
 
+const char *
+oc_page_text(const oc_page *p)
+{
+	return p->text;
+}
+
+const oc_jnode *
+oc_page_nodes(const oc_page *p)
+{
+	return p->nodes;
+}
+
+uint32_t
+oc_page_item_node(const oc_page *p, size_t i)
+{
+	return (p && i < p->nitems) ? p->items[i] : 0;
+}
+
+json_object *
+oc_page_item(const oc_page *p, size_t i)
+{
+	oc_page    *mp = (oc_page *) p;
+	const oc_jnode *nd;
+
+	if (p == NULL || i >= p->nitems)
+		return NULL;
+	if (mp->trees == NULL)
+	{
+		mp->trees = calloc(p->nitems, sizeof(json_object *));
+		if (mp->trees == NULL)
+			return NULL;
+	}
+	if (mp->trees[i] == NULL)
+	{
+		/* the text was validated by the tape: json-c takes it as it is */
+		json_tokener *tok = json_tokener_new_ex(OC_JSON_MAX_DEPTH + 1);
+
+		if (tok == NULL)
+			return NULL;
+		nd = &p->nodes[p->items[i]];
+		mp->trees[i] = json_tokener_parse_ex(tok, p->text + nd->off, (int) nd->len);
+		json_tokener_free(tok);
+	}
+	return mp->trees[i];
+}
+
+oc_page *
+oc_page_ref(oc_page *p)
+{
+	if (p)
+		p->refs++;
+	return p;
+}
+
 void
 oc_page_free(oc_page *p)
 {
-	if (p == NULL)
+	if (p == NULL || --p->refs > 0)
 		return;
-	if (p->root)
-		json_object_put(p->root);
+	if (p->trees)
+	{
+		size_t		i;
+
+		for (i = 0; i < p->nitems; i++)
+			if (p->trees[i])
+				json_object_put(p->trees[i]);
+		free(p->trees);
+	}
+	free(p->items);
+	free(p->nodes);
+	free(p->text);
 	free(p);
-}
-
-static json_object *
-parse_json(const char *body, size_t len, char *why, size_t whylen)
-{
-	json_tokener *tok;
-	json_object *root;
-	enum json_tokener_error jerr;
-
-	if (len > (size_t) OC_MAX_BODY_BYTES || len > 0x7fffffff)
-	{
-		oc_copy(why, whylen, "reply too large");
-		return NULL;
-	}
-	tok = json_tokener_new_ex(64);
-	if (tok == NULL)
-	{
-		oc_copy(why, whylen, "out of memory");
-		return NULL;
-	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int) len);
-	jerr = json_tokener_get_error(tok);
-	if (root == NULL || jerr != json_tokener_success)
-	{
-		if (jerr == json_tokener_continue)
-			oc_copy(why, whylen, "reply ends early (truncated JSON)");
-		else
-			oc_copy(why, whylen, json_tokener_error_desc(jerr));
-		if (root)
-			json_object_put(root);
-		json_tokener_free(tok);
-		return NULL;
-	}
-	/* nothing but white space may follow the value */
-	{
-		size_t		off = json_tokener_get_parse_end(tok);
-
-		while (off < len && strchr(" \t\r\n", body[off]) != NULL && body[off] != '\0')
-			off++;
-		if (off < len)
-		{
-			oc_copy(why, whylen, "unexpected data after the JSON value");
-			json_object_put(root);
-			json_tokener_free(tok);
-			return NULL;
-		}
-	}
-	json_tokener_free(tok);
-	return root;
 }
 
 oc_page *
 oc_page_parse(const char *body, size_t len, int want_array, oc_error *err)
 {
-	char		why[128];
-	json_object *root;
-	oc_page    *p;
+	const char *why = NULL;
+	size_t		where = 0;
+	oc_page    *p = calloc(1, sizeof(oc_page));
+	const oc_jnode *root;
 
-	root = parse_json(body, len, why, sizeof(why));
-	if (root == NULL)
+	if (p == NULL)
+		goto nomem;
+	p->refs = 1;
+	p->bytes = len;
+	if (len > (size_t) OC_MAX_BODY_BYTES)
 	{
-		oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: %s", why);
-		return NULL;
+		oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: reply too large");
+		goto fail;
 	}
+	p->text = malloc(len + 1);
+	if (p->text == NULL)
+		goto nomem;
+	memcpy(p->text, body, len);
+	p->text[len] = '\0';
+	p->nodes = oc_json_tape(p->text, len, &p->nnodes, &why, &where);
+	if (p->nodes == NULL)
+	{
+		if (why && strstr(why, "truncated"))
+			oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: %s", why);
+		else
+			oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: %s at byte %zu",
+						 why ? why : "empty reply", where);
+		goto fail;
+	}
+	root = &p->nodes[0];
 	if (want_array)
 	{
-		size_t		i,
-					n;
+		uint32_t	k;
+		size_t		i = 0;
 
-		if (!json_object_is_type(root, json_type_array))
+		if (root->type != OC_JARRAY)
 		{
 			oc_set_error(err, OC_ERR_PARSE, "Okta reply is not a JSON array");
-			json_object_put(root);
-			return NULL;
+			goto fail;
 		}
-		n = json_object_array_length(root);
-		for (i = 0; i < n; i++)
+		p->items = malloc(sizeof(uint32_t) * (root->count ? root->count : 1));
+		if (p->items == NULL)
+			goto nomem;
+		for (k = 1; k < root->end; k = p->nodes[k].end, i++)
 		{
-			if (!json_object_is_type(json_object_array_get_idx(root, i), json_type_object))
+			if (p->nodes[k].type != OC_JOBJECT)
 			{
 				oc_set_error(err, OC_ERR_PARSE,
 							 "element %zu of the Okta reply is not a JSON object", i);
-				json_object_put(root);
-				return NULL;
+				goto fail;
 			}
+			p->items[i] = k;
 		}
+		p->nitems = i;
 	}
-	else if (!json_object_is_type(root, json_type_object))
+	else
 	{
-		oc_set_error(err, OC_ERR_PARSE, "Okta reply is not a JSON object");
-		json_object_put(root);
-		return NULL;
+		if (root->type != OC_JOBJECT)
+		{
+			oc_set_error(err, OC_ERR_PARSE, "Okta reply is not a JSON object");
+			goto fail;
+		}
+		p->items = malloc(sizeof(uint32_t));
+		if (p->items == NULL)
+			goto nomem;
+		p->items[0] = 0;
+		p->nitems = 1;
 	}
-	p = calloc(1, sizeof(oc_page));
-	if (p == NULL)
-	{
-		json_object_put(root);
-		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
-	p->root = root;
-	p->is_array = want_array;
-	p->bytes = len;
 	return p;
+
+nomem:
+	oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+fail:
+	if (p)
+	{
+		p->refs = 1;
+		oc_page_free(p);
+	}
+	return NULL;
 }
 
 /*
@@ -260,15 +298,15 @@ copy_json_string(json_object *o, const char *key, char *dst, size_t dstlen)
 void
 oc_parse_api_error(const char *body, size_t len, oc_error *err)
 {
-	char		why[64];
+	oc_error	perr;
+	oc_page    *page;
 	json_object *root;
 
 	if (body == NULL || len == 0)
 		return;
-	root = parse_json(body, len, why, sizeof(why));
-	if (root == NULL)
-		return;
-	if (json_object_is_type(root, json_type_object))
+	page = oc_page_parse(body, len, 0, &perr);
+	root = oc_page_item(page, 0);
+	if (root && json_object_is_type(root, json_type_object))
 	{
 		copy_json_string(root, "errorCode", err->code, sizeof(err->code));
 		copy_json_string(root, "errorSummary", err->detail, sizeof(err->detail));
@@ -278,7 +316,7 @@ oc_parse_api_error(const char *body, size_t len, oc_error *err)
 		if (err->detail[0] == '\0')
 			copy_json_string(root, "error_description", err->detail, sizeof(err->detail));
 	}
-	json_object_put(root);
+	oc_page_free(page);
 }
 
 /*

@@ -276,8 +276,8 @@ oc_encode_query_value(oc_buf *b, const char *s)
 	}
 }
 
-static int
-hexval(int c)
+int
+oc_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -300,11 +300,11 @@ oc_percent_decode(const char *s, size_t len)
 	for (i = 0; i < len; i++)
 	{
 		if (s[i] == '%' && i + 2 < len &&
-			hexval((unsigned char) s[i + 1]) >= 0 &&
-			hexval((unsigned char) s[i + 2]) >= 0)
+			oc_hexval((unsigned char) s[i + 1]) >= 0 &&
+			oc_hexval((unsigned char) s[i + 2]) >= 0)
 		{
-			out[o++] = (char) (hexval((unsigned char) s[i + 1]) * 16 +
-							   hexval((unsigned char) s[i + 2]));
+			out[o++] = (char) (oc_hexval((unsigned char) s[i + 1]) * 16 +
+							   oc_hexval((unsigned char) s[i + 2]));
 			i += 2;
 		}
 		else

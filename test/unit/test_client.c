@@ -1474,16 +1474,22 @@ test_page_parse(void)
 	oc_page_free(p);
 
 	/*
-	 * What json-c's strict mode still lets through, pinned down so a change
-	 * shows: NaN/Infinity, raw control characters inside strings, and "\u0000", which decodes to a NUL inside the
-	 * string (json_object_get_string_len counts it).  The PostgreSQL side
-	 * must not hand such strings to text as they are.
+	 * Stricter than json-c's strict mode: NaN/Infinity and raw control
+	 * characters inside strings are refused; "\u0000" is valid JSON and
+	 * decodes to a NUL inside the string, which the PostgreSQL side must
+	 * not hand to text as it is.
 	 */
 	body = "[{\"u\":\"\xff\"}]";
 	p = oc_page_parse(body, strlen(body), 1, &err);
 	CHECK(p == NULL && err.kind == OC_ERR_PARSE);	/* invalid UTF-8 is refused */
 	oc_page_free(p);
-	body = "[{\"n\":NaN,\"i\":-Infinity,\"c\":\"a\x01\",\"z\":\"a\\u0000b\"}]";
+	body = "[{\"n\":NaN}]";
+	CHECK(oc_page_parse(body, strlen(body), 1, &err) == NULL && err.kind == OC_ERR_PARSE);
+	body = "[{\"i\":-Infinity}]";
+	CHECK(oc_page_parse(body, strlen(body), 1, &err) == NULL && err.kind == OC_ERR_PARSE);
+	body = "[{\"c\":\"a\x01\"}]";
+	CHECK(oc_page_parse(body, strlen(body), 1, &err) == NULL && err.kind == OC_ERR_PARSE);
+	body = "[{\"z\":\"a\\u0000b\"}]";
 	p = oc_page_parse(body, strlen(body), 1, &err);
 	CHECK(p != NULL);
 	if (p)
@@ -3387,6 +3393,217 @@ test_rate_pause(void)
 	oc_client_destroy(c);
 }
 
+/* ---------- the JSON tape ---------- */
+
+/* parse text; 1 if it is accepted */
+static int
+tape_ok(const char *text, size_t len)
+{
+	uint32_t	n;
+	const char *why;
+	oc_jnode   *t = oc_json_tape(text, len, &n, &why, NULL);
+
+	free(t);
+	return t != NULL;
+}
+
+/* the tape, compared with json-c's tree of the same text */
+static void
+tape_vs_jsonc(const char *text, const oc_jnode *t, uint32_t i, json_object *o, int *bad)
+{
+	const oc_jnode *nd = &t[i];
+
+	switch (nd->type)
+	{
+		case OC_JNULL:
+			if (o != NULL)
+				(*bad)++;
+			break;
+		case OC_JTRUE:
+		case OC_JFALSE:
+			if (!json_object_is_type(o, json_type_boolean) ||
+				json_object_get_boolean(o) != (nd->type == OC_JTRUE))
+				(*bad)++;
+			break;
+		case OC_JNUMBER:
+			if (!json_object_is_type(o, json_type_int) && !json_object_is_type(o, json_type_double))
+				(*bad)++;
+			break;
+		case OC_JSTRING:
+			{
+				char	   *u = malloc(nd->len + 1);
+				size_t		m = oc_json_unescape(text + nd->off, nd->len, u);
+
+				if (!json_object_is_type(o, json_type_string) ||
+					(size_t) json_object_get_string_len(o) != m ||
+					memcmp(json_object_get_string(o), u, m) != 0 ||
+					(!nd->escaped && m != nd->len))
+					(*bad)++;
+				free(u);
+				break;
+			}
+		case OC_JARRAY:
+			{
+				uint32_t	k;
+				size_t		j = 0;
+
+				if (!json_object_is_type(o, json_type_array) ||
+					json_object_array_length(o) != nd->count)
+				{
+					(*bad)++;
+					break;
+				}
+				for (k = i + 1; k < nd->end; k = t[k].end)
+					tape_vs_jsonc(text, t, k, json_object_array_get_idx(o, j++), bad);
+				if (j != nd->count)
+					(*bad)++;
+				break;
+			}
+		case OC_JOBJECT:
+			{
+				uint32_t	k;
+
+				if (!json_object_is_type(o, json_type_object))
+				{
+					(*bad)++;
+					break;
+				}
+				for (k = i + 1; k < nd->end; k = t[k + 1].end)
+				{
+					char	   *key = malloc(t[k].len + 1);
+					size_t		m = oc_json_unescape(text + t[k].off, t[k].len, key);
+					json_object *v;
+
+					key[m] = '\0';
+					/* only the last of duplicate keys is in json-c's tree */
+					if (oc_json_get(text, t, i, key, m) == k + 1)
+					{
+						if (!json_object_object_get_ex(o, key, &v))
+							(*bad)++;
+						else
+							tape_vs_jsonc(text, t, k + 1, v, bad);
+					}
+					free(key);
+				}
+				break;
+			}
+	}
+	/* a node's bytes are its text */
+	if (nd->type == OC_JARRAY || nd->type == OC_JOBJECT)
+	{
+		if (text[nd->off] != (nd->type == OC_JARRAY ? '[' : '{') ||
+			text[nd->off + nd->len - 1] != (nd->type == OC_JARRAY ? ']' : '}'))
+			(*bad)++;
+	}
+}
+
+static void
+test_tape(void)
+{
+	static const char *good[] = {
+		"{}", "[]", " [ ] ", "0", "-0", "1.5e-3", "-12E+4", "1e5", "\"\"", "true", "false",
+		"null", "[1,[2,[3,{\"a\":[]}]]]", "{\"a\":1,\"a\":2}", "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\"",
+		"\"\\u00e9\\ud83d\\ude00\"", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+		"{\"k\\u00e9y\":\"v\"}", "\"\\u0000\"", "[0,-1,2.25,1E0]", "\t\r\n{ \"a\" : [ 1 , 2 ] }\n",
+		"\"\xef\xbf\xbf\"", "\"\xf4\x8f\xbf\xbf\"",
+	};
+	static const char *bad[] = {
+		"", " ", "[", "{", "[1,]", "{\"a\":1,}", "{\"a\"}", "{\"a\" 1}", "{a:1}", "[01]", "[1.]",
+		"[.5]", "[1e]", "[+1]", "[-]", "[1 2]", "'a'", "\"a", "\"\\x\"", "\"\\u12\"", "\"\\uZZZZ\"",
+		"\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\x01\"", "\"\xff\"", "\"\xc0\xaf\"",
+		"\"\xe0\x80\xaf\"", "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xc3\"", "tru", "nul",
+		"truex", "[true false]", "NaN", "Infinity", "[1]x", "{} {}", "/* c */ {}", "[1,2", "{\"a\":",
+		"[nulll]", "[-01]", "[1e+]", "\"\\",
+	};
+	size_t		i;
+	char		deep[200];
+	uint32_t	n;
+	const char *why;
+	oc_jnode   *t;
+	const char *text;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	{
+		json_object *o;
+		int			nbad = 0;
+
+		t = oc_json_tape(good[i], strlen(good[i]), &n, &why, NULL);
+		CHECK(t != NULL);
+		if (t == NULL)
+		{
+			printf("    refused %s: %s\n", good[i], why);
+			continue;
+		}
+		CHECK(t[0].end == n);
+		o = json_tokener_parse(good[i]);
+		tape_vs_jsonc(good[i], t, 0, o, &nbad);
+		CHECK_INT(nbad, 0);
+		json_object_put(o);
+		free(t);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		t = oc_json_tape(bad[i], strlen(bad[i]), &n, &why, NULL);
+		CHECK(t == NULL && why != NULL);
+		if (t)
+			printf("    accepted %s\n", bad[i]);
+		free(t);
+	}
+	/* a NUL byte is never JSON, inside or outside a string */
+	CHECK(!tape_ok("[\"a\0\"]", 6));
+	CHECK(!tape_ok("[1]\0", 4));
+	/* nesting: 64 levels are fine, 65 are not */
+	memset(deep, '[', 64);
+	memset(deep + 64, ']', 64);
+	CHECK(tape_ok(deep, 128));
+	memset(deep, '[', 65);
+	memset(deep + 65, ']', 65);
+	CHECK(!tape_ok(deep, 130));
+
+	/* structure: counts, ends, offsets, member lookups */
+	text = "[{\"id\":\"a\",\"profile\":{\"x\":[1,2,3],\"y\":\"q\\\"\"},\"id\":\"b\"},{}]";
+	t = oc_json_tape(text, strlen(text), &n, &why, NULL);
+	CHECK(t != NULL);
+	if (t)
+	{
+		uint32_t	prof,
+					x,
+					y,
+					id;
+
+		CHECK_INT(t[0].type, OC_JARRAY);
+		CHECK_INT(t[0].count, 2);
+		CHECK_INT(t[1].type, OC_JOBJECT);
+		CHECK_INT(t[1].count, 3);
+		CHECK_INT(t[t[1].end].type, OC_JOBJECT);
+		CHECK_INT(t[t[1].end].count, 0);
+		CHECK_INT(t[t[1].end].end, n);
+		id = oc_json_get(text, t, 1, "id", 2);
+		CHECK(id != 0 && t[id].len == 1 && text[t[id].off] == 'b');	/* the last one */
+		prof = oc_json_get(text, t, 1, "profile", 7);
+		CHECK(prof != 0 && t[prof].type == OC_JOBJECT);
+		x = oc_json_get(text, t, prof, "x", 1);
+		CHECK(x != 0 && t[x].type == OC_JARRAY && t[x].count == 3 && t[x].len == 7);
+		y = oc_json_get(text, t, prof, "y", 1);
+		CHECK(y != 0 && t[y].escaped && t[y].len == 3);
+		if (y)
+		{
+			char		u[8];
+
+			CHECK_INT(oc_json_unescape(text + t[y].off, t[y].len, u), 2);
+			CHECK(memcmp(u, "q\"", 2) == 0);
+		}
+		CHECK_INT(oc_json_get(text, t, 1, "nope", 4), 0);
+		CHECK_INT(oc_json_get(text, t, id, "id", 2), 0);	/* not an object */
+		free(t);
+	}
+	/* an escaped key matches its unescaped name */
+	text = "{\"\\u0069d\":\"z\"}";
+	t = oc_json_tape(text, strlen(text), &n, &why, NULL);
+	CHECK(t != NULL && oc_json_get(text, t, 0, "id", 2) == 2);
+	free(t);
+}
+
 static const struct
 {
 	const char *name;
@@ -3402,6 +3619,7 @@ static const struct
 	{"search_quote", test_search_quote},
 	{"org_url", test_org_url},
 	{"link_next", test_link_next},
+	{"tape", test_tape},
 	{"page_parse", test_page_parse},
 	{"recorded", test_recorded},
 	{"api_error", test_api_error},
