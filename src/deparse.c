@@ -1010,9 +1010,13 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 								  "status eq \"DEPROVISIONED\"", ROWS_DEPROVISIONED));
 	}
 
-	/* memberships without a parent: list the groups, then each one's members */
+	/*
+	 * Memberships without a parent: list the groups, then each one's
+	 * members.  expand=stats gives each group's member count, so that the
+	 * largest groups (the longest chains of pages) start first.
+	 */
 	*fanout = true;
-	return list_make1(listing("/api/v1/groups", page_size, 0, NULL, NULL, ROWS_ALL));
+	return list_make1(listing("/api/v1/groups", page_size, 0, "expand", "stats", ROWS_ALL));
 }
 
 bool

@@ -71,6 +71,18 @@ typedef struct ScanSource
 	int			row_filter;
 } ScanSource;
 
+/* fan-out: a group waiting for its member listing */
+typedef struct PendingGroup
+{
+	oc_page    *gpage;			/* a reference to its page */
+	uint32		gnode;
+	char	   *gid;
+	int64		count;			/* _embedded.stats.usersCount, -1 if unknown */
+} PendingGroup;
+
+/* groups taken in ahead of their member listings, at most (about) */
+#define PENDING_GROUPS_MAX 2000
+
 typedef struct OktaScanState
 {
 	OktaObject	object;
@@ -104,7 +116,10 @@ typedef struct OktaScanState
 
 	oc_cursor  *gcur;			/* fan-out: the group listing */
 	oc_page    *gpage;
-	size_t		gpos;
+	PendingGroup *pending;		/* fan-out: groups whose members are to be
+								 * listed, in listing order */
+	int			npending;
+	int			maxpending;
 
 	bool		started;
 	bool		done;
@@ -463,6 +478,8 @@ scan_release(OktaScanState *st)
 	st->sources = NIL;			/* the cells go with the query's memory */
 	oc_page_free(st->gpage);
 	st->gpage = NULL;
+	while (st->npending > 0)
+		oc_page_free(st->pending[--st->npending].gpage);
 	close_cursor(st, &st->gcur);
 }
 
@@ -660,6 +677,54 @@ add_source(OktaScanState *st, const char *target, int flags, const char *parent_
 	}
 }
 
+/* fan-out: queue the groups of the page just taken in */
+static void
+add_pending_groups(OktaScanState *st)
+{
+	const char *text = oc_page_text(st->gpage);
+	const oc_jnode *nodes = oc_page_nodes(st->gpage);
+	size_t		n = oc_page_count(st->gpage);
+	size_t		i;
+
+	if (st->npending + (int) n > st->maxpending)
+	{
+		int			newmax = Max(st->maxpending * 2, st->npending + (int) n + 16);
+
+		st->pending = st->pending
+			? repalloc(st->pending, sizeof(PendingGroup) * newmax)
+			: MemoryContextAlloc(st->cxt, sizeof(PendingGroup) * newmax);
+		st->maxpending = newmax;
+	}
+	for (i = 0; i < n; i++)
+	{
+		uint32		gnode = oc_page_item_node(st->gpage, i);
+		uint32		idn = oc_json_get(text, nodes, gnode, "id", 2);
+		uint32		v;
+		PendingGroup *pg;
+		int			len;
+
+		if (idn == 0 || nodes[idn].type != OC_JSTRING || nodes[idn].len == 0)
+			continue;
+		pg = &st->pending[st->npending];
+		pg->gid = MemoryContextAlloc(st->cxt, nodes[idn].len + 1);
+		len = (int) oc_json_unescape(text + nodes[idn].off, nodes[idn].len, pg->gid);
+		pg->gid[len] = '\0';
+		if (strlen(pg->gid) != (size_t) len)
+			continue;			/* a NUL inside: no group has such an id */
+		pg->count = -1;
+		v = oc_json_get(text, nodes, gnode, "_embedded", 9);
+		if (v)
+			v = oc_json_get(text, nodes, v, "stats", 5);
+		if (v)
+			v = oc_json_get(text, nodes, v, "usersCount", 10);
+		if (v && nodes[v].type == OC_JNUMBER)
+			pg->count = strtoll(text + nodes[v].off, NULL, 10);
+		pg->gpage = oc_page_ref(st->gpage);
+		pg->gnode = gnode;
+		st->npending++;
+	}
+}
+
 /*
  * Keep up to max_concurrency listings under way: the scan's next requests,
  * or in a fan-out the next groups' members.  False when nothing is left.
@@ -685,46 +750,111 @@ fill_sources(OktaScanState *st)
 	}
 	for (;;)
 	{
-		while (list_length(st->sources) < st->max_concurrency &&
-			   st->gpage && st->gpos < oc_page_count(st->gpage))
+		/*
+		 * Take in the pages of groups that have arrived (the group listing
+		 * prefetches, so they come while members are read); wait for one
+		 * only when there is nothing else to do.
+		 */
+		while (st->gcur != NULL && st->npending < PENDING_GROUPS_MAX)
 		{
-			uint32		gnode = oc_page_item_node(st->gpage, st->gpos++);
-			const char *text = oc_page_text(st->gpage);
-			const oc_jnode *nodes = oc_page_nodes(st->gpage);
-			uint32		idn = oc_json_get(text, nodes, gnode, "id", 2);
-			char	   *gid;
-			int			len;
+			if (st->npending > 0 || st->sources != NIL)
+			{
+				oc_error	err;
+				int			r = oc_cursor_poll(st->gcur, &err);
+
+				if (r < 0)
+				{
+					if (err.kind != OC_ERR_CANCELLED)
+						st->counters.errors++;
+					okta_report_error(&err, NULL);
+				}
+				if (r == 0)
+					break;
+			}
+			if (!next_page(st, st->gcur, &st->gpage))
+			{
+				close_cursor(st, &st->gcur);
+				break;
+			}
+			add_pending_groups(st);
+		}
+
+		/* the largest group first: its pages are the longest chain */
+		while (list_length(st->sources) < st->max_concurrency && st->npending > 0)
+		{
+			int			best = 0;
+			int			i;
+			PendingGroup pg;
 			OktaRequest *req;
 
-			if (idn == 0 || nodes[idn].type != OC_JSTRING || nodes[idn].len == 0)
-				continue;
-			gid = MemoryContextAlloc(st->cxt, nodes[idn].len + 1);
-			len = (int) oc_json_unescape(text + nodes[idn].off, nodes[idn].len, gid);
-			gid[len] = '\0';
-			if (strlen(gid) != (size_t) len)
-				continue;		/* a NUL inside: no group has such an id */
-			req = okta_member_request(gid, st->page_size);
-			add_source(st, req->target, req->flags, gid, st->gpage, gnode, ROWS_ALL);
+			for (i = 1; i < st->npending; i++)
+				if (st->pending[i].count > st->pending[best].count)
+					best = i;
+			pg = st->pending[best];
+			memmove(&st->pending[best], &st->pending[best + 1],
+					sizeof(PendingGroup) * (st->npending - best - 1));
+			st->npending--;
+			req = okta_member_request(pg.gid, st->page_size);
+			add_source(st, req->target, req->flags, pg.gid, pg.gpage, pg.gnode, ROWS_ALL);
+			oc_page_free(pg.gpage);	/* the source holds its own reference */
 			pfree(req->target);
 			pfree(req->display);
 			pfree(req->parent_id);
 			pfree(req);
 		}
-		/*
-		 * Room for more listings: the next page of groups (its own request
-		 * went out when this one arrived), while the listings already under
-		 * way go on.
-		 */
-		if (list_length(st->sources) < st->max_concurrency && st->gcur != NULL)
+		if (st->sources != NIL)
+			return true;
+		if (st->gcur == NULL && st->npending == 0)
+			return false;
+	}
+}
+
+/*
+ * The listing to read next: one whose page has arrived.  Polling a
+ * listing also takes in what arrived for it and sends its next request, so
+ * listings not being read keep going; when none has a page, wait for any
+ * transfer to move (interruptibly, through the client's wait hook).
+ */
+static ScanSource *
+pick_source(OktaScanState *st)
+{
+	oc_error	err;
+
+	if (list_length(st->sources) == 1)
+		return linitial(st->sources);
+	for (;;)
+	{
+		ListCell   *lc;
+		ScanSource *found = NULL;
+
+		foreach(lc, st->sources)
 		{
-			if (next_page(st, st->gcur, &st->gpage))
-			{
-				st->gpos = 0;
-				continue;
-			}
-			close_cursor(st, &st->gcur);
+			ScanSource *src = lfirst(lc);
+			int			r = oc_cursor_poll(src->cur, &err);
+
+			if (r < 0)
+				break;
+			/*
+			 * Of those ready, the one that has sent the most pages: a long
+			 * listing (a group with many members) is a chain of requests
+			 * one after another, and its next request goes out only once
+			 * its waiting page is taken, so it must not wait behind short
+			 * ones.
+			 */
+			if (r > 0 && (found == NULL ||
+						  oc_cursor_pages(src->cur) > oc_cursor_pages(found->cur)))
+				found = src;
 		}
-		return st->sources != NIL;
+		if (err.kind == OC_OK && found)
+			return found;
+		if (err.kind == OC_OK)
+			oc_client_wait(st->client, &err);
+		if (err.kind != OC_OK)
+		{
+			if (err.kind != OC_ERR_CANCELLED)
+				st->counters.errors++;
+			okta_report_error(&err, NULL);
+		}
 	}
 }
 
@@ -809,7 +939,7 @@ oktaIterateForeignScan(ForeignScanState *node)
 		}
 		if (st->sources != NIL)
 		{
-			ScanSource *src = linitial(st->sources);
+			ScanSource *src = pick_source(st);
 
 			if (next_page(st, src->cur, &st->page))
 			{
@@ -821,7 +951,7 @@ oktaIterateForeignScan(ForeignScanState *node)
 			}
 			close_source(st, src);
 			st->page_source = NULL;
-			st->sources = list_delete_first(st->sources);
+			st->sources = list_delete_ptr(st->sources, src);
 		}
 		oc_page_free(st->page);
 		st->page = NULL;

@@ -284,6 +284,8 @@ struct oc_cursor
 	int			flags;
 	char	   *next_url;		/* next page to request, NULL at the end */
 	oc_xfer    *inflight;		/* request already sent for next_url */
+	oc_xfer    *ready;			/* a good reply not parsed yet (prefetch);
+								 * next_url and inflight are past it */
 	int			pages;
 	long		requests;		/* requests sent, retries included */
 	long		retries;
@@ -317,6 +319,7 @@ oc_cursor_close(oc_cursor *cur)
 	if (cur == NULL)
 		return;
 	oc_xfer_free(cur->c, cur->inflight);
+	oc_xfer_free(cur->c, cur->ready);
 	free(cur->next_url);
 	free(cur);
 }
@@ -427,6 +430,111 @@ oc_cursor_start(oc_cursor *cur, oc_error *err)
 	return send_request(cur, err);
 }
 
+/*
+ * x is a good reply for next_url: move the cursor past it (its next link
+ * becomes next_url) and, with prefetch, send the next request now, before
+ * the page is parsed.  0 or -1 (x is then still the caller's).
+ */
+static int
+advance(oc_cursor *cur, oc_xfer *x, oc_error *err)
+{
+	oc_client  *c = cur->c;
+
+	free(cur->next_url);
+	cur->next_url = NULL;
+	if (cur->inflight == x)
+		cur->inflight = NULL;
+	if ((cur->flags & OC_CURSOR_ARRAY) && x->resp.next_url)
+	{
+		if (!same_origin(c->org_url, x->resp.next_url))
+		{
+			oc_set_error(err, OC_ERR_PARSE,
+						 "Okta sent a next-page link to another origin");
+			oc_copy(err->method, sizeof(err->method), "GET");
+			oc_url_path(x->url, err->path, sizeof(err->path));
+			return -1;
+		}
+		cur->next_url = oc_strdup(x->resp.next_url);
+		if (cur->next_url == NULL)
+		{
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return -1;
+		}
+	}
+	if (cur->next_url && (cur->flags & OC_CURSOR_PREFETCH))
+	{
+		oc_error	e;
+
+		/* a failure here shows again when the page is asked for */
+		oc_error_clear(&e);
+		if (send_request(cur, &e) < 0 && e.kind == OC_ERR_CANCELLED)
+		{
+			*err = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parse a good reply's body into a page.  On failure the error names the
+ * request and x is freed (and no longer the cursor's).
+ */
+static oc_page *
+take_page(oc_cursor *cur, oc_xfer *x, oc_error *err)
+{
+	size_t		blen = x->resp.body.len;
+	char	   *body = oc_buf_take(&x->resp.body);
+	oc_page    *p;
+
+	if (cur->inflight == x)
+		cur->inflight = NULL;
+	if (body == NULL)
+	{
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		oc_xfer_free(cur->c, x);
+		return NULL;
+	}
+	p = oc_page_parse_take(body, blen, (cur->flags & OC_CURSOR_ARRAY) != 0, err);
+	if (p == NULL)
+	{
+		oc_copy(err->method, sizeof(err->method), "GET");
+		oc_url_path(x->url, err->path, sizeof(err->path));
+		err->http_status = x->resp.status;
+		oc_xfer_free(cur->c, x);
+	}
+	return p;
+}
+
+int
+oc_cursor_poll(oc_cursor *cur, oc_error *err)
+{
+	oc_xfer    *x = cur->inflight;
+
+	oc_error_clear(err);
+	if (cur->ready)
+		return 1;
+	if (x == NULL)
+		return 1;				/* over, or oc_cursor_next sends it */
+	oc_client_pump(cur->c);
+	if (!x->done)
+		return 0;
+	if (x->resp.curl_result != CURLE_OK || x->resp.status != 200 ||
+		!(cur->flags & OC_CURSOR_PREFETCH) ||
+		((cur->flags & OC_CURSOR_ARRAY) && x->resp.next_url &&
+		 !same_origin(cur->c->org_url, x->resp.next_url)))
+		return 1;				/* oc_cursor_next deals with it */
+	oc_xfer_complete(cur->c, x);
+	if (advance(cur, x, err) < 0)
+	{
+		/* cancelled, or out of memory: the cursor is done for */
+		oc_xfer_free(cur->c, x);
+		return -1;
+	}
+	cur->ready = x;
+	return 1;
+}
+
 int
 oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 {
@@ -439,6 +547,13 @@ oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 
 	*page = NULL;
 	oc_error_clear(err);
+	if (cur->ready)
+	{
+		/* arrived while other listings were read: already advanced */
+		x = cur->ready;
+		cur->ready = NULL;
+		goto parse;
+	}
 	if (cur->next_url == NULL)
 		return 0;
 
@@ -514,47 +629,27 @@ oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 	}
 
 	/* a good reply */
-	p = oc_page_parse(x->resp.body.data ? x->resp.body.data : "", x->resp.body.len,
-					  (cur->flags & OC_CURSOR_ARRAY) != 0, err);
+	p = take_page(cur, x, err);
 	if (p == NULL)
+		goto fail;
+	/* past it: the next request goes out (with prefetch) */
+	if (advance(cur, x, err) < 0)
 	{
-		oc_copy(err->method, sizeof(err->method), "GET");
-		oc_url_path(x->url, err->path, sizeof(err->path));
-		err->http_status = x->resp.status;
+		oc_page_free(p);
+		oc_xfer_free(c, x);		/* no longer the cursor's */
 		goto fail;
 	}
-	free(cur->next_url);
-	cur->next_url = NULL;
-	if ((cur->flags & OC_CURSOR_ARRAY) && x->resp.next_url)
-	{
-		if (!same_origin(c->org_url, x->resp.next_url))
-		{
-			oc_page_free(p);
-			oc_set_error(err, OC_ERR_PARSE,
-						 "Okta sent a next-page link to another origin");
-			oc_url_path(x->url, err->path, sizeof(err->path));
-			goto fail;
-		}
-		cur->next_url = oc_strdup(x->resp.next_url);
-	}
+	goto done;
+
+parse:
+	p = take_page(cur, x, err);
+	if (p == NULL)
+		goto fail;
+done:
 	oc_xfer_free(c, x);
-	cur->inflight = NULL;
 	cur->pages++;
 	c->stats.pages++;
 	c->stats.rows += oc_page_count(p);
-	if (cur->next_url && (cur->flags & OC_CURSOR_PREFETCH))
-	{
-		oc_error	e;
-
-		/* a failure here shows again when the page is asked for */
-		oc_error_clear(&e);
-		if (send_request(cur, &e) < 0 && e.kind == OC_ERR_CANCELLED)
-		{
-			oc_page_free(p);
-			*err = e;
-			return -1;
-		}
-	}
 	*page = p;
 	return 1;
 

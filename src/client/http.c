@@ -45,6 +45,15 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 		x->resp.oversize = 1;
 		return 0;				/* makes curl fail with CURLE_WRITE_ERROR */
 	}
+	if (x->resp.body.cap == 0)
+	{
+		curl_off_t	cl = -1;
+
+		/* room for the whole body at once, when its length is known */
+		if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
+			cl > 0 && cl <= (curl_off_t) OC_MAX_BODY_BYTES)
+			oc_buf_reserve(&x->resp.body, (size_t) cl);
+	}
 	oc_buf_append(&x->resp.body, ptr, n);
 	if (x->resp.body.failed)
 		return 0;
@@ -376,6 +385,16 @@ oc_xfer_wait(oc_client *c, oc_xfer *x, oc_error *err)
 			return -1;
 		}
 	}
+	oc_xfer_complete(c, x);
+	return 0;
+}
+
+/* Take a finished transfer off the multi handle and count it, once. */
+void
+oc_xfer_complete(oc_client *c, oc_xfer *x)
+{
+	if (!x->active)
+		return;
 	curl_multi_remove_handle(c->multi, x->easy);
 	x->active = 0;
 	c->stats.bytes += x->resp.body.len;
@@ -386,7 +405,32 @@ oc_xfer_wait(oc_client *c, oc_xfer *x, oc_error *err)
 		c->rl_reset = x->resp.rl_reset;
 		c->rl_skew = x->resp.server_date > 0 ? (long) time(NULL) - x->resp.server_date : 0;
 	}
+}
+
+int
+oc_client_wait(oc_client *c, oc_error *err)
+{
+	long		timeout = -1;
+
+	oc_error_clear(err);
+	oc_client_pump(c);
+	curl_multi_timeout(c->multi, &timeout);
+	if (timeout < 0 || timeout > 1000)
+		timeout = 1000;
+	if (timeout > 0 && wait_io(c, timeout, err) < 0)
+		return -1;
+	oc_client_pump(c);
 	return 0;
+}
+
+/* Move every transfer along as far as it goes without waiting. */
+void
+oc_client_pump(oc_client *c)
+{
+	int			running = 0;
+
+	curl_multi_perform(c->multi, &running);
+	collect_done(c);
 }
 
 /* Sleep ms milliseconds, interruptibly. */

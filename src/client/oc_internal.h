@@ -18,6 +18,11 @@ extern void oc_copy(char *dst, size_t dstlen, const char *src);
 extern void oc_set_error(oc_error *err, oc_errkind kind, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 extern char *oc_buf_take(oc_buf *b);
+/* room for extra more bytes (and a NUL); 0 or -1 */
+extern int	oc_buf_reserve(oc_buf *b, size_t extra);
+/* a page from a malloc'd, NUL-terminated body, which it then owns */
+extern oc_page *oc_page_parse_take(char *body, size_t len, int want_array,
+								   oc_error *err);
 extern char *oc_strdup(const char *s);
 extern char *oc_strndup(const char *s, size_t n);
 extern int	oc_isalnum(int c);
@@ -117,6 +122,8 @@ extern oc_xfer *oc_xfer_new(oc_client *c, const char *method, const char *url,
 							oc_error *err);
 extern int	oc_xfer_start(oc_client *c, oc_xfer *x, oc_error *err);
 extern int	oc_xfer_wait(oc_client *c, oc_xfer *x, oc_error *err);
+extern void oc_xfer_complete(oc_client *c, oc_xfer *x);
+extern void oc_client_pump(oc_client *c);
 extern int	oc_sleep(oc_client *c, long ms, oc_error *err);
 extern void oc_xfer_free(oc_client *c, oc_xfer *x);
 extern void oc_url_path(const char *url, char *out, size_t outlen);

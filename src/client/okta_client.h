@@ -256,6 +256,21 @@ extern oc_cursor *oc_cursor_open(oc_client *c, const char *path_query,
 extern int	oc_cursor_start(oc_cursor *cur, oc_error *err);
 /* 1: *page set (caller frees); 0: no more pages; -1: error */
 extern int	oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err);
+/*
+ * Without waiting: has the cursor's reply arrived, so that oc_cursor_next
+ * would not wait?  With prefetch on, a page that arrived here is taken in
+ * and the next one requested at once, so that a listing whose pages are
+ * not being read yet (one of several in flight) keeps going: at most one
+ * page waits in the cursor and one is in flight.  1: yes (or the listing
+ * is over), 0: not yet, -1: error (only a cancel; anything else shows
+ * again at oc_cursor_next).
+ */
+extern int	oc_cursor_poll(oc_cursor *cur, oc_error *err);
+/*
+ * Wait (through the wait hook) until some transfer of the client moves,
+ * or a while; then oc_cursor_poll tells which.  0, or -1 when cancelled.
+ */
+extern int	oc_client_wait(oc_client *c, oc_error *err);
 extern void oc_cursor_close(oc_cursor *cur);
 extern int	oc_cursor_pages(const oc_cursor *cur);
 /* requests sent (retries included) and retries, so far */

@@ -110,25 +110,45 @@ oc_page_free(oc_page *p)
 oc_page *
 oc_page_parse(const char *body, size_t len, int want_array, oc_error *err)
 {
+	char	   *copy;
+
+	if (len > (size_t) OC_MAX_BODY_BYTES)
+	{
+		oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: reply too large");
+		return NULL;
+	}
+	copy = malloc(len + 1);
+	if (copy == NULL)
+	{
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	memcpy(copy, body, len);
+	copy[len] = '\0';
+	return oc_page_parse_take(copy, len, want_array, err);
+}
+
+oc_page *
+oc_page_parse_take(char *body, size_t len, int want_array, oc_error *err)
+{
 	const char *why = NULL;
 	size_t		where = 0;
 	oc_page    *p = calloc(1, sizeof(oc_page));
 	const oc_jnode *root;
 
 	if (p == NULL)
+	{
+		free(body);
 		goto nomem;
+	}
 	p->refs = 1;
 	p->bytes = len;
+	p->text = body;
 	if (len > (size_t) OC_MAX_BODY_BYTES)
 	{
 		oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: reply too large");
 		goto fail;
 	}
-	p->text = malloc(len + 1);
-	if (p->text == NULL)
-		goto nomem;
-	memcpy(p->text, body, len);
-	p->text[len] = '\0';
 	p->nodes = oc_json_tape(p->text, len, &p->nnodes, &why, &where);
 	if (p->nodes == NULL)
 	{

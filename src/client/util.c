@@ -94,8 +94,8 @@ oc_buf_init(oc_buf *b)
 	b->failed = 0;
 }
 
-static int
-buf_reserve(oc_buf *b, size_t extra)
+int
+oc_buf_reserve(oc_buf *b, size_t extra)
 {
 	size_t		need;
 	size_t		ncap;
@@ -123,7 +123,7 @@ buf_reserve(oc_buf *b, size_t extra)
 void
 oc_buf_append(oc_buf *b, const char *s, size_t n)
 {
-	if (buf_reserve(b, n) < 0)
+	if (oc_buf_reserve(b, n) < 0)
 		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
@@ -145,7 +145,7 @@ oc_buf_printf(oc_buf *b, const char *fmt,...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t) n) < 0)
+	if (n < 0 || oc_buf_reserve(b, (size_t) n) < 0)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t) n + 1, fmt, ap);

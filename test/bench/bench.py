@@ -391,10 +391,11 @@ def main():
     for mc in CONCURRENCY:
         r = fan[mc]
         fig(4, "group_members, %d ms/request, max_concurrency %d" % (FANOUT_LATENCY_MS, mc),
-            secs(r["wall"]), "speedup %s vs 1; %d requests (%s at %d ms), %s rows"
+            secs(r["wall"]), "speedup %s vs 1; %d requests (%s at %d ms), %s rows; "
+            "CPU: backend %s, simulator %s"
             % (ratio(base, r["wall"]), r["stats"]["requests"],
                secs(r["stats"]["requests"] * FANOUT_LATENCY_MS / 1000.0), FANOUT_LATENCY_MS,
-               n(r["rows"])))
+               n(r["rows"]), secs(r["cpu"]), secs(r["sim_cpu"])))
 
     # ---- 6. gzip (before 5, which writes 2 × USERS rows) ---------------------------------------------------------------------------
     progress("6. gzip")

@@ -85,6 +85,17 @@ _TYPE_MAP = {"string": sim_search.STRING, "boolean": sim_search.BOOLEAN,
              "array": sim_search.STRING_ARRAY}
 
 
+
+class _GroupsWithStats:
+    """A json_list for _page: each group serialised with its member count
+    (expand=stats), when asked for."""
+
+    def __init__(self, org):
+        self.org = org
+
+    def __getitem__(self, i):
+        return self.org.group_with_stats(i)
+
 class ApiError(Exception):
     def __init__(self, response):
         super().__init__()
@@ -304,6 +315,25 @@ class Org:
         links["apps"] = {"href": "%s/api/v1/groups/%s/apps" % (self.base_url, gid)}
         out["_links"] = links
         return out
+
+    def group_json_for(self, params):
+        """The groups as served, with _embedded.stats when expand=stats."""
+        expand = (params.get("expand") or "").split(",")
+        if "stats" not in expand:
+            return self.group_json
+        return _GroupsWithStats(self)
+
+    def group_with_stats(self, i):
+        group = self.groups[i]
+        out = self._group_served(group)
+        out["_embedded"] = {"stats": {
+            "usersCount": len(self.members[group["id"]]),
+            "appsCount": 0,
+            "groupPushMappingsCount": 0,
+            "hasAdminPrivilege": False,
+            "_links": {"self": {"href": "%s/api/v1/groups/%s/stats" % (self.base_url,
+                                                                     group["id"])}}}}
+        return json_bytes(out)
 
     def group_resolve(self, group, attr):
         if attr == "source.id":
@@ -529,14 +559,16 @@ class Api:
             prefix = q.casefold()
             hits = [i for i, g in enumerate(org.groups)
                     if g["profile"]["name"].casefold().startswith(prefix)][:limit]
-            return self._page("/api/v1/groups", params, hits, org.group_ids, org.group_json, "g",
-                              limit, keep=("q",), content_type=CT_JSON_UTF8, paged=False)
+            return self._page("/api/v1/groups", params, hits, org.group_ids,
+                              org.group_json_for(params), "g", limit, keep=("q", "expand"),
+                              content_type=CT_JSON_UTF8, paged=False)
         limit = self._limit(params, 10000, 10000)
         indexes = self._expression("groups", params)
         if indexes is None:
             indexes = list(range(len(org.groups)))
-        return self._page("/api/v1/groups", params, indexes, org.group_ids, org.group_json, "g",
-                          limit, keep=("search", "filter"), content_type=CT_JSON_UTF8)
+        return self._page("/api/v1/groups", params, indexes, org.group_ids,
+                          org.group_json_for(params), "g", limit,
+                          keep=("search", "filter", "expand"), content_type=CT_JSON_UTF8)
 
     def get_group(self, gid):
         org = self.org

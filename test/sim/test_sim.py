@@ -491,6 +491,19 @@ def test_listing(ctx):
     r = ctx.get("/api/v1/groups/00gNOPE/users")
     okta_error_is("members of unknown group", r, 404, "E0000007")
 
+    # expand=stats: each group's member count, kept on every page's links
+    items, replies = follow(ctx, "/api/v1/groups?expand=stats&limit=4")
+    checks.equal("groups expand=stats paged", [g["id"] for g in items],
+                 [g["id"] for g in ctx.groups])
+    checks.equal("expand=stats: usersCount", [g["_embedded"]["stats"]["usersCount"] for g in items],
+                 [len(members.get(g["id"], [])) for g in ctx.groups])
+    checks.check("expand=stats kept in next links",
+                 all("expand=stats" in link for r in replies for link in r.header_all("link")),
+                 [r.header_all("link") for r in replies[:2]])
+    r = ctx.get("/api/v1/groups?limit=2")
+    checks.check("no _embedded without expand", all("_embedded" not in g for g in r.json()),
+                 r.body[:200])
+
     user_groups = {}
     for m in ctx.memberships:
         user_groups.setdefault(m["user_id"], []).append(m["group_id"])
