@@ -90,7 +90,8 @@ FROM gm_par WHERE group_id = ANY (:'gids');
 \! $OKTA_SIM_CTL reset >/dev/null
 
 -- user listings ask Okta to leave out what no column reads (the documented
--- okta-response="omitCredentials,..." parameter): smaller pages, same rows
+-- okta-response="omitCredentials,..." parameter, and the `fields` projection
+-- when no column needs credentials: sql/fields.sql): smaller pages, same rows
 CREATE FOREIGN TABLE u_creds (id text, provider text OPTIONS (path 'credentials.provider.type'))
   SERVER okta_seq OPTIONS (object 'users');
 CREATE FOREIGN TABLE u_lean (id text) SERVER okta_seq OPTIONS (object 'users');

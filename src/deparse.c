@@ -16,6 +16,7 @@
  */
 #include "oktafdw.h"
 
+#include "access/sysattr.h"
 #include "access/transam.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
@@ -167,6 +168,162 @@ column_info(Oid relid, OktaObject object, AttrNumber attnum, ColInfo *ci)
 	else if (ci->typid == TEXTOID &&
 			 in_list(attr, object == OKTA_USERS ? user_text_attrs : group_text_attrs))
 		ci->attr = attr;
+}
+
+/* ---------- projection: Okta's `fields` parameter ---------- */
+
+/*
+ * Top-level user fields a projection may name.  profile is asked for by its
+ * sub-fields; credentials, _links and _embedded are left to whole objects
+ * (how a projection treats them, and credentials next to the okta-response
+ * omit parameter, is not documented).
+ */
+static const char *const user_projectable_fields[] = {
+	"id", "status", "created", "activated", "statusChanged", "lastLogin",
+	"lastUpdated", "passwordChanged", "transitioningToStatus", "type", "realmId",
+	NULL
+};
+
+/* longest `fields` value sent; a longer one asks for whole objects */
+#define MAX_FIELDS_LEN 2000
+
+/* a name Okta's fields syntax can carry as it is */
+static bool
+field_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+	{
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			  (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	}
+	return true;
+}
+
+static List *
+add_field(List *fields, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, fields)
+	{
+		if (strcmp(lfirst(lc), name) == 0)
+			return fields;
+	}
+	return lappend(fields, pstrdup(name));
+}
+
+/*
+ * The field a used column reads, added to *top (top-level fields) or *prof
+ * (profile sub-fields), as convert.c will look it up: the path option's
+ * first step (its second under profile), else the name in camelCase, at
+ * the top level when it is one of the user object's fields, else under
+ * profile.  false when the column needs what a projection may not give
+ * (the whole profile, credentials, a field we do not know).
+ */
+static bool
+column_field(const char *path, const char *name, List **top, List **prof)
+{
+	char	   *first;
+	char	   *rest;
+
+	if (path == NULL)
+	{
+		char	   *camel = camel_case(name);
+
+		if (in_list(camel, user_top_fields))
+		{
+			if (!in_list(camel, user_projectable_fields))
+				return false;
+			*top = add_field(*top, camel);
+			return true;
+		}
+		if (!field_name_ok(camel))
+			return false;
+		*prof = add_field(*prof, camel);
+		return true;
+	}
+	first = pstrdup(path);
+	rest = strchr(first, '.');
+	if (rest)
+		*rest++ = '\0';
+	if (strcmp(first, "profile") != 0)
+	{
+		if (!in_list(first, user_projectable_fields))
+			return false;
+		*top = add_field(*top, first);
+		return true;
+	}
+	if (rest == NULL)
+		return false;			/* the whole profile */
+	if (strchr(rest, '.'))
+		*strchr(rest, '.') = '\0';
+	if (!field_name_ok(rest))
+		return false;
+	*prof = add_field(*prof, rest);
+	return true;
+}
+
+/*
+ * Okta's `fields` projection for the user objects a scan lists, from the
+ * columns it uses (its target list and its quals): "id,status" and the
+ * columns' fields, e.g. "id,status,lastLogin,profile:(login,email)".  id
+ * and status are always asked for: errors name the id, and the scan tells
+ * the DEPROVISIONED listing's users apart by status.  NULL asks for whole
+ * objects, which is always correct: for groups, for the whole row, and
+ * whenever a column's field is not certain.
+ */
+char *
+okta_user_fields(Oid relid, OktaObject object, Bitmapset *attrs_used)
+{
+	List	   *top = list_make2(pstrdup("id"), pstrdup("status"));
+	List	   *prof = NIL;
+	StringInfoData b;
+	ListCell   *lc;
+	int			i = -1;
+
+	if (object == OKTA_GROUPS)
+		return NULL;
+	/* user_groups lists users only in a fan-out, and reads their ids */
+	while (object != OKTA_USER_GROUPS &&
+		   (i = bms_next_member(attrs_used, i)) >= 0)
+	{
+		AttrNumber	att = i + FirstLowInvalidHeapAttributeNumber;
+		char	   *name;
+		char	   *path;
+
+		if (att == 0)
+			return NULL;		/* the whole row */
+		if (att < 0)
+			continue;			/* system columns are not Okta's */
+		name = get_attname(relid, att, true);
+		if (name == NULL)
+			continue;
+		path = okta_column_path(relid, att);
+		/* group_members: group_id is the parent's, user_id the member's id */
+		if (path == NULL && object == OKTA_GROUP_MEMBERS &&
+			(strcmp(name, "group_id") == 0 || strcmp(name, "user_id") == 0))
+			continue;
+		if (!column_field(path, name, &top, &prof))
+			return NULL;
+	}
+
+	initStringInfo(&b);
+	foreach(lc, top)
+		appendStringInfo(&b, "%s%s", b.len ? "," : "", (char *) lfirst(lc));
+	if (prof != NIL)
+	{
+		appendStringInfoString(&b, ",profile:(");
+		foreach(lc, prof)
+			appendStringInfo(&b, "%s%s", lc == list_head(prof) ? "" : ",",
+							 (char *) lfirst(lc));
+		appendStringInfoChar(&b, ')');
+	}
+	if (b.len > MAX_FIELDS_LEN)
+		return NULL;
+	return b.data;
 }
 
 /* ---------- classification ---------- */
@@ -851,7 +1008,7 @@ rb_limit(ReqBuilder *rb, int page_size, int limit_hint)
 
 static OktaRequest *
 listing(const char *path, int page_size, int limit_hint,
-		const char *pname, const char *pvalue, int row_filter)
+		const char *pname, const char *pvalue, int row_filter, const char *fields)
 {
 	ReqBuilder	rb;
 
@@ -860,6 +1017,8 @@ listing(const char *path, int page_size, int limit_hint,
 	if (pname)
 		rb_param(&rb, pname, pvalue);
 	rb_limit(&rb, page_size, limit_hint);
+	if (fields)
+		rb_param(&rb, "fields", fields);
 	return rb_finish(&rb, listing_flags(limit_hint), row_filter, NULL);
 }
 
@@ -877,7 +1036,7 @@ one_object(const char *collection, const char *id, bool placeholder)
 
 static OktaRequest *
 sub_listing(const char *collection, const char *id, const char *sub,
-			int page_size, int limit_hint, bool placeholder)
+			int page_size, int limit_hint, bool placeholder, const char *fields)
 {
 	ReqBuilder	rb;
 
@@ -887,15 +1046,17 @@ sub_listing(const char *collection, const char *id, const char *sub,
 	rb_segment(&rb, id, placeholder);
 	rb_path(&rb, sub);
 	rb_limit(&rb, page_size, limit_hint);
+	if (fields)
+		rb_param(&rb, "fields", fields);
 	return rb_finish(&rb, listing_flags(limit_hint) | OC_CURSOR_MISSING_OK, ROWS_ALL,
 					 placeholder ? NULL : id);
 }
 
 /* The members of one group (a fan-out step). */
 OktaRequest *
-okta_member_request(const char *group_id, int page_size)
+okta_member_request(const char *group_id, int page_size, const char *fields)
 {
-	return sub_listing("/api/v1/groups", group_id, "/users", page_size, 0, false);
+	return sub_listing("/api/v1/groups", group_id, "/users", page_size, 0, false, fields);
 }
 
 /* Display form of a value that is not known yet (EXPLAIN without ANALYZE). */
@@ -947,7 +1108,8 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 						oc_buf_puts(&q, "profile.login eq ");
 						if (oc_search_quote(&q, id) == 0 && !q.failed)
 							reqs = lappend(reqs, listing("/api/v1/users", page_size, limit_hint,
-														 "filter", q.data, ROWS_ALL));
+														 "filter", q.data, ROWS_ALL,
+														 pp->fields));
 						oc_buf_free(&q);
 					}
 					else
@@ -958,11 +1120,12 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 					break;
 				case OKTA_GROUP_MEMBERS:
 					reqs = lappend(reqs, sub_listing("/api/v1/groups", id, "/users",
-													 page_size, limit_hint, placeholder));
+													 page_size, limit_hint, placeholder,
+													 pp->fields));
 					break;
 				case OKTA_USER_GROUPS:
 					reqs = lappend(reqs, sub_listing("/api/v1/users", id, "/groups",
-													 page_size, limit_hint, placeholder));
+													 page_size, limit_hint, placeholder, NULL));
 					break;
 			}
 		}
@@ -972,6 +1135,7 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 	if (object == OKTA_USERS || object == OKTA_GROUPS)
 	{
 		const char *path = object == OKTA_USERS ? "/api/v1/users" : "/api/v1/groups";
+		const char *fields = object == OKTA_USERS ? pp->fields : NULL;
 		char	   *expr = NULL;
 
 		if (pp->search != NIL)
@@ -995,9 +1159,11 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 		}
 		if (expr)
 			return list_make1(listing(path, page_size, limit_hint,
-									  pp->use_filter ? "filter" : "search", expr, ROWS_ALL));
+									  pp->use_filter ? "filter" : "search", expr, ROWS_ALL,
+									  fields));
 		if (object == OKTA_GROUPS)
-			return list_make1(listing(path, page_size, limit_hint, NULL, NULL, ROWS_ALL));
+			return list_make1(listing(path, page_size, limit_hint, NULL, NULL, ROWS_ALL,
+									  NULL));
 
 		/*
 		 * Okta's plain listing leaves DEPROVISIONED users out: fetch them with
@@ -1005,9 +1171,9 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 		 * split, so a user changing status mid-scan is not doubled.
 		 */
 		return list_make2(listing(path, page_size, limit_hint, NULL, NULL,
-								  ROWS_NOT_DEPROVISIONED),
+								  ROWS_NOT_DEPROVISIONED, fields),
 						  listing(path, page_size, limit_hint, "filter",
-								  "status eq \"DEPROVISIONED\"", ROWS_DEPROVISIONED));
+								  "status eq \"DEPROVISIONED\"", ROWS_DEPROVISIONED, fields));
 	}
 
 	/*
@@ -1016,7 +1182,8 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 	 * largest groups (the longest chains of pages) start first.
 	 */
 	*fanout = true;
-	return list_make1(listing("/api/v1/groups", page_size, 0, "expand", "stats", ROWS_ALL));
+	return list_make1(listing("/api/v1/groups", page_size, 0, "expand", "stats", ROWS_ALL,
+							  NULL));
 }
 
 bool

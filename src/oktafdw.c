@@ -44,6 +44,7 @@ typedef struct OktaPlanInfo
 	Bitmapset  *attrs_used;
 	int			page_size;
 	OktaPushPlan *pp;			/* from the rel's own quals */
+	char	   *fields;			/* projection of user listings, or NULL */
 } OktaPlanInfo;
 
 /* fdw_private of the plan: a List indexed by these */
@@ -58,7 +59,8 @@ enum OktaPrivateIndex
 	PRIV_ATTRS,
 	PRIV_PAGE_SIZE,
 	PRIV_LIMIT,
-	PRIV_OMIT
+	PRIV_OMIT,
+	PRIV_FIELDS					/* String: `fields` of user listings, "" if none */
 };
 
 /* one listing of a scan */
@@ -235,6 +237,9 @@ oktaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 
 		pull_varattnos((Node *) ri->clause, baserel->relid, &fp->attrs_used);
 	}
+	/* ask user listings for only the fields those columns read */
+	if (sopts.fields_projection)
+		fp->fields = okta_user_fields(foreigntableid, fp->topts.object, fp->attrs_used);
 	if (fp->pp && fp->pp->lookup != LOOKUP_NONE)
 		rows = lookup_values(fp->pp) * rows_per_lookup(fp->topts.object);
 	else
@@ -435,6 +440,7 @@ oktaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	priv = lappend(priv, makeInteger(limit_hint(root, baserel)));
 	priv = lappend(priv, makeInteger(omit_flags(foreigntableid, fp->topts.object,
 												fp->attrs_used)));
+	priv = lappend(priv, makeString(fp->fields ? fp->fields : ""));
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, pp->exprs,
 							priv, NIL, NIL, outer_plan);
 }
@@ -549,6 +555,9 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	st->page_size = intVal(list_nth(priv, PRIV_PAGE_SIZE));
 	st->limit_hint = intVal(list_nth(priv, PRIV_LIMIT));
 	st->omit = intVal(list_nth(priv, PRIV_OMIT));
+	st->pp.fields = strVal(list_nth(priv, PRIV_FIELDS));
+	if (st->pp.fields[0] == '\0')
+		st->pp.fields = NULL;
 	foreach(lc, (List *) list_nth(priv, PRIV_ATTRS))
 		attrs = bms_add_member(attrs, lfirst_int(lc));
 	st->value_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
@@ -794,7 +803,7 @@ fill_sources(OktaScanState *st)
 			memmove(&st->pending[best], &st->pending[best + 1],
 					sizeof(PendingGroup) * (st->npending - best - 1));
 			st->npending--;
-			req = okta_member_request(pg.gid, st->page_size);
+			req = okta_member_request(pg.gid, st->page_size, st->pp.fields);
 			add_source(st, req->target, req->flags, pg.gid, pg.gpage, pg.gnode, ROWS_ALL);
 			oc_page_free(pg.gpage);	/* the source holds its own reference */
 			pfree(req->target);
@@ -1029,8 +1038,9 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (reqs == NIL)
 		appendStringInfoString(&buf, "none");
 	if (fanout)
-		appendStringInfo(&buf, ", then GET /api/v1/groups/{id}/users?limit=%d for each group",
-						 st->page_size);
+		appendStringInfo(&buf, ", then GET /api/v1/groups/{id}/users?limit=%d%s%s for each group",
+						 st->page_size, st->pp.fields ? "&fields=" : "",
+						 st->pp.fields ? st->pp.fields : "");
 	ExplainPropertyText("Okta Request", buf.data, es);
 	if (es->analyze && es->verbose)
 	{

@@ -46,6 +46,7 @@ typedef struct OktaServerOptions
 	int			max_retries;
 	int			max_concurrency;
 	oc_dpop_mode dpop;
+	bool		fields_projection;	/* ask user listings for the needed fields */
 } OktaServerOptions;
 
 /* table options, resolved */
@@ -117,6 +118,7 @@ typedef struct OktaPushPlan
 	List	   *search;			/* pushed tree (users, groups), NIL if none */
 	bool		use_filter;		/* Okta's filter grammar suffices */
 	List	   *exprs;			/* value expressions (fdw_exprs) */
+	char	   *fields;			/* Okta's `fields` for user listings, or NULL */
 } OktaPushPlan;
 
 /* a value expression's value at execution, or a placeholder for EXPLAIN */
@@ -133,7 +135,9 @@ extern bool okta_is_lookup_column(Oid relid, OktaObject object, AttrNumber attnu
 extern List *okta_plan_requests(OktaObject object, const OktaPushPlan *pp,
 								const OktaValue *vals, int page_size,
 								int limit_hint, bool *fanout);
-extern OktaRequest *okta_member_request(const char *group_id, int page_size);
+extern OktaRequest *okta_member_request(const char *group_id, int page_size,
+										const char *fields);
+extern char *okta_user_fields(Oid relid, OktaObject object, Bitmapset *attrs_used);
 extern char *okta_value_placeholder(Node *e);
 extern bool vals_have_placeholders(const OktaPushPlan *pp, const OktaValue *vals);
 extern char *okta_search_display(List *node, const OktaValue *vals);

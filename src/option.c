@@ -33,6 +33,7 @@ static const OktaOption valid_options[] = {
 	{"max_retries", ForeignServerRelationId},
 	{"max_concurrency", ForeignServerRelationId},
 	{"dpop", ForeignServerRelationId},
+	{"fields_projection", ForeignServerRelationId},
 	{"client_id", UserMappingRelationId},
 	{"private_key", UserMappingRelationId},
 	{"private_key_file", UserMappingRelationId},
@@ -105,6 +106,20 @@ dpop_option(DefElem *def)
 			 errmsg("invalid value for option \"dpop\": \"%s\"", s),
 			 errhint("Valid values are auto, on and off.")));
 	return OC_DPOP_AUTO;		/* keep compiler quiet */
+}
+
+static bool
+bool_option(DefElem *def)
+{
+	char	   *s = defGetString(def);
+	bool		v;
+
+	if (!parse_bool(s, &v))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, s),
+				 errhint("Valid values are true and false.")));
+	return v;
 }
 
 static void
@@ -265,6 +280,8 @@ oktafdw_validator(PG_FUNCTION_ARGS)
 			(void) int_option(def, 1, 32);
 		else if (strcmp(def->defname, "dpop") == 0)
 			(void) dpop_option(def);
+		else if (strcmp(def->defname, "fields_projection") == 0)
+			(void) bool_option(def);
 		else if (strcmp(def->defname, "client_id") == 0)
 		{
 			if (*defGetString(def) == '\0')
@@ -381,6 +398,7 @@ okta_get_server_options(ForeignServer *server, OktaServerOptions *opts)
 	opts->max_retries = 5;
 	opts->max_concurrency = 4;
 	opts->dpop = OC_DPOP_AUTO;
+	opts->fields_projection = true;
 	foreach(lc, server->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
@@ -403,6 +421,8 @@ okta_get_server_options(ForeignServer *server, OktaServerOptions *opts)
 			opts->max_concurrency = int_option(def, 1, 32);
 		else if (strcmp(def->defname, "dpop") == 0)
 			opts->dpop = dpop_option(def);
+		else if (strcmp(def->defname, "fields_projection") == 0)
+			opts->fields_projection = bool_option(def);
 	}
 	if (opts->org_url == NULL)
 		ereport(ERROR,

@@ -276,6 +276,88 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 	}
 }
 
+/* ---------- query parameters ---------- */
+
+/* the length of a query parameter's name at p (up to '=', '&' or the end) */
+static size_t
+param_name_len(const char *p, const char *end)
+{
+	size_t		n = 0;
+
+	while (p + n < end && p[n] != '=' && p[n] != '&')
+		n++;
+	return n;
+}
+
+/* the query of a URL: [*start, *end), or 0 when it has none */
+static int
+url_query(const char *url, const char **start, const char **end)
+{
+	const char *q = strchr(url, '?');
+	const char *hash = strchr(url, '#');
+
+	if (q == NULL || (hash && hash < q))
+		return 0;
+	*start = q + 1;
+	*end = hash ? hash : q + strlen(q);
+	return 1;
+}
+
+/* Does the URL's query hold a parameter `name` (name=value or bare)? */
+int
+oc_url_has_param(const char *url, const char *name)
+{
+	const char *p,
+			   *end;
+	size_t		n = strlen(name);
+
+	if (url == NULL || !url_query(url, &p, &end))
+		return 0;
+	while (p < end)
+	{
+		const char *amp = memchr(p, '&', (size_t) (end - p));
+
+		if (param_name_len(p, end) == n && strncmp(p, name, n) == 0)
+			return 1;
+		p = amp ? amp + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * The URL with every parameter `name` left out of its query (and the '?'
+ * too when nothing is left).  malloc'd; NULL when out of memory.
+ */
+char *
+oc_url_without_param(const char *url, const char *name)
+{
+	const char *p,
+			   *end;
+	size_t		n = strlen(name);
+	oc_buf		b;
+	int			kept = 0;
+
+	if (!url_query(url, &p, &end))
+		return oc_strdup(url);
+	oc_buf_init(&b);
+	oc_buf_append(&b, url, (size_t) (p - 1 - url));
+	while (p < end)
+	{
+		const char *amp = memchr(p, '&', (size_t) (end - p));
+		const char *stop = amp ? amp : end;
+
+		if (stop > p && !(param_name_len(p, end) == n && strncmp(p, name, n) == 0))
+		{
+			oc_buf_puts(&b, kept ? "&" : "?");
+			oc_buf_append(&b, p, (size_t) (stop - p));
+			kept = 1;
+		}
+		p = amp ? amp + 1 : end;
+	}
+	oc_buf_puts(&b, end);
+	return oc_buf_take(&b);
+}
+
 /* ---------- cursors ---------- */
 
 struct oc_cursor
@@ -289,7 +371,63 @@ struct oc_cursor
 	int			pages;
 	long		requests;		/* requests sent, retries included */
 	long		retries;
+	int			fields_dropped; /* asked again without `fields` after a 400 */
 };
+
+/*
+ * Okta's `fields` projection (user listings) is in its API description, but
+ * not every org may accept it.  A 400 to a request that carries `fields` is
+ * answered by asking again for whole objects (always correct: rows read
+ * their fields by name); when that works, the org refuses projections, and
+ * the client leaves `fields` out of every later request.
+ */
+static int
+cursor_drop_fields(oc_cursor *cur)
+{
+	char	   *plain;
+
+	if (!oc_url_has_param(cur->next_url, "fields"))
+		return 0;
+	plain = oc_url_without_param(cur->next_url, "fields");
+	if (plain == NULL)
+		return -1;
+	free(cur->next_url);
+	cur->next_url = plain;
+	return 1;
+}
+
+/*
+ * After a reply with this status: 1 when it refused a projection and the
+ * cursor's request is now the same without `fields` (ask again), 0 when
+ * not, -1 when out of memory.
+ */
+int
+oc_cursor_projection_refused(oc_cursor *cur, long status)
+{
+	int			r;
+
+	if (status != 400 || cur->fields_dropped)
+		return 0;
+	r = cursor_drop_fields(cur);
+	if (r > 0)
+		cur->fields_dropped = 1;
+	return r;
+}
+
+/* After a good reply: a request that worked only without `fields` tells. */
+void
+oc_cursor_reply_ok(oc_cursor *cur)
+{
+	if (cur->fields_dropped)
+		cur->c->fields_refused = 1;
+}
+
+/* the URL the cursor asks for next (NULL at the end) */
+const char *
+oc_cursor_target(const oc_cursor *cur)
+{
+	return cur->next_url;
+}
 
 oc_cursor *
 oc_cursor_open(oc_client *c, const char *path_query, int flags)
@@ -305,8 +443,9 @@ oc_cursor_open(oc_client *c, const char *path_query, int flags)
 	oc_buf_puts(&b, c->org_url);
 	oc_buf_puts(&b, path_query);
 	cur->next_url = oc_buf_take(&b);
-	if (cur->next_url == NULL)
+	if (cur->next_url == NULL || (c->fields_refused && cursor_drop_fields(cur) < 0))
 	{
+		free(cur->next_url);
 		free(cur);
 		return NULL;
 	}
@@ -378,6 +517,12 @@ send_request(oc_cursor *cur, oc_error *err)
 			return -1;
 		/* the next response tells us where the bucket stands */
 		c->rl_remaining = -1;
+	}
+	/* the org refused a projection since this cursor was opened */
+	if (c->fields_refused && cursor_drop_fields(cur) < 0)
+	{
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		return -1;
 	}
 	if (oc_client_authenticate(c, err) < 0)
 		return -1;
@@ -612,6 +757,24 @@ oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 				continue;
 			}
 		}
+		if (x->resp.curl_result == CURLE_OK)
+		{
+			/* a refused projection: the same page again, whole objects */
+			r = oc_cursor_projection_refused(cur, x->resp.status);
+			if (r < 0)
+			{
+				oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+				goto fail;
+			}
+			if (r > 0)
+			{
+				oc_xfer_free(c, x);
+				cur->inflight = NULL;
+				cur->retries++;
+				c->stats.retries++;
+				continue;
+			}
+		}
 		r = oc_retry_pause(c, x, &attempt, err);
 		if (r > 0)
 		{
@@ -629,6 +792,7 @@ oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 	}
 
 	/* a good reply */
+	oc_cursor_reply_ok(cur);
 	p = take_page(cur, x, err);
 	if (p == NULL)
 		goto fail;

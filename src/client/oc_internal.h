@@ -115,6 +115,9 @@ struct oc_client
 	long		rl_remaining;
 	long		rl_reset;		/* epoch seconds */
 	long		rl_skew;		/* our clock minus Okta's (Date), seconds */
+
+	/* the org answered 400 to a `fields` projection: send none any more */
+	int			fields_refused;
 };
 
 extern oc_xfer *oc_xfer_new(oc_client *c, const char *method, const char *url,
@@ -133,6 +136,13 @@ extern const char *oc_url_path_start(const char *url);
 extern int	oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err);
 extern void oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err);
 extern long oc_rate_pause_ms(const oc_client *c, long now);
+/* query parameter `name` in a URL; the URL without it (malloc'd, NULL: OOM) */
+extern int	oc_url_has_param(const char *url, const char *name);
+extern char *oc_url_without_param(const char *url, const char *name);
+/* the projection fallback of a cursor (see client.c); its next request */
+extern int	oc_cursor_projection_refused(oc_cursor *cur, long status);
+extern void oc_cursor_reply_ok(oc_cursor *cur);
+extern const char *oc_cursor_target(const oc_cursor *cur);
 
 /* auth.c */
 extern int	oc_auth_headers(oc_client *c, const char *method, const char *url,

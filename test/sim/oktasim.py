@@ -3,7 +3,7 @@
 
     oktasim.py init  DIR [--users N] [--groups G] [--seed S]
     oktasim.py serve DIR [--port 0] [--bind 127.0.0.1] [--rate-limit N] [--verbose]
-                         [--record-secrets] [--gzip]
+                         [--record-secrets] [--gzip] [--fields on|ignore|reject]
     oktasim.py ctl   DIR ACTION [ARG...]
 
 init writes the test PKI, the registered OAuth clients (clients.json), the
@@ -64,7 +64,8 @@ def cmd_serve(args):
         return 2
     return sim_server.serve(args.dir, port=args.port, bind=args.bind,
                             rate_limit=args.rate_limit, verbose=args.verbose,
-                            record_secrets=args.record_secrets, gzip_replies=args.gzip)
+                            record_secrets=args.record_secrets, gzip_replies=args.gzip,
+                            fields_mode=args.fields)
 
 
 def cmd_ctl(args):
@@ -102,6 +103,9 @@ def main(argv=None):
     p.add_argument("--gzip", action="store_true",
                    help="gzip replies to requests that accept it (Accept-Encoding: gzip); "
                    "ctl gzip on|off changes it while serving")
+    p.add_argument("--fields", choices=("on", "ignore", "reject"), default="on",
+                   help="user listings' `fields` projection: on (default), ignore (whole "
+                   "objects), reject (400 E0000001); ctl fields MODE changes it while serving")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ctl", help="control a running server: rotate-nonce, expire-tokens, "
@@ -109,7 +113,8 @@ def main(argv=None):
                        "fail-next STATUS[:COUNT] [after=N] [reset=S], delay MS[:COUNT] [after=N], "
                        "slow MS[:COUNT] [after=N], "
                        "bad-body malformed|truncated|short|reset[:COUNT] [after=N], "
-                       "dpop-skew S, gzip on|off, traffic [reset], status")
+                       "dpop-skew S, gzip on|off, fields on|ignore|reject, traffic [reset], "
+                       "status")
     p.add_argument("dir")
     p.add_argument("action")
     p.add_argument("arg", nargs="*")

@@ -147,6 +147,108 @@ def omitted_fields(content_type):
     return omit
 
 
+# ---- Okta's `fields` projection of user listings ----------------------------
+
+# top-level user properties a `fields` value may name (the OpenAPI User schema)
+USER_PROPERTIES = ("id", "status", "created", "activated", "statusChanged", "lastLogin",
+                   "lastUpdated", "passwordChanged", "transitioningToStatus", "type",
+                   "realmId", "profile", "credentials", "_links", "_embedded")
+# the ones that are objects: NAME:(sub,...) selects their members
+USER_OBJECT_PROPERTIES = ("profile", "type", "credentials", "_links", "_embedded")
+FIELDS_MODES = ("on", "ignore", "reject")
+
+
+def _fields_error(cause):
+    return ApiError(okta_error(400, "E0000001", "Api validation failed: fields",
+                               ["fields: " + cause]))
+
+
+def parse_fields(text):
+    """Okta's fields syntax, e.g. `id,status,profile:(firstName, city)`:
+    comma-separated property names (spaces around names allowed), an object
+    property optionally followed by `:(member,...)`, one level deep.
+    Returns {name: None (whole) or set of members}.  Raises ApiError (400
+    E0000001) for a syntax error or an unknown top-level property."""
+    selection = {}
+    pos, n = 0, len(text)
+
+    def name():
+        nonlocal pos
+        while pos < n and text[pos] == " ":
+            pos += 1
+        start = pos
+        while pos < n and (text[pos].isascii() and (text[pos].isalnum() or text[pos] in "_$")):
+            pos += 1
+        if pos == start:
+            raise _fields_error("Expected a property name at position %d." % start)
+        word = text[start:pos]
+        while pos < n and text[pos] == " ":
+            pos += 1
+        return word
+
+    while True:
+        prop = name()
+        if prop not in USER_PROPERTIES:
+            raise _fields_error("Unknown user property %r." % prop)
+        members = None
+        if pos < n and text[pos] == ":":
+            if prop not in USER_OBJECT_PROPERTIES:
+                raise _fields_error("Property %r has no members to select." % prop)
+            pos += 1
+            if pos >= n or text[pos] != "(":
+                raise _fields_error("Expected '(' after %r:." % prop)
+            pos += 1
+            members = set()
+            while True:
+                members.add(name())
+                if pos < n and text[pos] == ",":
+                    pos += 1
+                    continue
+                if pos < n and text[pos] == ")":
+                    pos += 1
+                    break
+                raise _fields_error("Expected ',' or ')' at position %d." % pos)
+            while pos < n and text[pos] == " ":
+                pos += 1
+        if prop in selection and (selection[prop] is None or members is None):
+            selection[prop] = None          # the whole property wins
+        elif prop in selection:
+            selection[prop] |= members
+        else:
+            selection[prop] = members
+        if pos == n:
+            return selection
+        if text[pos] != ",":
+            raise _fields_error("Expected ',' at position %d." % pos)
+        pos += 1
+
+
+def project_user(user, selection):
+    """The user (as listed) with only the selected properties; `id` always.
+    Member order follows the full object; absent properties stay absent."""
+    out = {}
+    for key, value in user.items():
+        if key != "id" and key not in selection:
+            continue
+        members = selection.get(key)
+        if members is not None and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k in members}
+        out[key] = value
+    return out
+
+
+class _Projected:
+    """Serialised projected users by index, made on demand (the pre-serialised
+    lists stay for requests without `fields`)."""
+
+    def __init__(self, org, selection, omit):
+        self.org, self.selection, self.omit = org, selection, omit
+
+    def __getitem__(self, i):
+        user = self.org._user_for_list(self.org.users[i], self.omit)
+        return json_bytes(project_user(user, self.selection))
+
+
 class Params:
     """Query parameters in the order received; the first occurrence wins."""
 
@@ -420,8 +522,10 @@ class Org:
 class Api:
     """Routes /api/v1 paths to handlers. Each route: (bucket, scope, handler)."""
 
-    def __init__(self, org):
+    def __init__(self, org, fields_mode="on"):
         self.org = org
+        # `fields`: on (project), ignore (whole objects), reject (400)
+        self.fields_mode = fields_mode
 
     def route(self, segments):
         """segments: decoded path segments. Returns (bucket, scope, callable) or None."""
@@ -503,6 +607,23 @@ class Api:
         except sim_search.SearchError as err:
             raise ApiError(okta_error(400, err.code, err.summary))
 
+    def _users_json(self, params, content_type=CT_JSON):
+        """The serialised users a user listing serves: pre-serialised without
+        `fields` (or when the org ignores it), projected with it."""
+        fields = params.get("fields")
+        if fields is None or self.fields_mode == "ignore":
+            return self.org.users_json_for(params)
+        if self.fields_mode == "reject":
+            raise ApiError(okta_error(400, "E0000001", "Api validation failed: fields",
+                                      ["fields: Field projection is not supported."],
+                                      content_type=content_type))
+        try:
+            selection = parse_fields(fields)
+        except ApiError as err:
+            err.response.content_type = content_type
+            raise
+        return _Projected(self.org, selection, params.omit)
+
     # ---- endpoints ------------------------------------------------------------
 
     def list_users(self, params):
@@ -522,14 +643,14 @@ class Api:
                     hits.append(i)
                     if len(hits) == limit:
                         break
-            return self._page("/api/v1/users", params, hits, org.user_ids, org.users_json_for(params), "u",
-                              limit, keep=("q",), paged=False)
+            return self._page("/api/v1/users", params, hits, org.user_ids, self._users_json(params), "u",
+                              limit, keep=("q", "fields"), paged=False)
         limit = self._limit(params, 200, 200)
         indexes = self._expression("users", params)
         if indexes is None:
             indexes = org.visible_users
-        return self._page("/api/v1/users", params, indexes, org.user_ids, org.users_json_for(params), "u",
-                          limit, keep=("search", "filter"))
+        return self._page("/api/v1/users", params, indexes, org.user_ids, self._users_json(params), "u",
+                          limit, keep=("search", "filter", "fields"))
 
     def get_user(self, key):
         i = self.org.find_user(key)
@@ -582,8 +703,8 @@ class Api:
             raise ApiError(not_found("%s (UserGroup)" % gid))
         limit = self._limit(params, 1000, 1000)
         return self._page("/api/v1/groups/%s/users" % gid, params, org.members[gid],
-                          org.user_ids, org.users_json_for(params), "u", limit,
-                          content_type=CT_JSON_UTF8)
+                          org.user_ids, self._users_json(params, CT_JSON_UTF8), "u", limit,
+                          keep=("fields",), content_type=CT_JSON_UTF8)
 
     def user_schema(self, params):
         return Response(200, json.dumps(self.org.user_schema(), ensure_ascii=False,

@@ -326,7 +326,7 @@ class Simulator:
     """Everything the request handler needs, independent of the socket layer."""
 
     def __init__(self, directory, org_data, registry, base_url, rate_limit, verbose=False,
-                 record_secrets=False, gzip_replies=False):
+                 record_secrets=False, gzip_replies=False, fields_mode="on"):
         self.directory = directory
         self.gzip_default = gzip_replies
         self.gzip = gzip_replies
@@ -335,7 +335,8 @@ class Simulator:
         self.base_url = base_url
         self.verbose = verbose
         self.org = sim_api.Org(org_data, base_url)
-        self.api = sim_api.Api(self.org)
+        self.fields_default = fields_mode
+        self.api = sim_api.Api(self.org, fields_mode)
         self.secrets_path = os.path.join(directory, "secrets.log") if record_secrets else None
         self.secrets_lock = threading.Lock()
         self.in_flight_lock = threading.Lock()
@@ -503,12 +504,19 @@ class Simulator:
             with faults.lock:
                 faults.reset()
             self.gzip = self.gzip_default
+            self.api.fields_mode = self.fields_default
             return {"ok": True}
         if action == "gzip":
             if arg not in ("on", "off"):
                 raise ValueError("gzip on|off")
             self.gzip = arg == "on"
             return {"ok": True, "gzip": self.gzip}
+        if action == "fields":
+            # what user listings do with `fields`: project, ignore it, refuse it
+            if arg not in sim_api.FIELDS_MODES:
+                raise ValueError("fields %s" % "|".join(sim_api.FIELDS_MODES))
+            self.api.fields_mode = arg
+            return {"ok": True, "fields": arg}
         if action == "traffic":
             if arg not in (None, "reset"):
                 raise ValueError("traffic [reset]")
@@ -598,7 +606,7 @@ class Simulator:
             return {"ok": True, "nonce": auth.nonce, "tokens": tokens,
                     "rate_limit": self.rates.limit, "faults": faults.status(),
                     "max_in_flight": self.max_in_flight,
-                    "gzip": self.gzip,
+                    "gzip": self.gzip, "fields": self.api.fields_mode,
                     "users": len(self.org.users), "groups": len(self.org.groups)}
         raise KeyError(action)
 
@@ -821,7 +829,7 @@ class TLSThreadingServer(ThreadingHTTPServer):
 
 
 def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False,
-          record_secrets=False, gzip_replies=False):
+          record_secrets=False, gzip_replies=False, fields_mode="on"):
     directory = os.path.abspath(directory)
     for stale in ("port", "pid") + (("secrets.log",) if record_secrets else ()):
         try:
@@ -844,7 +852,7 @@ def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False,
     actual_port = server.server_address[1]
     base_url = "https://localhost:%d" % actual_port
     server.sim = Simulator(directory, org_data, registry, base_url, rate_limit, verbose,
-                           record_secrets, gzip_replies)
+                           record_secrets, gzip_replies, fields_mode)
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

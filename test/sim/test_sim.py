@@ -849,6 +849,116 @@ def test_gzip(ctx):
     checks.equal("reset: gzip back to serve's default (off)", r.header("Content-Encoding"), None)
 
 
+def test_fields(ctx):
+    """`fields` projection of user listings; ctl fields on|ignore|reject."""
+    sim = ctx.sim
+    full, _ = follow(ctx, "/api/v1/users?limit=200")
+    by_id = {u["id"]: u for u in full}
+    quote = urllib.parse.quote
+
+    # the OpenAPI example: fields=status,profile:(firstName,city)
+    r = ctx.get("/api/v1/users?limit=50&fields=" + quote("status,profile:(firstName,city)"))
+    checks.equal("fields status", r.status, 200)
+    items = r.json()
+    checks.equal("fields: a page", len(items), 50)
+    checks.equal("fields: id, status, profile (as in the OpenAPI example)",
+                 {tuple(u) for u in items}, {("id", "status", "profile")})
+    checks.check("fields: only the profile members asked for",
+                 all(set(u["profile"]) <= {"firstName", "city"} and "firstName" in u["profile"]
+                     for u in items), items[:2])
+    checks.check("fields: values as in the whole object",
+                 all(u["status"] == by_id[u["id"]]["status"] and
+                     all(by_id[u["id"]]["profile"][k] == v for k, v in u["profile"].items())
+                     for u in items))
+    nulls = [u for u in items if by_id[u["id"]]["profile"].get("city", 0) is None]
+    checks.check("fields: a profile member set to null stays null",
+                 all(u["profile"].get("city", 0) is None for u in nulls), nulls[:2])
+
+    # id always; spaces allowed; top-level timestamps and type
+    r = ctx.get("/api/v1/users?limit=3&fields=" + quote("lastLogin, type , profile:( login , email )"))
+    checks.equal("fields with spaces", r.status, 200)
+    u = r.json()[0]
+    checks.equal("fields: id always, order of the object", list(u),
+                 ["id", "lastLogin", "type", "profile"])
+    checks.equal("fields: type whole", u["type"], by_id[u["id"]]["type"])
+    checks.equal("fields: profile members", sorted(u["profile"]), ["email", "login"])
+    r = ctx.get("/api/v1/users?limit=2&fields=id")
+    checks.equal("fields=id", [list(x) for x in r.json()], [["id"], ["id"]])
+    r = ctx.get("/api/v1/users?limit=2&fields=" + quote("id,_links"))
+    checks.equal("_links only when asked", [sorted(x) for x in r.json()], [["_links", "id"]] * 2)
+    checks.equal("_links of a listing: self", list(r.json()[0]["_links"]), ["self"])
+    r = ctx.get("/api/v1/users?limit=2&fields=" + quote("id,profile"))
+    checks.equal("profile without members: whole", r.json()[0]["profile"],
+                 by_id[r.json()[0]["id"]]["profile"])
+    r = ctx.get("/api/v1/users?limit=2&fields=" + quote("id,credentials,transitioningToStatus"),
+                dict(ctx.ssws, **{"Content-Type": 'application/json; okta-response='
+                                  '"omitCredentials,omitCredentialsLinks"'}))
+    checks.equal("okta-response omit wins over fields", [list(x) for x in r.json()],
+                 [["id"], ["id"]])
+
+    # every page projected, the next link keeps fields; search and filter too
+    items, replies = follow(ctx, "/api/v1/users?limit=40&fields=" + quote("status,profile:(login)"))
+    checks.equal("fields: every user, paged", sorted(x["id"] for x in items), sorted(by_id))
+    checks.check("fields: every page projected", all(set(x) == {"id", "status", "profile"}
+                                                     for x in items))
+    nxt = replies[0].links().get("next", "")
+    checks.check("next link keeps fields", "fields=status%2Cprofile%3A%28login%29" in nxt, nxt)
+    items, _ = follow(ctx, "/api/v1/users?fields=id%2Cstatus&filter="
+                      + quote('status eq "DEPROVISIONED"'))
+    checks.check("fields with filter", items and all(x["status"] == "DEPROVISIONED" and
+                                                    list(x) == ["id", "status"] for x in items))
+    r = ctx.get("/api/v1/users?q=zo&fields=" + quote("profile:(firstName)"))
+    checks.check("fields with q", r.status == 200 and
+                 all(list(x) == ["id", "profile"] for x in r.json()), r.body[:200])
+    members = {}
+    for m in ctx.memberships:
+        members.setdefault(m["group_id"], []).append(m["user_id"])
+    gid = max(members, key=lambda g: len(members[g]))
+    items, replies = follow(ctx, "/api/v1/groups/%s/users?limit=10&fields=%s"
+                            % (gid, quote("id,status,profile:(login)")))
+    checks.equal("group members with fields", sorted(x["id"] for x in items), sorted(members[gid]))
+    checks.check("group members projected", all(list(x) == ["id", "status", "profile"]
+                                                and list(x["profile"]) == ["login"] for x in items))
+    checks.check("group members: next link keeps fields",
+                 "fields=" in replies[0].links().get("next", ""), replies[0].headers)
+
+    # syntax and unknown properties: 400 E0000001
+    for bad in ("profile:(a", "id,,status", "nope", "status:(x)", "profile:()", "", "id,",
+                "profile:(a)x", "profile(a)"):
+        r = ctx.get("/api/v1/users?limit=1&fields=" + quote(bad))
+        okta_error_is("bad fields %r" % bad, r, 400, "E0000001", "fields")
+    r = ctx.get("/api/v1/groups/%s/users?fields=nope" % gid)
+    okta_error_is("bad fields, group members", r, 400, "E0000001")
+    checks.equal("group members error content-type", r.header("Content-Type"),
+                 "application/json;charset=UTF-8")
+    r = ctx.get("/api/v1/groups?limit=2&fields=nope")
+    checks.equal("groups: fields not a users thing (ignored)", r.status, 200)
+
+    # ignore: whole objects; reject: 400 to a request with fields only
+    plain = ctx.get("/api/v1/users?limit=20")
+    out = sim.ctl("fields", "ignore")
+    checks.equal("ctl fields ignore", (out.returncode, json.loads(out.stdout)["fields"]), (0, "ignore"))
+    checks.equal("status shows fields", json.loads(sim.ctl("status").stdout)["fields"], "ignore")
+    r = ctx.get("/api/v1/users?limit=20&fields=id")
+    checks.equal("ignore: whole objects", r.body, plain.body)
+    checks.equal("ignore: even a bad value", ctx.get("/api/v1/users?limit=1&fields=((").status, 200)
+    checks.equal("ctl fields reject", sim.ctl("fields", "reject").returncode, 0)
+    r = ctx.get("/api/v1/users?limit=20&fields=id")
+    okta_error_is("reject", r, 400, "E0000001", "Api validation failed: fields")
+    r = ctx.get("/api/v1/groups/%s/users?fields=id" % gid)
+    okta_error_is("reject, group members", r, 400, "E0000001")
+    checks.equal("reject: plain listing works", ctx.get("/api/v1/users?limit=20").body, plain.body)
+    checks.check("ctl fields bad arg fails", sim.ctl("fields", "maybe").returncode != 0)
+    sim.ctl("reset")
+    r = ctx.get("/api/v1/users?limit=2&fields=id")
+    checks.equal("reset: fields back to serve's default (on)", [list(x) for x in r.json()],
+                 [["id"], ["id"]])
+    sim.truncate_log()
+    ctx.get("/api/v1/users?limit=2&fields=id%2Cstatus%2Cprofile%3A%28login%29")
+    checks.equal("log shows fields decoded", sim.log_lines(),
+                 ["GET /api/v1/users?limit=2&fields=id,status,profile:(login) 200"])
+
+
 def test_record_secrets():
     """serve --record-secrets writes every credential issued or received."""
     sim = T.Sim(users=20, groups=5, seed=3, extra_args=["--record-secrets"])
@@ -907,7 +1017,7 @@ def main():
         for test in (test_token_success, test_token_rejections, test_dpop_token,
                      test_dpop_resource, test_auth_failures, test_listing, test_lookups,
                      test_request_log, test_control, test_faults, test_admin_edits,
-                     test_gzip):
+                     test_gzip, test_fields):
             checks.run(test, ctx)
         checks.run(test_shutdown, sim)
     finally:

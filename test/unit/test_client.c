@@ -3604,6 +3604,118 @@ test_tape(void)
 	free(t);
 }
 
+/* the `fields` projection: URL surgery and the fallback of a refusing org */
+static void
+test_projection(void)
+{
+	static const struct
+	{
+		const char *url;
+		int			has;
+		const char *without;
+	}			cases[] =
+	{
+		{"https://a.okta.com/api/v1/users?limit=200&fields=id%2Cstatus",
+		1, "https://a.okta.com/api/v1/users?limit=200"},
+		{"https://a.okta.com/api/v1/users?fields=id&limit=200",
+		1, "https://a.okta.com/api/v1/users?limit=200"},
+		{"https://a.okta.com/api/v1/users?search=x&fields=id&limit=2",
+		1, "https://a.okta.com/api/v1/users?search=x&limit=2"},
+		{"https://a.okta.com/api/v1/users?fields=id",
+		1, "https://a.okta.com/api/v1/users"},
+		{"https://a.okta.com/api/v1/users?fields",
+		1, "https://a.okta.com/api/v1/users"},
+		{"https://a.okta.com/api/v1/users?fields=a&fields=b&limit=1",
+		1, "https://a.okta.com/api/v1/users?limit=1"},
+		{"https://a.okta.com/api/v1/users?limit=1&fields=id#frag",
+		1, "https://a.okta.com/api/v1/users?limit=1#frag"},
+		/* names that only look alike stay */
+		{"https://a.okta.com/api/v1/users?myfields=1&fieldsx=2&search=fields%3D1",
+		0, "https://a.okta.com/api/v1/users?myfields=1&fieldsx=2&search=fields%3D1"},
+		{"https://a.okta.com/api/v1/users?limit=200",
+		0, "https://a.okta.com/api/v1/users?limit=200"},
+		{"https://a.okta.com/api/v1/users/fields",
+		0, "https://a.okta.com/api/v1/users/fields"},
+		{"https://a.okta.com/x#?fields=1", 0, "https://a.okta.com/x#?fields=1"},
+		{"", 0, ""},
+	};
+	size_t		i;
+	oc_config	cfg;
+	oc_error	err;
+	oc_client  *c;
+	oc_cursor  *cur;
+	oc_cursor  *cur2;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		char	   *w = oc_url_without_param(cases[i].url, "fields");
+
+		CHECK_INT_CTX(show(cases[i].url), oc_url_has_param(cases[i].url, "fields"), cases[i].has);
+		CHECK_STR_CTX(show(cases[i].url), w, cases[i].without);
+		free(w);
+	}
+	CHECK_INT(oc_url_has_param(NULL, "fields"), 0);
+
+	/* no request is sent: the fallback's decisions, step by step */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.org_url = "https://acme.okta.com";
+	cfg.api_token = "t";
+	c = oc_client_create(&cfg, &err);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK_INT(c->fields_refused, 0);
+	cur = oc_cursor_open(c, "/api/v1/users?limit=200&fields=id%2Cstatus", OC_CURSOR_ARRAY);
+	cur2 = oc_cursor_open(c, "/api/v1/groups/00g1/users?limit=200&fields=id", OC_CURSOR_ARRAY);
+	CHECK(cur != NULL && cur2 != NULL);
+	if (cur && cur2)
+	{
+		CHECK_STR(oc_cursor_target(cur), "https://acme.okta.com/api/v1/users?limit=200&fields=id%2Cstatus");
+		/* other failures leave the request alone */
+		CHECK_INT(oc_cursor_projection_refused(cur, 401), 0);
+		CHECK_INT(oc_cursor_projection_refused(cur, 404), 0);
+		CHECK_INT(oc_cursor_projection_refused(cur, 500), 0);
+		CHECK_STR(oc_cursor_target(cur), "https://acme.okta.com/api/v1/users?limit=200&fields=id%2Cstatus");
+		/* a 400: the same request without fields, once */
+		CHECK_INT(oc_cursor_projection_refused(cur, 400), 1);
+		CHECK_STR(oc_cursor_target(cur), "https://acme.okta.com/api/v1/users?limit=200");
+		CHECK_INT(oc_cursor_projection_refused(cur, 400), 0);
+		/* not known to be the projection's fault until the plain request works */
+		CHECK_INT(c->fields_refused, 0);
+		oc_cursor_reply_ok(cur2);
+		CHECK_INT(c->fields_refused, 0);
+		oc_cursor_reply_ok(cur);
+		CHECK_INT(c->fields_refused, 1);
+	}
+	oc_cursor_close(cur);
+
+	/* from now on cursors ask without fields */
+	cur = oc_cursor_open(c, "/api/v1/users?search=status%20eq%20%22ACTIVE%22&limit=200&fields=id",
+						 OC_CURSOR_ARRAY);
+	CHECK(cur != NULL);
+	if (cur)
+	{
+		CHECK_STR(oc_cursor_target(cur),
+				  "https://acme.okta.com/api/v1/users?search=status%20eq%20%22ACTIVE%22&limit=200");
+		CHECK_INT(oc_cursor_projection_refused(cur, 400), 0);
+	}
+	oc_cursor_close(cur);
+	/* a cursor opened before the refusal still holds them: send_request drops them */
+	if (cur2)
+		CHECK_STR(oc_cursor_target(cur2), "https://acme.okta.com/api/v1/groups/00g1/users?limit=200&fields=id");
+	oc_cursor_close(cur2);
+	/* a 400 to a request without fields is no refusal of projections */
+	cur = oc_cursor_open(c, "/api/v1/users?limit=200", OC_CURSOR_ARRAY);
+	CHECK(cur != NULL);
+	if (cur)
+	{
+		CHECK_INT(oc_cursor_projection_refused(cur, 400), 0);
+		CHECK_STR(oc_cursor_target(cur), "https://acme.okta.com/api/v1/users?limit=200");
+	}
+	oc_cursor_close(cur);
+	oc_client_destroy(c);
+}
+
 static const struct
 {
 	const char *name;
@@ -3634,6 +3746,7 @@ static const struct
 	{"xfer_error", test_xfer_error},
 	{"fixtures", test_fixtures},
 	{"rate_pause", test_rate_pause},
+	{"projection", test_projection},
 	{"found_bugs", test_found_bugs},
 };
 
