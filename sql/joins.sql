@@ -89,6 +89,26 @@ SELECT count(*) = (SELECT count(*) FROM sim.memberships WHERE group_id = ANY (:'
 FROM gm_par WHERE group_id = ANY (:'gids');
 \! $OKTA_SIM_CTL reset >/dev/null
 
+-- streaming and prefetch: a scan that has handed out one row holds page 1
+-- and has already asked for page 2; nothing further is fetched until page 2
+-- is read, and then page 3 is asked for (one listing at a time: okta_seq)
+CREATE FOREIGN TABLE u_stream (id text) SERVER okta_seq OPTIONS (object 'users');
+CREATE FUNCTION user_pages_since(n bigint) RETURNS bigint LANGUAGE sql AS $$
+  SELECT count(*) FROM sim.log() WITH ORDINALITY AS t(l, i)
+  WHERE i > n AND l LIKE 'GET /api/v1/users?% 200'
+$$;
+BEGIN;
+SELECT sim.log_count() AS before \gset
+DECLARE stream CURSOR FOR SELECT id FROM u_stream;
+FETCH 1 FROM stream;
+SELECT pg_sleep(0.5);
+SELECT user_pages_since(:before) AS pages_asked_for;
+MOVE 250 FROM stream;
+SELECT pg_sleep(0.5);
+SELECT user_pages_since(:before) AS pages_asked_for;
+CLOSE stream;
+COMMIT;
+
 -- user listings ask Okta to leave out what no column reads (the documented
 -- okta-response="omitCredentials,..." parameter, and the `fields` projection
 -- when no column needs credentials: sql/fields.sql): smaller pages, same rows
