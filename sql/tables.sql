@@ -17,6 +17,20 @@ SELECT count(*) AS duplicates FROM (SELECT id FROM okta.users GROUP BY id HAVING
 -- every column of every row, both ways
 SELECT count(*) AS missing FROM (SELECT * FROM sim.users EXCEPT ALL SELECT * FROM okta.users) d;
 SELECT count(*) AS extra FROM (SELECT * FROM okta.users EXCEPT ALL SELECT * FROM sim.users) d;
+-- profile jsonb is written straight from the page in jsonb's own format: it
+-- reads back exactly like jsonb_in's (key lookups binary-search the sorted
+-- keys; every 32nd child stores an offset, so objects of more than 32 keys)
+SELECT count(*) AS users,
+       bool_and(profile = reparsed) AS same_value,
+       bool_and(profile::text = reparsed::text) AS same_text,
+       bool_and(pg_column_size(profile) = pg_column_size(reparsed)) AS same_size,
+       max(n_keys) > 32 AS some_over_32_keys,
+       bool_and(all_found) AS every_key_found
+FROM (SELECT u.profile, u.profile::text::jsonb AS reparsed,
+             (SELECT count(*) FROM jsonb_object_keys(u.profile)) AS n_keys,
+             (SELECT bool_and(u.profile ? k AND u.profile -> k = u.profile::text::jsonb -> k)
+              FROM jsonb_object_keys(u.profile::text::jsonb) k) AS all_found
+      FROM okta.users u) s;
 
 -- groups
 SELECT count(*) = (SELECT count(*) FROM sim.groups) AS all_groups FROM okta.groups;

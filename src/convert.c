@@ -22,7 +22,6 @@
 #include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "catalog/pg_type.h"
-#include "miscadmin.h"
 #include "utils/array.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -690,26 +689,47 @@ int_datum(ColKind kind, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 
 /* ---------- jsonb straight from the tape ---------- */
 
-static int
-pair_cmp(const JsonbPair *a, const JsonbPair *b)
+/*
+ * jsonb's key order: shorter keys first, then bytewise; for equal keys the
+ * later one first (it is the one kept).  A sort key packs the length and
+ * the first seven bytes, so that most comparisons are one integer's.
+ */
+typedef struct SortKey
 {
-	/* jsonb's order: shorter keys first, then bytewise; then the later first */
-	if (a->key.val.string.len != b->key.val.string.len)
-		return a->key.val.string.len < b->key.val.string.len ? -1 : 1;
-	{
-		int			c = memcmp(a->key.val.string.val, b->key.val.string.val,
-							   a->key.val.string.len);
+	uint64		k;
+	int			i;				/* index into the pairs as sent */
+} SortKey;
 
-		if (c != 0)
-			return c;
-	}
-	return a->order > b->order ? -1 : 1;
+static inline uint64
+sort_key(const JsonbValue *key)
+{
+	uint64		k = (uint64) key->val.string.len << 56;
+	int			i;
+
+	if (key->val.string.len >= 255)
+		return PG_UINT64_MAX;	/* long keys: compared in full */
+	for (i = 0; i < 7 && i < key->val.string.len; i++)
+		k |= (uint64) (unsigned char) key->val.string.val[i] << (8 * (6 - i));
+	return k;
 }
 
-static int
-pair_qsort_cmp(const void *a, const void *b)
+static inline int
+sortkey_cmp(const SortKey *a, const SortKey *b, const JsonbPair *raw)
 {
-	return pair_cmp(a, b);
+	const JsonbValue *ka,
+			   *kb;
+	int			c;
+
+	if (a->k != b->k)
+		return a->k < b->k ? -1 : 1;
+	ka = &raw[a->i].key;
+	kb = &raw[b->i].key;
+	if (ka->val.string.len != kb->val.string.len)
+		return ka->val.string.len < kb->val.string.len ? -1 : 1;
+	c = memcmp(ka->val.string.val, kb->val.string.val, ka->val.string.len);
+	if (c != 0)
+		return c;
+	return a->i > b->i ? -1 : 1;
 }
 
 static void jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out,
@@ -731,7 +751,7 @@ jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx, 
 	const oc_jnode *t = m->nodes;
 	const oc_jnode *nd = &t[node];
 
-	check_stack_depth();
+	/* no check_stack_depth(): the tape nests at most OC_JSON_MAX_DEPTH deep */
 	switch ((oc_jtype) nd->type)
 	{
 		case OC_JNULL:
@@ -767,7 +787,10 @@ jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx, 
 			}
 		case OC_JOBJECT:
 			{
-				JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(nd->count, 1));
+				int			cnt = (int) Max(nd->count, 1);
+				JsonbPair  *raw = palloc(sizeof(JsonbPair) * cnt);
+				SortKey    *keys = palloc(sizeof(SortKey) * cnt);
+				JsonbPair  *pairs;
 				uint32		k;
 				int			n = 0;
 				int			i,
@@ -776,40 +799,45 @@ jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx, 
 
 				for (k = node + 1; k < nd->end; k = t[k + 1].end)
 				{
-					jbv_string(m, k, &pairs[n].key, ctx);
-					jbv_from_node(m, k + 1, &pairs[n].value, ctx, depth + 1);
-					pairs[n].order = n;
-					if (n > 0 && sorted && pair_cmp(&pairs[n - 1], &pairs[n]) > 0)
+					jbv_string(m, k, &raw[n].key, ctx);
+					jbv_from_node(m, k + 1, &raw[n].value, ctx, depth + 1);
+					raw[n].order = n;
+					keys[n].k = sort_key(&raw[n].key);
+					keys[n].i = n;
+					if (n > 0 && sorted && sortkey_cmp(&keys[n - 1], &keys[n], raw) > 0)
 						sorted = false;
 					n++;
 				}
-				if (!sorted)
+				if (sorted)
+					pairs = raw;
+				else
 				{
-					if (n <= 64)
+					/*
+					 * jsonb keeps keys sorted: insertion sort of small keys
+					 * (objects are small), the pairs moved once
+					 */
+					for (i = 1; i < n; i++)
 					{
-						/* insertion sort: objects are small */
-						for (i = 1; i < n; i++)
-						{
-							JsonbPair	p = pairs[i];
+						SortKey		x = keys[i];
 
-							for (j = i - 1; j >= 0 && pair_cmp(&pairs[j], &p) > 0; j--)
-								pairs[j + 1] = pairs[j];
-							pairs[j + 1] = p;
-						}
+						for (j = i - 1; j >= 0 && sortkey_cmp(&keys[j], &x, raw) > 0; j--)
+							keys[j + 1] = keys[j];
+						keys[j + 1] = x;
 					}
-					else
-						qsort(pairs, n, sizeof(JsonbPair), pair_qsort_cmp);
+					pairs = palloc(sizeof(JsonbPair) * cnt);
 					/* duplicate keys: the first of a run (the last sent) stays */
-					for (i = 1, j = 0; i < n; i++)
+					for (i = 0, j = 0; i < n; i++)
 					{
-						if (pairs[i].key.val.string.len == pairs[j].key.val.string.len &&
-							memcmp(pairs[i].key.val.string.val, pairs[j].key.val.string.val,
-								   pairs[i].key.val.string.len) == 0)
+						JsonbPair  *pr = &raw[keys[i].i];
+
+						if (j > 0 &&
+							pairs[j - 1].key.val.string.len == pr->key.val.string.len &&
+							memcmp(pairs[j - 1].key.val.string.val, pr->key.val.string.val,
+								   pr->key.val.string.len) == 0)
 							continue;
-						pairs[++j] = pairs[i];
+						pairs[j++] = *pr;
 					}
-					if (n > 0)
-						n = j + 1;
+					n = j;
 				}
 				out->type = jbvObject;
 				out->val.object.nPairs = n;
@@ -819,11 +847,244 @@ jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx, 
 	}
 }
 
+/*
+ * jsonb written straight from the tape in jsonb's on-disk format (see
+ * utils/jsonb.h): a container is a header word (count and kind), one JEntry
+ * per child (an object's keys first, sorted, then their values), then the
+ * children's bytes.  A JEntry holds the child's kind and its length, or
+ * for every JB_OFFSET_STRIDE'th child the end offset of its data; numerics
+ * and nested containers are aligned to 4 bytes, the padding counted in
+ * their length.  The same bytes as JsonbValueToJsonb would build (the
+ * regression tests compare with jsonb_in), without a JsonbValue tree.
+ */
+typedef struct JbKey
+{
+	uint64		k;				/* as SortKey */
+	const char *s;
+	int			len;
+	int			order;			/* as sent */
+	uint32		value;			/* the value's node */
+} JbKey;
+
+static inline int
+jbkey_cmp(const JbKey *a, const JbKey *b)
+{
+	int			c;
+
+	if (a->k != b->k)
+		return a->k < b->k ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	c = memcmp(a->s, b->s, a->len);
+	if (c != 0)
+		return c;
+	return a->order > b->order ? -1 : 1;
+}
+
+static void
+jb_pad(StringInfo b)
+{
+	int			pad = INTALIGN(b->len) - b->len;
+	static const char zeros[4] = {0, 0, 0, 0};
+
+	if (pad > 0)
+		appendBinaryStringInfo(b, zeros, pad);
+}
+
+/* a string node's bytes as jsonb holds them (UTF-8 databases) */
+static void
+jb_string(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+	const char *s = m->text + nd->off;
+
+	if (!nd->escaped)
+		appendBinaryStringInfo(b, s, nd->len);
+	else
+	{
+		int			start;
+		int			n;
+
+		enlargeStringInfo(b, nd->len);
+		start = b->len;
+		n = (int) oc_json_unescape(s, nd->len, b->data + start);
+		if (memchr(b->data + start, '\0', n) != NULL)
+		{
+			ctx->value = node;
+			bad_value(ctx, "a string with a NUL character");
+		}
+		b->len += n;
+		b->data[b->len] = '\0';
+	}
+}
+
+static void jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx);
+
+/* write a value; its JEntry (kind and length, padding included) */
+static uint32
+jb_value(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+	int			start = b->len;
+
+	switch ((oc_jtype) nd->type)
+	{
+		case OC_JNULL:
+			return JENTRY_ISNULL;
+		case OC_JTRUE:
+			return JENTRY_ISBOOL_TRUE;
+		case OC_JFALSE:
+			return JENTRY_ISBOOL_FALSE;
+		case OC_JNUMBER:
+			{
+				Numeric		num = DatumGetNumeric(
+					DirectFunctionCall3(numeric_in,
+										CStringGetDatum(pnstrdup(m->text + nd->off, nd->len)),
+										ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+
+				jb_pad(b);
+				appendBinaryStringInfo(b, (char *) num, VARSIZE_ANY(num));
+				return JENTRY_ISNUMERIC | (uint32) (b->len - start);
+			}
+		case OC_JSTRING:
+			jb_string(m, node, b, ctx);
+			return JENTRY_ISSTRING | (uint32) (b->len - start);
+		case OC_JARRAY:
+		case OC_JOBJECT:
+			jb_pad(b);
+			jb_container(m, node, b, ctx);
+			return JENTRY_ISCONTAINER | (uint32) (b->len - start);
+	}
+	return JENTRY_ISNULL;		/* not reached */
+}
+
+/* store child i's JEntry: its length, or every stride'th its end offset */
+static inline void
+jb_entry(StringInfo b, int jentries, int i, uint32 meta, uint32 *totallen)
+{
+	*totallen += meta & JENTRY_OFFLENMASK;
+	if (i % JB_OFFSET_STRIDE == 0)
+		meta = (meta & JENTRY_TYPEMASK) | *totallen | JENTRY_HAS_OFF;
+	memcpy(b->data + jentries + sizeof(JEntry) * i, &meta, sizeof(JEntry));
+}
+
+static void
+jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
+{
+	const oc_jnode *t = m->nodes;
+	const oc_jnode *nd = &t[node];
+	uint32		header;
+	uint32		totallen = 0;
+	int			jentries;
+	uint32		k;
+	int			i = 0;
+
+	if (nd->type == OC_JARRAY)
+	{
+		int			n = (int) nd->count;
+
+		header = (uint32) n | JB_FARRAY;
+		appendBinaryStringInfo(b, (char *) &header, sizeof(header));
+		jentries = b->len;
+		enlargeStringInfo(b, sizeof(JEntry) * n);
+		b->len += sizeof(JEntry) * n;
+		for (k = node + 1; k < nd->end; k = t[k].end, i++)
+			jb_entry(b, jentries, i, jb_value(m, k, b, ctx), &totallen);
+	}
+	else
+	{
+		int			cnt = (int) nd->count;
+		JbKey	   *keys = palloc(sizeof(JbKey) * Max(cnt, 1));
+		int			n = 0;
+		int			j;
+		bool		sorted = true;
+
+		for (k = node + 1; k < nd->end; k = t[k + 1].end)
+		{
+			JbKey	   *key = &keys[n];
+			JsonbValue	kv;
+
+			if (t[k].escaped)
+			{
+				char	   *u = palloc(t[k].len + 1);
+
+				key->len = (int) oc_json_unescape(m->text + t[k].off, t[k].len, u);
+				if (memchr(u, '\0', key->len) != NULL)
+				{
+					ctx->value = k;
+					bad_value(ctx, "a key with a NUL character");
+				}
+				key->s = u;
+			}
+			else
+			{
+				key->s = m->text + t[k].off;
+				key->len = t[k].len;
+			}
+			kv.val.string.val = (char *) key->s;
+			kv.val.string.len = key->len;
+			key->k = sort_key(&kv);
+			key->order = n;
+			key->value = k + 1;
+			if (n > 0 && sorted && jbkey_cmp(&keys[n - 1], key) > 0)
+				sorted = false;
+			n++;
+		}
+		if (!sorted)
+		{
+			/* insertion sort (objects are small), then drop duplicate keys */
+			for (i = 1; i < n; i++)
+			{
+				JbKey		x = keys[i];
+
+				for (j = i - 1; j >= 0 && jbkey_cmp(&keys[j], &x) > 0; j--)
+					keys[j + 1] = keys[j];
+				keys[j + 1] = x;
+			}
+			for (i = 1, j = 1; i < n; i++)
+			{
+				if (keys[i].len == keys[j - 1].len &&
+					memcmp(keys[i].s, keys[j - 1].s, keys[i].len) == 0)
+					continue;	/* the first of a run is the last sent */
+				keys[j++] = keys[i];
+			}
+			if (n > 0)
+				n = j;
+		}
+		header = (uint32) n | JB_FOBJECT;
+		appendBinaryStringInfo(b, (char *) &header, sizeof(header));
+		jentries = b->len;
+		enlargeStringInfo(b, sizeof(JEntry) * n * 2);
+		b->len += sizeof(JEntry) * n * 2;
+		for (i = 0; i < n; i++)
+		{
+			int			start = b->len;
+
+			appendBinaryStringInfo(b, keys[i].s, keys[i].len);
+			jb_entry(b, jentries, i, JENTRY_ISSTRING | (uint32) (b->len - start), &totallen);
+		}
+		for (i = 0; i < n; i++)
+			jb_entry(b, jentries, i + n, jb_value(m, keys[i].value, b, ctx), &totallen);
+	}
+}
+
 static Datum
 jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 {
 	JsonbValue	v;
 
+	if (!m->convert_encoding &&
+		(m->nodes[node].type == OC_JOBJECT || m->nodes[node].type == OC_JARRAY))
+	{
+		StringInfoData b;
+
+		initStringInfo(&b);
+		b.len = VARHDRSZ;		/* the varlena header, set below */
+		jb_container(m, node, &b, ctx);
+		SET_VARSIZE(b.data, b.len);
+		return PointerGetDatum(b.data);
+	}
+	/* a scalar (wrapped in a raw-scalar array), or another encoding */
 	jbv_from_node(m, node, &v, ctx, 0);
 	return JsonbPGetDatum(JsonbValueToJsonb(&v));
 }

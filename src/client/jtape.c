@@ -56,25 +56,31 @@ fail(jparser *p, const char *why)
 	return -1;
 }
 
+/* make room for more nodes; 0 or -1 */
+static int
+grow(jparser *p)
+{
+	uint32_t	cap = p->cap ? p->cap * 2 : 256;
+	oc_jnode   *nn;
+
+	if (cap < p->cap)
+		return fail(p, "too many values");
+	nn = realloc(p->nodes, sizeof(oc_jnode) * cap);
+	if (nn == NULL)
+		return fail(p, "out of memory");
+	p->nodes = nn;
+	p->cap = cap;
+	return 0;
+}
+
 /* a new node at the end of the tape; its index, or -1 */
-static long
+static inline long
 add_node(jparser *p, oc_jtype type, size_t off)
 {
 	oc_jnode   *nd;
 
-	if (p->n == p->cap)
-	{
-		uint32_t	cap = p->cap ? p->cap * 2 : 256;
-		oc_jnode   *nn;
-
-		if (cap < p->cap)
-			return fail(p, "too many values");
-		nn = realloc(p->nodes, sizeof(oc_jnode) * cap);
-		if (nn == NULL)
-			return fail(p, "out of memory");
-		p->nodes = nn;
-		p->cap = cap;
-	}
+	if (p->n == p->cap && grow(p) < 0)
+		return -1;
 	nd = &p->nodes[p->n];
 	nd->type = (uint8_t) type;
 	nd->escaped = 0;
