@@ -83,6 +83,13 @@ SELECT count(*) AS extra FROM (SELECT * FROM gm_par EXCEPT ALL SELECT group_id, 
 SELECT count(*) AS missing FROM (
   SELECT m.user_id, m.group_id, g.name FROM sim.memberships m JOIN sim.groups g ON g.id = m.group_id
   EXCEPT ALL SELECT * FROM ug_par) d;
+-- TLS session reuse: a new client's first connection makes a full handshake;
+-- the fan-out's further connections resume its session (those opened before
+-- the first session ticket has arrived cannot, so not always all of them)
+SELECT okta_reset();
+\! $OKTA_SIM_CTL traffic reset >/dev/null
+SELECT count(*) > 0 AS rows FROM gm_par;
+\! $OKTA_SIM_CTL traffic | /usr/bin/python3 -c 'import json,sys; t = json.load(sys.stdin); print("several connections:", t["connections"] > 1, "- some resumed:", 1 <= t["resumed_sessions"] < t["connections"])'
 -- an IN list's lookups run side by side too
 SELECT array_agg(id ORDER BY id) AS gids FROM (SELECT id FROM sim.groups ORDER BY id LIMIT 6) g \gset
 SELECT count(*) = (SELECT count(*) FROM sim.memberships WHERE group_id = ANY (:'gids')) AS same

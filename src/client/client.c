@@ -66,8 +66,20 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 	c->rl_remaining = -1;
 	c->rl_limit = -1;
 	c->multi = curl_multi_init();
+	/*
+	 * The multi handle shares connections between transfers; the share
+	 * handle adds TLS sessions and DNS answers, so that a new connection
+	 * (a fan-out's second, or one after the server closed ours) resumes
+	 * the TLS session instead of a full handshake.
+	 */
+	c->share = curl_share_init();
+	if (c->share)
+	{
+		curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+		curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	}
 	if (c->org_url == NULL || c->token_url == NULL || c->scopes == NULL ||
-		c->multi == NULL || (cfg->ca_file && c->ca_file == NULL))
+		c->multi == NULL || c->share == NULL || (cfg->ca_file && c->ca_file == NULL))
 	{
 		oc_client_destroy(c);
 		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
@@ -121,6 +133,9 @@ oc_client_destroy(oc_client *c)
 	oc_client_reset_token(c);
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
+	/* after the multi handle: its cached connections may hold sessions */
+	if (c->share)
+		curl_share_cleanup(c->share);
 	if (c->key)
 		EVP_PKEY_free(c->key);
 	if (c->dpop_key)

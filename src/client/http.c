@@ -236,6 +236,8 @@ oc_xfer_new(oc_client *c, const char *method, const char *url,
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file)
 		SETOPT(CURLOPT_CAINFO, c->ca_file);
+	if (c->share)
+		SETOPT(CURLOPT_SHARE, c->share);
 	SETOPT(CURLOPT_TIMEOUT_MS, c->timeout_ms);
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 	SETOPT(CURLOPT_ACCEPT_ENCODING, "");

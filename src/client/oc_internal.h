@@ -108,6 +108,7 @@ struct oc_client
 	char	   *granted_scopes;
 
 	CURLM	   *multi;
+	CURLSH	   *share;			/* TLS sessions and DNS, across handles */
 	oc_wait_fn	wait_fn;
 	void	   *wait_arg;
 	oc_stats	stats;

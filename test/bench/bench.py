@@ -259,8 +259,13 @@ def main():
     status = ctl("status")
     n_users, n_groups = status["users"], status["groups"]
     context.update(users=n_users, groups=n_groups)
-    n_members = len(json.load(open(os.path.join(SIM_DIR, "memberships.json"),
-                                   encoding="utf-8")))
+    memberships = json.load(open(os.path.join(SIM_DIR, "memberships.json"), encoding="utf-8"))
+    n_members = len(memberships)
+    group_sizes = {}
+    for m in memberships:
+        group_sizes[m["group_id"]] = group_sizes.get(m["group_id"], 0) + 1
+    largest_group = max(group_sizes.values()) if group_sizes else 0
+    del memberships
     with open(os.path.join(SIM_DIR, "client-rsa.pem")) as f:
         key = f.read()
 
@@ -412,6 +417,21 @@ def main():
             % (ratio(base, r["wall"]), r["stats"]["requests"],
                secs(r["stats"]["requests"] * FANOUT_LATENCY_MS / 1000.0), FANOUT_LATENCY_MS,
                n(r["rows"]), secs(r["cpu"]), secs(r["sim_cpu"])))
+    # A group's member pages come one after another (each next link is in
+    # the previous reply), so the largest group alone takes its pages ×
+    # the time of one request, at any concurrency: the bound on the speedup.
+    chain_pages = max(1, -(-largest_group // PAGE))
+    per_request = base / max(1, fan[CONCURRENCY[0]]["stats"]["requests"])
+    chain = 1 + chain_pages     # the first page of groups, then that group's pages
+    fig(4, "bound: the largest group's pages, one after another",
+        secs(chain * per_request),
+        "%s members = %d pages (+1 page of groups) × %.1f ms per request at max_concurrency "
+        "%d; speedup at most %s" % (n(largest_group), chain_pages, per_request * 1000,
+                                   CONCURRENCY[0], ratio(base, chain * per_request)))
+    for mc in CONCURRENCY[1:]:
+        fig(4, "max_concurrency %d: share of the bound reached" % mc,
+            "%.0f%%" % (100.0 * chain * per_request / fan[mc]["wall"]),
+            "bound %s / wall %s" % (secs(chain * per_request), secs(fan[mc]["wall"])))
 
     # ---- 6. gzip (before 5, which writes 2 × USERS rows) ---------------------------------------------------------------------------
     progress("6. gzip")

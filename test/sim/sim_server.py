@@ -90,7 +90,8 @@ class Traffic:
     bytes written (status line, headers and body, before TLS), body bytes as
     sent and as they were before compression."""
 
-    FIELDS = ("responses", "gzip_responses", "bytes", "body_bytes", "identity_body_bytes")
+    FIELDS = ("responses", "gzip_responses", "bytes", "body_bytes", "identity_body_bytes",
+              "connections", "resumed_sessions")
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -104,6 +105,13 @@ class Traffic:
             c["bytes"] += written
             c["body_bytes"] += body_sent
             c["identity_body_bytes"] += body_identity
+
+    def add_connection(self, resumed):
+        """A TLS connection accepted; resumed: the client offered a session
+        it had from an earlier connection (no full handshake)."""
+        with self.lock:
+            self.counts["connections"] += 1
+            self.counts["resumed_sessions"] += 1 if resumed else 0
 
     def snapshot(self, reset=False):
         with self.lock:
@@ -815,6 +823,8 @@ class TLSThreadingServer(ThreadingHTTPServer):
             if self.verbose:
                 sys.stderr.write("oktasim: TLS handshake failed: %s\n" % err)
             return
+        if self.sim is not None:
+            self.sim.traffic.add_connection(conn.session_reused)
         try:
             self.RequestHandlerClass(conn, client_address, self)
         finally:
