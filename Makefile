@@ -59,4 +59,4 @@ include test/fuzz/fuzz.mk
 # what scans cost, one table (test/bench/README.md): USERS=100000 by default,
 # QUICK=1 for a 5,000-user smoke, BENCH_GROUPS=1000 for the fan-out step
 bench: all
-	USERS='$(USERS)' QUICK='$(QUICK)' BENCH_GROUPS='$(BENCH_GROUPS)' test/bench/bench.sh
+	USERS='$(USERS)' QUICK='$(QUICK)' BENCH_GROUPS='$(BENCH_GROUPS)' STEPS='$(STEPS)' test/bench/bench.sh

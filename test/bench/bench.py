@@ -121,6 +121,18 @@ def status_kb(conn, pid, key):
     raise RuntimeError("no %s in /proc/%d/status" % (key, pid))
 
 
+# STEPS=1,2,5 runs only those steps (2 needs 1, 6 needs 2); default all
+_steps = set(s.strip() for s in os.environ.get("STEPS", "").split(",") if s.strip())
+if "6" in _steps:
+    _steps.add("2")
+if "2" in _steps:
+    _steps.add("1")
+
+
+def want(step):
+    return not _steps or str(step) in _steps
+
+
 STAT_COLS = ("requests", "pages", "rows", "bytes", "retries", "throttled_ms", "errors",
              "token_requests")
 
@@ -295,7 +307,6 @@ def main():
                    members=n_members)
 
     # ---- 1. full scan -----------------------------------------------------
-    progress("1. full scan of the users")
     idle = connect()
     one(idle, "SELECT 1")
     idle_pid = one(idle, "SELECT pg_backend_pid()")[0]
@@ -306,201 +317,212 @@ def main():
     idle_hwm = status_kb(conn, idle_pid, "VmHWM")
     warm_hwm = status_kb(conn, pid, "VmHWM")
     idle.close()
-    scans = []
-    for _ in range(SCANS):
-        scans.append(measured_scan(conn, pid, "SELECT * FROM okta.users", n_users))
-    scan_hwm = status_kb(conn, pid, "VmHWM")
-    scan = median(scans, key=lambda r: r["wall"])
-    st = scan["stats"]
-    fig(1, "SELECT * FROM okta.users: wall time", secs(scan["wall"]),
-        "median of %d scans (%s); %s rows, %s rows/s"
-        % (SCANS, spread([r["wall"] for r in scans]), n(scan["rows"]),
-           n(scan["rows"] / scan["wall"])))
-    fig(1, "backend CPU per row (utime+stime)", "%.1f µs" % (scan["cpu"] / scan["rows"] * 1e6),
-        "%.2f s CPU = %.0f%% of wall (the median scan)"
-        % (scan["cpu"], 100 * scan["cpu"] / scan["wall"]))
-    fig(1, "peak backend RSS (VmHWM)", "%s kB" % n(scan_hwm),
-        "idle backend %s kB; this one before the scans %s kB (+%s kB)"
-        % (n(idle_hwm), n(warm_hwm), n(scan_hwm - warm_hwm)))
-    fig(1, "requests / pages (okta_stats)", "%d / %d" % (st["requests"], st["pages"]),
-        "page_size %d; %d token requests" % (PAGE, st["token_requests"]))
-    fig(1, "bytes (okta_stats)", mb(st["bytes"]),
-        "%s bytes/row; simulator sent %s of bodies (%s with headers)"
-        % (n(st["bytes"] / scan["rows"]), mb(scan["traffic"]["body_bytes"]),
-           mb(scan["traffic"]["bytes"])))
-    fig(1, "simulator CPU during the scan", secs(scan["sim_cpu"]),
-        "%.1f ms/page, %.0f%% of the scan's wall time"
-        % (scan["sim_cpu"] * 1000 / max(1, st["pages"]), 100 * scan["sim_cpu"] / scan["wall"]))
+    if want(1):
+        progress("1. full scan of the users")
+        scans = []
+        for _ in range(SCANS):
+            scans.append(measured_scan(conn, pid, "SELECT * FROM okta.users", n_users))
+        scan_hwm = status_kb(conn, pid, "VmHWM")
+        scan = median(scans, key=lambda r: r["wall"])
+        st = scan["stats"]
+        fig(1, "SELECT * FROM okta.users: wall time", secs(scan["wall"]),
+            "median of %d scans (%s); %s rows, %s rows/s"
+            % (SCANS, spread([r["wall"] for r in scans]), n(scan["rows"]),
+               n(scan["rows"] / scan["wall"])))
+        fig(1, "backend CPU per row (utime+stime)", "%.1f µs" % (scan["cpu"] / scan["rows"] * 1e6),
+            "%.2f s CPU = %.0f%% of wall (the median scan)"
+            % (scan["cpu"], 100 * scan["cpu"] / scan["wall"]))
+        fig(1, "peak backend RSS (VmHWM)", "%s kB" % n(scan_hwm),
+            "idle backend %s kB; this one before the scans %s kB (+%s kB)"
+            % (n(idle_hwm), n(warm_hwm), n(scan_hwm - warm_hwm)))
+        fig(1, "requests / pages (okta_stats)", "%d / %d" % (st["requests"], st["pages"]),
+            "page_size %d; %d token requests" % (PAGE, st["token_requests"]))
+        fig(1, "bytes (okta_stats)", mb(st["bytes"]),
+            "%s bytes/row; simulator sent %s of bodies (%s with headers)"
+            % (n(st["bytes"] / scan["rows"]), mb(scan["traffic"]["body_bytes"]),
+               mb(scan["traffic"]["bytes"])))
+        fig(1, "simulator CPU during the scan", secs(scan["sim_cpu"]),
+            "%.1f ms/page, %.0f%% of the scan's wall time"
+            % (scan["sim_cpu"] * 1000 / max(1, st["pages"]), 100 * scan["sim_cpu"] / scan["wall"]))
 
-    # the same scan converting one column: what fetching and parsing whole
-    # objects cost without the conversion of the other columns
-    def projection(on):
-        with admin.cursor() as cur:
-            cur.execute("ALTER SERVER okta OPTIONS (DROP fields_projection)" if on else
-                        "ALTER SERVER okta OPTIONS (ADD fields_projection 'false')")
-        # the changed server gets a new client: its token is not the scan's cost
-        one(conn, "SELECT count(*) FROM (SELECT id FROM okta.users LIMIT 1) s")
-    projection(False)
-    id_scan = measured_scan(conn, pid, "SELECT id FROM okta.users", n_users)
-    fig(1, "SELECT id FROM okta.users (one column): wall time", secs(id_scan["wall"]),
-        "CPU %.1f µs/row; whole objects (fields_projection off)"
-        % (id_scan["cpu"] / id_scan["rows"] * 1e6))
-    # and asking Okta for that column only (fields=id,status)
-    projection(True)
-    fields_scan = measured_scan(conn, pid, "SELECT id FROM okta.users", n_users)
-    fig(1, "the same with fields=id,status: wall time", secs(fields_scan["wall"]),
-        "CPU %.1f µs/row; %s (%.0f%% of whole objects); simulator CPU %s"
-        % (fields_scan["cpu"] / fields_scan["rows"] * 1e6, mb(fields_scan["stats"]["bytes"]),
-           100.0 * fields_scan["stats"]["bytes"] / max(1, id_scan["stats"]["bytes"]),
-           secs(fields_scan["sim_cpu"])))
+        # the same scan converting one column: what fetching and parsing whole
+        # objects cost without the conversion of the other columns
+        def projection(on):
+            with admin.cursor() as cur:
+                cur.execute("ALTER SERVER okta OPTIONS (DROP fields_projection)" if on else
+                            "ALTER SERVER okta OPTIONS (ADD fields_projection 'false')")
+            # the changed server gets a new client: its token is not the scan's cost
+            one(conn, "SELECT count(*) FROM (SELECT id FROM okta.users LIMIT 1) s")
+        projection(False)
+        id_scan = measured_scan(conn, pid, "SELECT id FROM okta.users", n_users)
+        fig(1, "SELECT id FROM okta.users (one column): wall time", secs(id_scan["wall"]),
+            "CPU %.1f µs/row; whole objects (fields_projection off)"
+            % (id_scan["cpu"] / id_scan["rows"] * 1e6))
+        # and asking Okta for that column only (fields=id,status)
+        projection(True)
+        fields_scan = measured_scan(conn, pid, "SELECT id FROM okta.users", n_users)
+        fig(1, "the same with fields=id,status: wall time", secs(fields_scan["wall"]),
+            "CPU %.1f µs/row; %s (%.0f%% of whole objects); simulator CPU %s"
+            % (fields_scan["cpu"] / fields_scan["rows"] * 1e6, mb(fields_scan["stats"]["bytes"]),
+               100.0 * fields_scan["stats"]["bytes"] / max(1, id_scan["stats"]["bytes"]),
+               secs(fields_scan["sim_cpu"])))
 
     # ---- 2. the same pages with curl ------------------------------------------
-    progress("2. the same pages with curl")
     auth, token = curl_headers_file()
-    t0 = time.monotonic()
-    urls_plain, bytes_plain = curl_follow(auth, SIM_URL + "/api/v1/users?limit=%d" % PAGE)
-    urls_dep, bytes_dep = curl_follow(
-        auth, SIM_URL + "/api/v1/users?filter=status%%20eq%%20%%22DEPROVISIONED%%22&limit=%d"
-        % PAGE)
-    follow_wall = time.monotonic() - t0
-    urls = urls_plain + urls_dep
-    curl_bytes = bytes_plain + bytes_dep
-    ones = [curl_one_connection(auth, urls) for _ in range(SCANS)]
-    one_wall, one_bytes, one_conns = median(ones)
-    if one_conns != 1 or one_bytes != curl_bytes:
-        raise RuntimeError("curl over one connection: %d connections, %d bytes (expected 1, %d)"
-                           % (one_conns, one_bytes, curl_bytes))
-    fig(2, "curl following Link rel=next, a process per page", secs(follow_wall),
-        "%d + %d pages, %s; new TLS connection per page" % (len(urls_plain), len(urls_dep),
-                                                           mb(curl_bytes)))
-    fig(2, "curl, the same URLs over one connection", secs(one_wall),
-        "median of %d (%s); %s MB/s" % (SCANS, spread([o[0] for o in ones]),
-                                        n(curl_bytes / one_wall / 1e6)))
-    fig(2, "ratio scan / curl (process per page)", ratio(scan["wall"], follow_wall))
-    fig(2, "ratio scan / curl (one connection)", ratio(scan["wall"], one_wall))
-    if len(urls) != st["pages"]:
-        fig(2, "NOTE", "curl fetched %d pages, the scan %d" % (len(urls), st["pages"]))
+    if want(2):
+        progress("2. the same pages with curl")
+        t0 = time.monotonic()
+        urls_plain, bytes_plain = curl_follow(auth, SIM_URL + "/api/v1/users?limit=%d" % PAGE)
+        urls_dep, bytes_dep = curl_follow(
+            auth, SIM_URL + "/api/v1/users?filter=status%%20eq%%20%%22DEPROVISIONED%%22&limit=%d"
+            % PAGE)
+        follow_wall = time.monotonic() - t0
+        urls = urls_plain + urls_dep
+        curl_bytes = bytes_plain + bytes_dep
+        ones = [curl_one_connection(auth, urls) for _ in range(SCANS)]
+        one_wall, one_bytes, one_conns = median(ones)
+        if one_conns != 1 or one_bytes != curl_bytes:
+            raise RuntimeError("curl over one connection: %d connections, %d bytes (expected 1, %d)"
+                               % (one_conns, one_bytes, curl_bytes))
+        fig(2, "curl following Link rel=next, a process per page", secs(follow_wall),
+            "%d + %d pages, %s; new TLS connection per page" % (len(urls_plain), len(urls_dep),
+                                                               mb(curl_bytes)))
+        fig(2, "curl, the same URLs over one connection", secs(one_wall),
+            "median of %d (%s); %s MB/s" % (SCANS, spread([o[0] for o in ones]),
+                                            n(curl_bytes / one_wall / 1e6)))
+        fig(2, "ratio scan / curl (process per page)", ratio(scan["wall"], follow_wall))
+        fig(2, "ratio scan / curl (one connection)", ratio(scan["wall"], one_wall))
+        if len(urls) != st["pages"]:
+            fig(2, "NOTE", "curl fetched %d pages, the scan %d" % (len(urls), st["pages"]))
 
     # ---- 3. 50 ms per request ---------------------------------------------------
-    progress("3. full scan with %d ms per request" % LATENCY_MS)
-    ctl("delay", str(LATENCY_MS))
-    try:
-        slow = measured_scan(conn, pid, "SELECT * FROM okta.users", n_users)
-    finally:
-        ctl("delay", "0")
-    reqs = slow["stats"]["requests"]
-    floor = reqs * LATENCY_MS / 1000.0
-    fig(3, "scan with %d ms per request: wall time" % LATENCY_MS, secs(slow["wall"]),
-        "%d requests × %d ms = %s" % (reqs, LATENCY_MS, secs(floor)))
-    fig(3, "ratio wall / (requests × %d ms)" % LATENCY_MS, ratio(slow["wall"], floor),
-        "1.00× = only the latency, requests one after another")
+    if want(3):
+        progress("3. full scan with %d ms per request" % LATENCY_MS)
+        ctl("delay", str(LATENCY_MS))
+        try:
+            slow = measured_scan(conn, pid, "SELECT * FROM okta.users", n_users)
+        finally:
+            ctl("delay", "0")
+        reqs = slow["stats"]["requests"]
+        floor = reqs * LATENCY_MS / 1000.0
+        fig(3, "scan with %d ms per request: wall time" % LATENCY_MS, secs(slow["wall"]),
+            "%d requests × %d ms = %s" % (reqs, LATENCY_MS, secs(floor)))
+        fig(3, "ratio wall / (requests × %d ms)" % LATENCY_MS, ratio(slow["wall"], floor),
+            "1.00× = only the latency, requests one after another")
 
     # ---- 4. group_members fan-out at max_concurrency 1, 4, 8 ----------------------------
-    progress("4. group_members with %d ms per request, max_concurrency %s"
-             % (FANOUT_LATENCY_MS, ", ".join(map(str, CONCURRENCY))))
-    fan = {}
-    ctl("delay", str(FANOUT_LATENCY_MS))
-    try:
-        for i, mc in enumerate(CONCURRENCY):
-            with admin.cursor() as cur:
-                cur.execute("ALTER SERVER okta OPTIONS (%s max_concurrency %%s)"
-                            % ("ADD" if i == 0 else "SET"), (str(mc),))
-            fan[mc] = measured_scan(conn, pid, "SELECT * FROM okta.group_members", n_members)
-    finally:
-        ctl("delay", "0")
-    base = fan[CONCURRENCY[0]]["wall"]
-    for mc in CONCURRENCY:
-        r = fan[mc]
-        fig(4, "group_members, %d ms/request, max_concurrency %d" % (FANOUT_LATENCY_MS, mc),
-            secs(r["wall"]), "speedup %s vs 1; %d requests (%s at %d ms), %s rows; "
-            "CPU: backend %s, simulator %s"
-            % (ratio(base, r["wall"]), r["stats"]["requests"],
-               secs(r["stats"]["requests"] * FANOUT_LATENCY_MS / 1000.0), FANOUT_LATENCY_MS,
-               n(r["rows"]), secs(r["cpu"]), secs(r["sim_cpu"])))
-    # A group's member pages come one after another (each next link is in
-    # the previous reply), so the largest group alone takes its pages ×
-    # the time of one request, at any concurrency: the bound on the speedup.
-    chain_pages = max(1, -(-largest_group // PAGE))
-    per_request = base / max(1, fan[CONCURRENCY[0]]["stats"]["requests"])
-    chain = 1 + chain_pages     # the first page of groups, then that group's pages
-    fig(4, "bound: the largest group's pages, one after another",
-        secs(chain * per_request),
-        "%s members = %d pages (+1 page of groups) × %.1f ms per request at max_concurrency "
-        "%d; speedup at most %s" % (n(largest_group), chain_pages, per_request * 1000,
-                                   CONCURRENCY[0], ratio(base, chain * per_request)))
-    for mc in CONCURRENCY[1:]:
-        fig(4, "max_concurrency %d: share of the bound reached" % mc,
-            "%.0f%%" % (100.0 * chain * per_request / fan[mc]["wall"]),
-            "bound %s / wall %s" % (secs(chain * per_request), secs(fan[mc]["wall"])))
+    if want(4):
+        progress("4. group_members with %d ms per request, max_concurrency %s"
+                 % (FANOUT_LATENCY_MS, ", ".join(map(str, CONCURRENCY))))
+        fan = {}
+        ctl("delay", str(FANOUT_LATENCY_MS))
+        try:
+            for i, mc in enumerate(CONCURRENCY):
+                with admin.cursor() as cur:
+                    cur.execute("ALTER SERVER okta OPTIONS (%s max_concurrency %%s)"
+                                % ("ADD" if i == 0 else "SET"), (str(mc),))
+                fan[mc] = measured_scan(conn, pid, "SELECT * FROM okta.group_members", n_members)
+        finally:
+            ctl("delay", "0")
+        base = fan[CONCURRENCY[0]]["wall"]
+        for mc in CONCURRENCY:
+            r = fan[mc]
+            fig(4, "group_members, %d ms/request, max_concurrency %d" % (FANOUT_LATENCY_MS, mc),
+                secs(r["wall"]), "speedup %s vs 1; %d requests (%s at %d ms), %s rows; "
+                "CPU: backend %s, simulator %s"
+                % (ratio(base, r["wall"]), r["stats"]["requests"],
+                   secs(r["stats"]["requests"] * FANOUT_LATENCY_MS / 1000.0), FANOUT_LATENCY_MS,
+                   n(r["rows"]), secs(r["cpu"]), secs(r["sim_cpu"])))
+        # A group's member pages come one after another (each next link is
+        # in the previous reply), so the largest group alone takes its
+        # pages × the time of one request at any concurrency; with mc
+        # listings at once the requests take at least requests / mc of
+        # those times.  The larger of the two is the best a fan-out can do.
+        chain_pages = max(1, -(-largest_group // PAGE))
+        requests = max(1, fan[CONCURRENCY[0]]["stats"]["requests"])
+        per_request = base / requests
+        chain = 1 + chain_pages     # the first page of groups, then that group's pages
+        fig(4, "the largest group's pages, one after another", secs(chain * per_request),
+            "%s members = %d pages (+1 page of groups) × %.1f ms per request (max_concurrency "
+            "%d): no concurrency is faster" % (n(largest_group), chain_pages, per_request * 1000,
+                                               CONCURRENCY[0]))
+        for mc in CONCURRENCY[1:]:
+            best = max(chain, -(-requests // mc)) * per_request
+            fig(4, "max_concurrency %d: best possible, reached" % mc,
+                "%s, %.0f%%" % (secs(best), 100.0 * best / fan[mc]["wall"]),
+                "max(largest group's chain, %d requests / %d) × %.1f ms; speedup at most %s"
+                % (requests, mc, per_request * 1000, ratio(base, best)))
 
     # ---- 6. gzip (before 5, which writes 2 × USERS rows) ---------------------------------------------------------------------------
-    progress("6. gzip")
-    ctl("gzip", "on")
-    try:
-        curl_one_connection(auth, urls, compressed=True)     # the simulator compresses once
-        gz_curl = [curl_one_connection(auth, urls, compressed=True) for _ in range(SCANS)]
-        # scans with gzip off and on in turn, so that both see the same machine
-        gz = {"off": [], "on": []}
-        for _ in range(SCANS):
-            for mode in ("off", "on"):
-                ctl("gzip", mode)
-                gz[mode].append(measured_scan(conn, pid, "SELECT * FROM okta.users", n_users))
-    finally:
-        ctl("gzip", "off")
-    gz_wall, gz_bytes, _ = median(gz_curl)
-    fig(6, "curl one connection, identity: body bytes", mb(curl_bytes),
-        "%s (step 2)" % secs(one_wall))
-    fig(6, "curl one connection, --compressed: body bytes", mb(gz_bytes),
-        "%s, median of %d (%s); %.1f%% of the bytes"
-        % (secs(gz_wall), SCANS, spread([g[0] for g in gz_curl]), 100.0 * gz_bytes / curl_bytes))
-    med = {}
-    for mode in ("off", "on"):
-        med[mode] = median(gz[mode], key=lambda r: r["wall"])
-        t = med[mode]["traffic"]
-        fig(6, "scan, gzip %s: body bytes on the wire" % mode, mb(t["body_bytes"]),
-            "%s, median of %d (%s); CPU %.1f µs/row; %d of %d replies gzipped"
-            % (secs(med[mode]["wall"]), SCANS, spread([r["wall"] for r in gz[mode]]),
-               med[mode]["cpu"] / med[mode]["rows"] * 1e6, t["gzip_responses"],
-               t["responses"]))
-    fig(6, "okta_stats bytes, gzip on", mb(med["on"]["stats"]["bytes"]),
-        "gzip off: %s" % mb(med["off"]["stats"]["bytes"]))
-    fig(6, "ratio gzip on / off: wire bytes, scan wall",
-        "%.1f%%" % (100.0 * med["on"]["traffic"]["body_bytes"]
-                    / max(1, med["off"]["traffic"]["body_bytes"])),
-        ratio(med["on"]["wall"], med["off"]["wall"]))
+    if want(6):
+        progress("6. gzip")
+        ctl("gzip", "on")
+        try:
+            curl_one_connection(auth, urls, compressed=True)     # the simulator compresses once
+            gz_curl = [curl_one_connection(auth, urls, compressed=True) for _ in range(SCANS)]
+            # scans with gzip off and on in turn, so that both see the same machine
+            gz = {"off": [], "on": []}
+            for _ in range(SCANS):
+                for mode in ("off", "on"):
+                    ctl("gzip", mode)
+                    gz[mode].append(measured_scan(conn, pid, "SELECT * FROM okta.users", n_users))
+        finally:
+            ctl("gzip", "off")
+        gz_wall, gz_bytes, _ = median(gz_curl)
+        fig(6, "curl one connection, identity: body bytes", mb(curl_bytes),
+            "%s (step 2)" % secs(one_wall))
+        fig(6, "curl one connection, --compressed: body bytes", mb(gz_bytes),
+            "%s, median of %d (%s); %.1f%% of the bytes"
+            % (secs(gz_wall), SCANS, spread([g[0] for g in gz_curl]), 100.0 * gz_bytes / curl_bytes))
+        med = {}
+        for mode in ("off", "on"):
+            med[mode] = median(gz[mode], key=lambda r: r["wall"])
+            t = med[mode]["traffic"]
+            fig(6, "scan, gzip %s: body bytes on the wire" % mode, mb(t["body_bytes"]),
+                "%s, median of %d (%s); CPU %.1f µs/row; %d of %d replies gzipped"
+                % (secs(med[mode]["wall"]), SCANS, spread([r["wall"] for r in gz[mode]]),
+                   med[mode]["cpu"] / med[mode]["rows"] * 1e6, t["gzip_responses"],
+                   t["responses"]))
+        fig(6, "okta_stats bytes, gzip on", mb(med["on"]["stats"]["bytes"]),
+            "gzip off: %s" % mb(med["off"]["stats"]["bytes"]))
+        fig(6, "ratio gzip on / off: wire bytes, scan wall",
+            "%.1f%%" % (100.0 * med["on"]["traffic"]["body_bytes"]
+                        / max(1, med["off"]["traffic"]["body_bytes"])),
+            ratio(med["on"]["wall"], med["off"]["wall"]))
 
     # ---- 5. REFRESH MATERIALIZED VIEW vs a sync script --------------------------------
-    progress("5. REFRESH MATERIALIZED VIEW and a sync script")
-    with admin.cursor() as cur:
-        cur.execute("DROP MATERIALIZED VIEW IF EXISTS directory")
-        cur.execute("CREATE MATERIALIZED VIEW directory AS SELECT * FROM okta.users "
-                    "WITH NO DATA")
-        cur.execute("DROP TABLE IF EXISTS directory_sync")
-        cur.execute("CHECKPOINT")
-    t0 = time.monotonic()
-    with conn.cursor() as cur:
-        cur.execute("REFRESH MATERIALIZED VIEW directory")
-    refresh_wall = time.monotonic() - t0
-    with admin.cursor() as cur:
-        cur.execute("CHECKPOINT")   # the matview's writes do not weigh on the script
-    t0 = time.monotonic()
-    out = subprocess.run([PY, os.path.join(HERE, "sync_users.py"), SIM_URL, token, CA,
-                          "directory_sync"], capture_output=True, text=True)
-    sync_wall = time.monotonic() - t0
-    if out.returncode != 0:
-        raise RuntimeError("sync_users.py failed:\n" + out.stderr)
-    sync_rows, sync_pages = map(int, out.stdout.split())
-    mv_rows = one(admin, "SELECT count(*) FROM directory")[0]
-    differ = one(admin, "SELECT count(*) FROM ((TABLE directory EXCEPT ALL TABLE directory_sync)"
-                 " UNION ALL (TABLE directory_sync EXCEPT ALL TABLE directory)) d")[0]
-    if mv_rows != n_users or sync_rows != n_users or differ:
-        raise RuntimeError("matview %d rows, sync script %d rows, %d rows differ (org: %d users)"
-                           % (mv_rows, sync_rows, differ, n_users))
-    fig(5, "REFRESH MATERIALIZED VIEW (SELECT * FROM okta.users)", secs(refresh_wall),
-        "%s rows" % n(mv_rows))
-    fig(5, "sync script: urllib + psycopg2 COPY, same rows", secs(sync_wall),
-        "%d pages; a connection per page; rows equal to the matview's" % sync_pages)
-    fig(5, "ratio refresh / sync script", ratio(refresh_wall, sync_wall))
+    if want(5):
+        progress("5. REFRESH MATERIALIZED VIEW and a sync script")
+        with admin.cursor() as cur:
+            cur.execute("DROP MATERIALIZED VIEW IF EXISTS directory")
+            cur.execute("CREATE MATERIALIZED VIEW directory AS SELECT * FROM okta.users "
+                        "WITH NO DATA")
+            cur.execute("DROP TABLE IF EXISTS directory_sync")
+            cur.execute("CHECKPOINT")
+        t0 = time.monotonic()
+        with conn.cursor() as cur:
+            cur.execute("REFRESH MATERIALIZED VIEW directory")
+        refresh_wall = time.monotonic() - t0
+        with admin.cursor() as cur:
+            cur.execute("CHECKPOINT")   # the matview's writes do not weigh on the script
+        t0 = time.monotonic()
+        out = subprocess.run([PY, os.path.join(HERE, "sync_users.py"), SIM_URL, token, CA,
+                              "directory_sync"], capture_output=True, text=True)
+        sync_wall = time.monotonic() - t0
+        if out.returncode != 0:
+            raise RuntimeError("sync_users.py failed:\n" + out.stderr)
+        sync_rows, sync_pages = map(int, out.stdout.split())
+        mv_rows = one(admin, "SELECT count(*) FROM directory")[0]
+        differ = one(admin, "SELECT count(*) FROM ((TABLE directory EXCEPT ALL TABLE directory_sync)"
+                     " UNION ALL (TABLE directory_sync EXCEPT ALL TABLE directory)) d")[0]
+        if mv_rows != n_users or sync_rows != n_users or differ:
+            raise RuntimeError("matview %d rows, sync script %d rows, %d rows differ (org: %d users)"
+                               % (mv_rows, sync_rows, differ, n_users))
+        fig(5, "REFRESH MATERIALIZED VIEW (SELECT * FROM okta.users)", secs(refresh_wall),
+            "%s rows" % n(mv_rows))
+        fig(5, "sync script: urllib + psycopg2 COPY, same rows", secs(sync_wall),
+            "%d pages; a connection per page; rows equal to the matview's" % sync_pages)
+        fig(5, "ratio refresh / sync script", ratio(refresh_wall, sync_wall))
 
     conn.close()
     admin.close()

@@ -4,6 +4,8 @@
 #   USERS=100000   org size (make bench USERS=1000000)
 #   BENCH_GROUPS=1000  groups (the group_members fan-out step)
 #   QUICK=1        a smoke: 5,000 users and 100 groups unless given
+#   STEPS=1,2      only these steps (2 needs 1, 6 needs 2): the table's
+#                  other rows are left out
 # Not a test: no thresholds; exits non-zero only when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
