@@ -433,17 +433,6 @@ oc_json_tape(const char *text, size_t len, uint32_t *nnodes, const char **why,
 {
 	jparser		p;
 
-	memset(&p, 0, sizeof(p));
-	p.s = (const unsigned char *) text;
-	p.len = len;
-	/* about a node per ten bytes in Okta's pages: one allocation, mostly */
-	if (len < UINT32_MAX / 2)
-	{
-		p.cap = (uint32_t) (len / 10 + 16);
-		p.nodes = malloc(sizeof(oc_jnode) * p.cap);
-		if (p.nodes == NULL)
-			p.cap = 0;
-	}
 	*nnodes = 0;
 	*why = NULL;
 	if (where)
@@ -453,6 +442,14 @@ oc_json_tape(const char *text, size_t len, uint32_t *nnodes, const char **why,
 		*why = "reply too large";
 		return NULL;
 	}
+	memset(&p, 0, sizeof(p));
+	p.s = (const unsigned char *) text;
+	p.len = len;
+	/* about a node per ten bytes in Okta's pages: one allocation, mostly */
+	p.cap = (uint32_t) (len / 10 + 16);
+	p.nodes = malloc(sizeof(oc_jnode) * p.cap);
+	if (p.nodes == NULL)
+		p.cap = 0;
 	skip_ws(&p);
 	if (parse_value(&p, 0) == 0)
 	{
@@ -500,6 +497,63 @@ put_utf8(char *d, long u)
 	return 4;
 }
 
+/*
+ * The escape at s[*i] (a backslash) of a validated string of len bytes,
+ * decoded into d (room for 4 bytes); returns the bytes written and moves
+ * *i past the escape.  Something that cannot be in a validated string ends
+ * the string (*i = len, nothing written).
+ */
+static inline size_t
+unescape_one(const unsigned char *s, size_t len, size_t *i, char *d)
+{
+	size_t		at = *i;
+	long		u;
+
+	if (at + 1 >= len)
+	{
+		*i = len;
+		return 0;
+	}
+	*i = at + 2;
+	switch (s[at + 1])
+	{
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't':
+			{
+				static const char name[] = "bfnrt";
+				static const char value[] = "\b\f\n\r\t";
+
+				d[0] = value[strchr(name, s[at + 1]) - name];
+				return 1;
+			}
+		case 'u':
+			if (at + 6 > len || (u = hex4(s + at + 2)) < 0)
+			{
+				*i = len;
+				return 0;
+			}
+			*i = at + 6;
+			if (u >= 0xD800 && u <= 0xDBFF && at + 12 <= len &&
+				s[at + 6] == '\\' && s[at + 7] == 'u')
+			{
+				long		lo = hex4(s + at + 8);
+
+				if (lo >= 0xDC00 && lo <= 0xDFFF)
+				{
+					u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+					*i = at + 12;
+				}
+			}
+			return put_utf8(d, u);
+		default:				/* " \ / */
+			d[0] = (char) s[at + 1];
+			return 1;
+	}
+}
+
 size_t
 oc_json_unescape(const char *src, size_t len, char *dst)
 {
@@ -509,54 +563,14 @@ oc_json_unescape(const char *src, size_t len, char *dst)
 
 	while (i < len)
 	{
-		long		u;
+		const unsigned char *bs = memchr(s + i, '\\', len - i);
+		size_t		run = bs ? (size_t) (bs - s) - i : len - i;
 
-		if (s[i] != '\\')
-		{
-			dst[o++] = (char) s[i++];
-			continue;
-		}
-		if (i + 1 >= len)
-			break;				/* cannot happen in a validated string */
-		switch (s[i + 1])
-		{
-			case 'b':
-				dst[o++] = '\b';
-				break;
-			case 'f':
-				dst[o++] = '\f';
-				break;
-			case 'n':
-				dst[o++] = '\n';
-				break;
-			case 'r':
-				dst[o++] = '\r';
-				break;
-			case 't':
-				dst[o++] = '\t';
-				break;
-			case 'u':
-				if (i + 6 > len || (u = hex4(s + i + 2)) < 0)
-					return o;	/* cannot happen in a validated string */
-				if (u >= 0xD800 && u <= 0xDBFF && i + 12 <= len &&
-					s[i + 6] == '\\' && s[i + 7] == 'u')
-				{
-					long		lo = hex4(s + i + 8);
-
-					if (lo >= 0xDC00 && lo <= 0xDFFF)
-					{
-						u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-						i += 6;
-					}
-				}
-				o += put_utf8(dst + o, u);
-				i += 6;
-				continue;
-			default:			/* " \ / */
-				dst[o++] = (char) s[i + 1];
-				break;
-		}
-		i += 2;
+		memmove(dst + o, s + i, run);	/* dst may be src */
+		o += run;
+		i += run;
+		if (i < len)
+			o += unescape_one(s, len, &i, dst + o);
 	}
 	return o;
 }
@@ -564,15 +578,33 @@ oc_json_unescape(const char *src, size_t len, char *dst)
 int
 oc_json_key_eq(const char *text, const oc_jnode *key, const char *s, size_t n)
 {
-	char		buf[256];
-	size_t		m;
+	const unsigned char *k = (const unsigned char *) text + key->off;
+	size_t		len = key->len,
+				i = 0,
+				o = 0;
 
 	if (!key->escaped)
-		return key->len == n && memcmp(text + key->off, s, n) == 0;
-	if (key->len > sizeof(buf))
-		return 0;				/* no key of ours is that long */
-	m = oc_json_unescape(text + key->off, key->len, buf);
-	return m == n && memcmp(buf, s, n) == 0;
+		return len == n && memcmp(k, s, n) == 0;
+	/* unescaped as far as it matches: no length limit, no buffer */
+	while (i < len)
+	{
+		char		d[4];
+		size_t		m;
+
+		if (k[i] != '\\')
+		{
+			if (o >= n || s[o] != (char) k[i])
+				return 0;
+			o++;
+			i++;
+			continue;
+		}
+		m = unescape_one(k, len, &i, d);
+		if (m > n - o || memcmp(s + o, d, m) != 0)
+			return 0;
+		o += m;
+	}
+	return o == n;
 }
 
 uint32_t

@@ -192,11 +192,11 @@ extern oc_jnode *oc_json_tape(const char *text, size_t len, uint32_t *nnodes,
 
 /*
  * Unescape a validated string's raw bytes into dst, which must have room
- * for len bytes (the result is never longer).  Returns its length; the
- * result may hold NUL bytes (\u0000).  Not NUL-terminated.
+ * for len bytes (the result is never longer); dst may be src.  Returns its
+ * length; the result may hold NUL bytes (\u0000).  Not NUL-terminated.
  */
 extern size_t oc_json_unescape(const char *src, size_t len, char *dst);
-/* is key node (unescaped) equal to s? */
+/* is key node (unescaped) equal to s?  (keys of any length) */
 extern int	oc_json_key_eq(const char *text, const oc_jnode *key,
 						   const char *s, size_t n);
 /* the value node of an object's member key (the last one), or 0 */

@@ -3319,6 +3319,74 @@ test_fixtures(void)
  * main
  * ================================================================ */
 
+/* "\u0061" (an escaped 'a') n times at text + pos; the new end */
+static size_t
+put_escaped_as(char *text, size_t pos, int n)
+{
+	while (n-- > 0)
+		pos += (size_t) sprintf(text + pos, "\\u0061");
+	return pos;
+}
+
+/*
+ * The JSON tape (fuzz_page's oracle against json-c): an escaped key whose
+ * raw text is longer than 256 bytes never matched in oc_json_key_eq, so
+ * oc_json_get missed it and returned an earlier duplicate (json-c and
+ * jsonb keep the last one); and a text over OC_MAX_BODY_BYTES leaked the
+ * node array allocated before the size was checked.
+ */
+static void
+found_bugs_tape(void)
+{
+	char		text[1024];
+	char		key[64];
+	char		u[400];
+	size_t		pos = 0;
+	uint32_t	n;
+	const char *why;
+	oc_jnode   *t;
+
+	/* {"aaa...a":1,"\u0061\u0061...":2}: the same 50-byte key twice */
+	memset(key, 'a', 50);
+	pos += (size_t) sprintf(text + pos, "{\"%.50s\":1,\"", key);
+	pos = put_escaped_as(text, pos, 50);
+	pos += (size_t) sprintf(text + pos, "\":2}");
+	t = oc_json_tape(text, pos, &n, &why, NULL);
+	CHECK(t != NULL);
+	if (t)
+	{
+		uint32_t	v = oc_json_get(text, t, 0, key, 50);
+
+		CHECK_INT(t[3].len, 300);
+		CHECK(oc_json_key_eq(text, &t[3], key, 50));
+		CHECK(!oc_json_key_eq(text, &t[3], key, 49));
+		CHECK(!oc_json_key_eq(text, &t[3], "aaab", 4));
+		CHECK(v == 4 && text[t[v].off] == '2');
+		CHECK_INT(oc_json_unescape(text + t[3].off, t[3].len, u), 50);
+		CHECK(memcmp(u, key, 50) == 0);
+		free(t);
+	}
+	/* a long escaped key that differs only at its end */
+	pos = put_escaped_as(text, (size_t) sprintf(text, "{\""), 50);
+	pos += (size_t) sprintf(text + pos, "\\n\":3}");
+	t = oc_json_tape(text, pos, &n, &why, NULL);
+	CHECK(t != NULL);
+	if (t)
+	{
+		CHECK_INT(oc_json_get(text, t, 0, key, 50), 0);
+		key[50] = '\n';
+		CHECK_INT(oc_json_get(text, t, 0, key, 51), 2);
+		free(t);
+	}
+	/* in place */
+	strcpy(u, "x\\u00e9\\n\\ud83d\\ude00y");
+	CHECK_INT(oc_json_unescape(u, strlen(u), u), 9);
+	CHECK(memcmp(u, "x\xc3\xa9\n\xf0\x9f\x98\x80y", 9) == 0);
+	/* too large: refused before the text is read, nothing allocated */
+	t = oc_json_tape("{}", (size_t) OC_MAX_BODY_BYTES + 1, &n, &why, NULL);
+	CHECK(t == NULL && n == 0 && why != NULL && strcmp(why, "reply too large") == 0);
+}
+
 /* bugs the fuzzers' reviewer found: each gets a test */
 static void
 test_found_bugs(void)
@@ -3342,6 +3410,7 @@ test_found_bugs(void)
 	next = oc_link_next("<https://a/1>; title=\"a \\\"b\\\"\"; rel=\"next\"");
 	CHECK(next != NULL && strcmp(next, "https://a/1") == 0);
 	free(next);
+	found_bugs_tape();
 }
 
 /* oc_rate_pause_ms: slow down only when the bucket runs low */
