@@ -56,3 +56,14 @@ SELECT status, department FROM directory WHERE id = :'uid';
 SELECT count(*) FROM directory_groups WHERE group_id = :'gid' AND user_id = :'uid';
 SELECT count(*) = (SELECT count(*) FROM sim.users) AS all_users FROM directory;
 SELECT count(*) = (SELECT count(*) FROM sim.memberships) + 1 AS all_memberships FROM directory_groups;
+
+-- a profile key that Okta sends escaped and longer than the row reader's
+-- scratch buffer (130 quotes: 260 bytes escaped) is still found; it used to
+-- be skipped (a column reading it was NULL)
+\! $OKTA_SIM_CTL update-user "$(/usr/bin/python3 -c 'import json, os; print(json.dumps({"id": os.environ["CRON_UID"], "profile": {"long" + chr(34) * 130: "found"}}))')" | grep -c ok
+DO $$ BEGIN
+  EXECUTE format('CREATE FOREIGN TABLE long_key (id text, v text OPTIONS (path %L)) SERVER okta OPTIONS (object %L)',
+                 'profile.long' || repeat('"', 130), 'users');
+END $$;
+SELECT v FROM long_key WHERE id = :'uid';
+SELECT count(v) FROM long_key;

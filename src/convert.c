@@ -469,10 +469,11 @@ resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
 
 		if (t[k].escaped)
 		{
-			if (len > (int) sizeof(m->keybuf))
-				continue;		/* longer than any key of ours */
-			len = (int) oc_json_unescape(key, len, m->keybuf);
-			key = m->keybuf;
+			/* unescaped it is never longer; long ones (rare) get their own */
+			char	   *buf = len <= (int) sizeof(m->keybuf) ? m->keybuf : palloc(len);
+
+			len = (int) oc_json_unescape(key, len, buf);
+			key = buf;
 		}
 		fk = fieldset_find(fs, key, len);
 		if (fk == NULL)
