@@ -115,8 +115,8 @@ struct OktaRowMap
 	char		keybuf[256];
 };
 
-static char *
-snake_to_camel(const char *s)
+char *
+okta_camel_case(const char *s)
 {
 	char	   *out = palloc(strlen(s) + 1);
 	char	   *o = out;
@@ -412,7 +412,7 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		}
 		else
 		{
-			char	   *camel = snake_to_camel(c->name);
+			char	   *camel = okta_camel_case(c->name);
 
 			c->source = SRC_NAME;
 			slot1[n] = want_key(m, camel, NULL);
@@ -541,21 +541,31 @@ okta_json_text(const char *text, const oc_jnode *nodes, uint32 node, int maxlen)
 }
 
 char *
-okta_row_object_id(const OktaRowContext *ctx)
+okta_json_cstring(const char *text, const oc_jnode *nodes, uint32 node)
 {
-	const oc_jnode *nd;
+	const oc_jnode *nd = &nodes[node];
 	char	   *s;
 	int			len;
 
-	if (ctx->id == 0 || ctx->nodes[ctx->id].type != OC_JSTRING)
-		return pstrdup("?");
-	nd = &ctx->nodes[ctx->id];
+	if (node == 0 || nd->type != OC_JSTRING)
+		return NULL;
 	s = palloc(nd->len + 1);
-	len = (int) oc_json_unescape(ctx->text + nd->off, nd->len, s);
+	len = (int) oc_json_unescape(text + nd->off, nd->len, s);
 	s[len] = '\0';
 	if (strlen(s) != (size_t) len)
-		return pstrdup("?");
+	{
+		pfree(s);
+		return NULL;
+	}
 	return s;
+}
+
+char *
+okta_row_object_id(const OktaRowContext *ctx)
+{
+	char	   *id = okta_json_cstring(ctx->text, ctx->nodes, ctx->id);
+
+	return id ? id : pstrdup("?");
 }
 
 static void
@@ -691,164 +701,6 @@ int_datum(ColKind kind, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 /* ---------- jsonb straight from the tape ---------- */
 
 /*
- * jsonb's key order: shorter keys first, then bytewise; for equal keys the
- * later one first (it is the one kept).  A sort key packs the length and
- * the first seven bytes, so that most comparisons are one integer's.
- */
-typedef struct SortKey
-{
-	uint64		k;
-	int			i;				/* index into the pairs as sent */
-} SortKey;
-
-static inline uint64
-sort_key(const JsonbValue *key)
-{
-	uint64		k = (uint64) key->val.string.len << 56;
-	int			i;
-
-	if (key->val.string.len >= 255)
-		return PG_UINT64_MAX;	/* long keys: compared in full */
-	for (i = 0; i < 7 && i < key->val.string.len; i++)
-		k |= (uint64) (unsigned char) key->val.string.val[i] << (8 * (6 - i));
-	return k;
-}
-
-static inline int
-sortkey_cmp(const SortKey *a, const SortKey *b, const JsonbPair *raw)
-{
-	const JsonbValue *ka,
-			   *kb;
-	int			c;
-
-	if (a->k != b->k)
-		return a->k < b->k ? -1 : 1;
-	ka = &raw[a->i].key;
-	kb = &raw[b->i].key;
-	if (ka->val.string.len != kb->val.string.len)
-		return ka->val.string.len < kb->val.string.len ? -1 : 1;
-	c = memcmp(ka->val.string.val, kb->val.string.val, ka->val.string.len);
-	if (c != 0)
-		return c;
-	return a->i > b->i ? -1 : 1;
-}
-
-static void jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out,
-						  OktaRowContext *ctx, int depth);
-
-static void
-jbv_string(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx)
-{
-	int			len;
-
-	out->type = jbvString;
-	out->val.string.val = (char *) string_value(m, node, &len, ctx);
-	out->val.string.len = len;
-}
-
-static void
-jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx, int depth)
-{
-	const oc_jnode *t = m->nodes;
-	const oc_jnode *nd = &t[node];
-
-	/* no check_stack_depth(): the tape nests at most OC_JSON_MAX_DEPTH deep */
-	switch ((oc_jtype) nd->type)
-	{
-		case OC_JNULL:
-			out->type = jbvNull;
-			break;
-		case OC_JTRUE:
-		case OC_JFALSE:
-			out->type = jbvBool;
-			out->val.boolean = nd->type == OC_JTRUE;
-			break;
-		case OC_JNUMBER:
-			out->type = jbvNumeric;
-			out->val.numeric = DatumGetNumeric(
-				DirectFunctionCall3(numeric_in,
-									CStringGetDatum(pnstrdup(m->text + nd->off, nd->len)),
-									ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-			break;
-		case OC_JSTRING:
-			jbv_string(m, node, out, ctx);
-			break;
-		case OC_JARRAY:
-			{
-				uint32		k;
-				int			i = 0;
-
-				out->type = jbvArray;
-				out->val.array.rawScalar = false;
-				out->val.array.nElems = nd->count;
-				out->val.array.elems = palloc(sizeof(JsonbValue) * Max(nd->count, 1));
-				for (k = node + 1; k < nd->end; k = t[k].end)
-					jbv_from_node(m, k, &out->val.array.elems[i++], ctx, depth + 1);
-				break;
-			}
-		case OC_JOBJECT:
-			{
-				int			cnt = (int) Max(nd->count, 1);
-				JsonbPair  *raw = palloc(sizeof(JsonbPair) * cnt);
-				SortKey    *keys = palloc(sizeof(SortKey) * cnt);
-				JsonbPair  *pairs;
-				uint32		k;
-				int			n = 0;
-				int			i,
-							j;
-				bool		sorted = true;
-
-				for (k = node + 1; k < nd->end; k = t[k + 1].end)
-				{
-					jbv_string(m, k, &raw[n].key, ctx);
-					jbv_from_node(m, k + 1, &raw[n].value, ctx, depth + 1);
-					raw[n].order = n;
-					keys[n].k = sort_key(&raw[n].key);
-					keys[n].i = n;
-					if (n > 0 && sorted && sortkey_cmp(&keys[n - 1], &keys[n], raw) > 0)
-						sorted = false;
-					n++;
-				}
-				if (sorted)
-					pairs = raw;
-				else
-				{
-					/*
-					 * jsonb keeps keys sorted: insertion sort of small keys
-					 * (objects are small), the pairs moved once
-					 */
-					for (i = 1; i < n; i++)
-					{
-						SortKey		x = keys[i];
-
-						for (j = i - 1; j >= 0 && sortkey_cmp(&keys[j], &x, raw) > 0; j--)
-							keys[j + 1] = keys[j];
-						keys[j + 1] = x;
-					}
-					pairs = palloc(sizeof(JsonbPair) * cnt);
-					/* duplicate keys: the first of a run (the last sent) stays */
-					for (i = 0, j = 0; i < n; i++)
-					{
-						JsonbPair  *pr = &raw[keys[i].i];
-
-						if (j > 0 &&
-							pairs[j - 1].key.val.string.len == pr->key.val.string.len &&
-							memcmp(pairs[j - 1].key.val.string.val, pr->key.val.string.val,
-								   pr->key.val.string.len) == 0)
-							continue;
-						pairs[j++] = *pr;
-					}
-					n = j;
-				}
-				out->type = jbvObject;
-				out->val.object.nPairs = n;
-				out->val.object.pairs = pairs;
-				break;
-			}
-	}
-}
-
-/*
  * jsonb written straight from the tape in jsonb's on-disk format (see
  * utils/jsonb.h): a container is a header word (count and kind), one JEntry
  * per child (an object's keys first, sorted, then their values), then the
@@ -860,12 +712,30 @@ jbv_from_node(OktaRowMap *m, uint32 node, JsonbValue *out, OktaRowContext *ctx, 
  */
 typedef struct JbKey
 {
-	uint64		k;				/* as SortKey */
+	uint64		k;				/* sort_key() */
 	const char *s;
 	int			len;
 	int			order;			/* as sent */
 	uint32		value;			/* the value's node */
 } JbKey;
+
+/*
+ * jsonb's key order: shorter keys first, then bytewise; for equal keys the
+ * later one first (it is the one kept).  The sort key packs the length and
+ * the first seven bytes, so that most comparisons are one integer's.
+ */
+static inline uint64
+sort_key(const char *s, int len)
+{
+	uint64		k = (uint64) len << 56;
+	int			i;
+
+	if (len >= 255)
+		return PG_UINT64_MAX;	/* long keys: compared in full */
+	for (i = 0; i < 7 && i < len; i++)
+		k |= (uint64) (unsigned char) s[i] << (8 * (6 - i));
+	return k;
+}
 
 static inline int
 jbkey_cmp(const JbKey *a, const JbKey *b)
@@ -892,31 +762,20 @@ jb_pad(StringInfo b)
 		appendBinaryStringInfo(b, zeros, pad);
 }
 
-/* a string node's bytes as jsonb holds them (UTF-8 databases) */
-static void
-jb_string(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
+/*
+ * A string (or key) inside a jsonb value: string_value(), with a bad one
+ * shown in an error rather than the whole value.
+ */
+static const char *
+jb_string_value(OktaRowMap *m, uint32 node, int *len, OktaRowContext *ctx)
 {
-	const oc_jnode *nd = &m->nodes[node];
-	const char *s = m->text + nd->off;
+	uint32		outer = ctx->value;
+	const char *str;
 
-	if (!nd->escaped)
-		appendBinaryStringInfo(b, s, nd->len);
-	else
-	{
-		int			start;
-		int			n;
-
-		enlargeStringInfo(b, nd->len);
-		start = b->len;
-		n = (int) oc_json_unescape(s, nd->len, b->data + start);
-		if (memchr(b->data + start, '\0', n) != NULL)
-		{
-			ctx->value = node;
-			bad_value(ctx, "a string with a NUL character");
-		}
-		b->len += n;
-		b->data[b->len] = '\0';
-	}
+	ctx->value = node;
+	str = string_value(m, node, len, ctx);
+	ctx->value = outer;
+	return str;
 }
 
 static void jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx);
@@ -948,8 +807,13 @@ jb_value(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 				return JENTRY_ISNUMERIC | (uint32) (b->len - start);
 			}
 		case OC_JSTRING:
-			jb_string(m, node, b, ctx);
-			return JENTRY_ISSTRING | (uint32) (b->len - start);
+			{
+				int			len;
+				const char *str = jb_string_value(m, node, &len, ctx);
+
+				appendBinaryStringInfo(b, str, len);
+				return JENTRY_ISSTRING | (uint32) len;
+			}
 		case OC_JARRAY:
 		case OC_JOBJECT:
 			jb_pad(b);
@@ -1003,28 +867,9 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 		for (k = node + 1; k < nd->end; k = t[k + 1].end)
 		{
 			JbKey	   *key = &keys[n];
-			JsonbValue	kv;
 
-			if (t[k].escaped)
-			{
-				char	   *u = palloc(t[k].len + 1);
-
-				key->len = (int) oc_json_unescape(m->text + t[k].off, t[k].len, u);
-				if (memchr(u, '\0', key->len) != NULL)
-				{
-					ctx->value = k;
-					bad_value(ctx, "a key with a NUL character");
-				}
-				key->s = u;
-			}
-			else
-			{
-				key->s = m->text + t[k].off;
-				key->len = t[k].len;
-			}
-			kv.val.string.val = (char *) key->s;
-			kv.val.string.len = key->len;
-			key->k = sort_key(&kv);
+			key->s = jb_string_value(m, k, &key->len, ctx);
+			key->k = sort_key(key->s, key->len);
 			key->order = n;
 			key->value = k + 1;
 			if (n > 0 && sorted && jbkey_cmp(&keys[n - 1], key) > 0)
@@ -1072,22 +917,27 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 static Datum
 jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 {
-	JsonbValue	v;
+	StringInfoData b;
 
-	if (!m->convert_encoding &&
-		(m->nodes[node].type == OC_JOBJECT || m->nodes[node].type == OC_JARRAY))
-	{
-		StringInfoData b;
-
-		initStringInfo(&b);
-		b.len = VARHDRSZ;		/* the varlena header, set below */
+	initStringInfo(&b);
+	b.len = VARHDRSZ;			/* the varlena header, set below */
+	if (m->nodes[node].type == OC_JOBJECT || m->nodes[node].type == OC_JARRAY)
 		jb_container(m, node, &b, ctx);
-		SET_VARSIZE(b.data, b.len);
-		return PointerGetDatum(b.data);
+	else
+	{
+		/* a scalar is kept as a one-element array flagged as a raw scalar */
+		uint32		header = 1 | JB_FARRAY | JB_FSCALAR;
+		uint32		totallen = 0;
+		int			jentries;
+
+		appendBinaryStringInfo(&b, (char *) &header, sizeof(header));
+		jentries = b.len;
+		enlargeStringInfo(&b, sizeof(JEntry));
+		b.len += sizeof(JEntry);
+		jb_entry(&b, jentries, 0, jb_value(m, node, &b, ctx), &totallen);
 	}
-	/* a scalar (wrapped in a raw-scalar array), or another encoding */
-	jbv_from_node(m, node, &v, ctx, 0);
-	return JsonbPGetDatum(JsonbValueToJsonb(&v));
+	SET_VARSIZE(b.data, b.len);
+	return PointerGetDatum(b.data);
 }
 
 static Datum

@@ -93,26 +93,6 @@ in_list(const char *s, const char *const *list)
 	return false;
 }
 
-static char *
-camel_case(const char *s)
-{
-	StringInfoData b;
-	bool		up = false;
-
-	initStringInfo(&b);
-	for (; *s; s++)
-	{
-		if (*s == '_')
-		{
-			up = b.len > 0;
-			continue;
-		}
-		appendStringInfoChar(&b, up ? pg_toupper((unsigned char) *s) : *s);
-		up = false;
-	}
-	return b.data;
-}
-
 typedef enum ColRole
 {
 	ROLE_PLAIN,
@@ -151,7 +131,7 @@ column_info(Oid relid, OktaObject object, AttrNumber attnum, ColInfo *ci)
 		attr = path;
 	else
 	{
-		attr = camel_case(name);
+		attr = okta_camel_case(name);
 		if (!in_list(attr, top))
 			attr = psprintf("profile.%s", attr);
 	}
@@ -231,7 +211,7 @@ column_field(const char *path, const char *name, List **top, List **prof)
 
 	if (path == NULL)
 	{
-		char	   *camel = camel_case(name);
+		char	   *camel = okta_camel_case(name);
 
 		if (in_list(camel, user_top_fields))
 		{

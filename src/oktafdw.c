@@ -114,7 +114,6 @@ typedef struct OktaScanState
 	size_t		pos;
 	int			row_filter;
 	const char *parent_id;		/* whose members the page lists */
-	ScanSource *page_source;	/* the listing the page came from */
 
 	oc_cursor  *gcur;			/* fan-out: the group listing */
 	oc_page    *gpage;
@@ -478,7 +477,6 @@ scan_release(OktaScanState *st)
 
 	oc_page_free(st->page);
 	st->page = NULL;
-	st->page_source = NULL;
 	foreach(lc, st->sources)
 		close_source(st, lfirst(lc));
 	st->sources = NIL;			/* the cells go with the query's memory */
@@ -625,6 +623,18 @@ open_cursor(OktaScanState *st, const OktaRequest *req)
 	return cur;
 }
 
+/* a failure of the scan's requests: counted (unless a cancel), reported */
+static void
+scan_error(OktaScanState *st, oc_error *err) pg_attribute_noreturn();
+
+static void
+scan_error(OktaScanState *st, oc_error *err)
+{
+	if (err->kind != OC_ERR_CANCELLED)
+		st->counters.errors++;
+	okta_report_error(err, NULL);
+}
+
 /* next page of a cursor into *page; false at its end */
 static bool
 next_page(OktaScanState *st, oc_cursor *cur, oc_page **page)
@@ -636,11 +646,7 @@ next_page(OktaScanState *st, oc_cursor *cur, oc_page **page)
 	*page = NULL;
 	r = oc_cursor_next(cur, page, &err);
 	if (r < 0)
-	{
-		if (err.kind != OC_ERR_CANCELLED)
-			st->counters.errors++;
-		okta_report_error(&err, NULL);
-	}
+		scan_error(st, &err);
 	if (r > 0)
 	{
 		st->counters.pages++;
@@ -707,19 +713,14 @@ add_pending_groups(OktaScanState *st)
 	for (i = 0; i < n; i++)
 	{
 		uint32		gnode = oc_page_item_node(st->gpage, i);
-		uint32		idn = oc_json_get(text, nodes, gnode, "id", 2);
+		PendingGroup *pg = &st->pending[st->npending];
+		MemoryContext old = MemoryContextSwitchTo(st->cxt);
 		uint32		v;
-		PendingGroup *pg;
-		int			len;
 
-		if (idn == 0 || nodes[idn].type != OC_JSTRING || nodes[idn].len == 0)
-			continue;
-		pg = &st->pending[st->npending];
-		pg->gid = MemoryContextAlloc(st->cxt, nodes[idn].len + 1);
-		len = (int) oc_json_unescape(text + nodes[idn].off, nodes[idn].len, pg->gid);
-		pg->gid[len] = '\0';
-		if (strlen(pg->gid) != (size_t) len)
-			continue;			/* a NUL inside: no group has such an id */
+		pg->gid = okta_json_cstring(text, nodes, oc_json_get(text, nodes, gnode, "id", 2));
+		MemoryContextSwitchTo(old);
+		if (pg->gid == NULL || pg->gid[0] == '\0')
+			continue;			/* no group has such an id */
 		pg->count = -1;
 		v = oc_json_get(text, nodes, gnode, "_embedded", 9);
 		if (v)
@@ -772,11 +773,7 @@ fill_sources(OktaScanState *st)
 				int			r = oc_cursor_poll(st->gcur, &err);
 
 				if (r < 0)
-				{
-					if (err.kind != OC_ERR_CANCELLED)
-						st->counters.errors++;
-					okta_report_error(&err, NULL);
-				}
+					scan_error(st, &err);
 				if (r == 0)
 					break;
 			}
@@ -859,40 +856,37 @@ pick_source(OktaScanState *st)
 		if (err.kind == OC_OK)
 			oc_client_wait(st->client, &err);
 		if (err.kind != OC_OK)
-		{
-			if (err.kind != OC_ERR_CANCELLED)
-				st->counters.errors++;
-			okta_report_error(&err, NULL);
-		}
+			scan_error(st, &err);
 	}
 }
 
+/*
+ * user_groups by fan-out: the rows of a page of a group's members are that
+ * group's columns and each member's id
+ */
+static inline bool
+group_rows(const OktaScanState *st)
+{
+	return st->fanout && st->object == OKTA_USER_GROUPS;
+}
+
 static void
-fill_row(OktaScanState *st, TupleTableSlot *slot)
+fill_row(OktaScanState *st, uint32 item, TupleTableSlot *slot)
 {
 	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
 	const char *parent = st->parent_id;
 	MemoryContext cxt = CurrentMemoryContext;
-	char	   *member_id = NULL;
 
-	if (st->fanout && st->object == OKTA_USER_GROUPS)
+	if (group_rows(st))
 	{
-		/* user_groups from a fan-out: the group's columns, the member's id */
-		uint32		item = oc_page_item_node(st->page, st->pos - 1);
+		/*
+		 * user_groups from a fan-out: the group's columns (resolved when the
+		 * page was taken), the member's id
+		 */
 		const char *text = oc_page_text(st->page);
 		const oc_jnode *nodes = oc_page_nodes(st->page);
-		uint32		idn = oc_json_get(text, nodes, item, "id", 2);
 
-		if (idn != 0 && nodes[idn].type == OC_JSTRING)
-		{
-			int			len;
-
-			member_id = palloc(nodes[idn].len + 1);
-			len = (int) oc_json_unescape(text + nodes[idn].off, nodes[idn].len, member_id);
-			member_id[len] = '\0';
-		}
-		parent = member_id;
-		okta_row_resolve(st->rowmap, st->page_source->gpage, st->page_source->gnode);
+		parent = okta_json_cstring(text, nodes, oc_json_get(text, nodes, item, "id", 2));
 	}
 
 	PG_TRY();
@@ -938,11 +932,15 @@ oktaIterateForeignScan(ForeignScanState *node)
 	{
 		if (st->page && st->pos < oc_page_count(st->page))
 		{
-			okta_row_resolve(st->rowmap, st->page,
-							 oc_page_item_node(st->page, st->pos++));
-			if (!row_wanted(st))
-				continue;
-			fill_row(st, slot);
+			uint32		item = oc_page_item_node(st->page, st->pos++);
+
+			if (!group_rows(st))
+			{
+				okta_row_resolve(st->rowmap, st->page, item);
+				if (!row_wanted(st))
+					continue;
+			}
+			fill_row(st, item, slot);
 			st->counters.rows++;
 			return slot;
 		}
@@ -955,11 +953,12 @@ oktaIterateForeignScan(ForeignScanState *node)
 				st->pos = 0;
 				st->row_filter = src->row_filter;
 				st->parent_id = src->parent_id;
-				st->page_source = src;
+				/* user_groups fan-out: every row of the page has the group's columns */
+				if (group_rows(st))
+					okta_row_resolve(st->rowmap, src->gpage, src->gnode);
 				continue;
 			}
 			close_source(st, src);
-			st->page_source = NULL;
 			st->sources = list_delete_ptr(st->sources, src);
 		}
 		oc_page_free(st->page);

@@ -153,6 +153,8 @@ typedef struct OktaRowContext
 	uint32		value;			/* the value being converted */
 	uint32		id;				/* the object's id, 0 if none */
 } OktaRowContext;
+/* a column name's Okta field name: snake_case to camelCase */
+extern char *okta_camel_case(const char *s);
 extern OktaRowMap *okta_rowmap_prepare(Relation rel, OktaObject object,
 									   Bitmapset *attrs_used);
 /* find the fields the columns read in object node obj of page */
@@ -163,6 +165,11 @@ extern void okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_i
 extern char *okta_json_text(const char *text, const oc_jnode *nodes, uint32 node,
 							int maxlen);
 extern char *okta_row_object_id(const OktaRowContext *ctx);
+/*
+ * A string node's value, unescaped, palloc'd; NULL if node is 0, not a
+ * string, or holds a NUL.
+ */
+extern char *okta_json_cstring(const char *text, const oc_jnode *nodes, uint32 node);
 
 /* import.c */
 extern List *okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid);

@@ -361,24 +361,29 @@ wait_io(oc_client *c, long timeout_ms, oc_error *err)
 	return 0;
 }
 
+/* Wait for curl's sockets, at most until its next timeout (or 1 s). */
+static int
+wait_some(oc_client *c, oc_error *err)
+{
+	long		timeout = -1;
+
+	curl_multi_timeout(c->multi, &timeout);
+	if (timeout < 0 || timeout > 1000)
+		timeout = 1000;
+	if (timeout == 0)
+		return 0;
+	return wait_io(c, timeout, err);
+}
+
 int
 oc_xfer_wait(oc_client *c, oc_xfer *x, oc_error *err)
 {
-	while (!x->done)
+	for (;;)
 	{
-		int			running = 0;
-		long		timeout = -1;
-
-		curl_multi_perform(c->multi, &running);
-		collect_done(c);
+		oc_client_pump(c);
 		if (x->done)
 			break;
-		curl_multi_timeout(c->multi, &timeout);
-		if (timeout < 0 || timeout > 1000)
-			timeout = 1000;
-		if (timeout == 0)
-			continue;
-		if (wait_io(c, timeout, err) < 0)
+		if (wait_some(c, err) < 0)
 		{
 			curl_multi_remove_handle(c->multi, x->easy);
 			x->active = 0;
@@ -412,14 +417,9 @@ oc_xfer_complete(oc_client *c, oc_xfer *x)
 int
 oc_client_wait(oc_client *c, oc_error *err)
 {
-	long		timeout = -1;
-
 	oc_error_clear(err);
 	oc_client_pump(c);
-	curl_multi_timeout(c->multi, &timeout);
-	if (timeout < 0 || timeout > 1000)
-		timeout = 1000;
-	if (timeout > 0 && wait_io(c, timeout, err) < 0)
+	if (wait_some(c, err) < 0)
 		return -1;
 	oc_client_pump(c);
 	return 0;

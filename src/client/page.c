@@ -301,15 +301,24 @@ oc_link_next(const char *v)
 	return NULL;
 }
 
+/* a top-level string member of an object page, unescaped, into dst */
 static void
-copy_json_string(json_object *o, const char *key, char *dst, size_t dstlen)
+copy_json_string(const oc_page *p, const char *key, char *dst, size_t dstlen)
 {
-	json_object *v;
+	uint32_t	v = oc_json_get(p->text, p->nodes, 0, key, strlen(key));
+	char	   *s;
+	size_t		n;
 
-	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-		oc_copy(dst, dstlen, json_object_get_string(v));
+	if (v == 0 || p->nodes[v].type != OC_JSTRING)
+		return;
+	s = malloc(p->nodes[v].len + 1);
+	if (s == NULL)
+		return;
+	n = oc_json_unescape(p->text + p->nodes[v].off, p->nodes[v].len, s);
+	s[n] = '\0';
+	oc_copy(dst, dstlen, s);
+	free(s);
 }
-
 /*
  * Fill err->code/detail/error_id from an Okta error body
  * ({"errorCode","errorSummary","errorId"}) or an OAuth error body
@@ -320,21 +329,19 @@ oc_parse_api_error(const char *body, size_t len, oc_error *err)
 {
 	oc_error	perr;
 	oc_page    *page;
-	json_object *root;
 
 	if (body == NULL || len == 0)
 		return;
 	page = oc_page_parse(body, len, 0, &perr);
-	root = oc_page_item(page, 0);
-	if (root && json_object_is_type(root, json_type_object))
+	if (page)
 	{
-		copy_json_string(root, "errorCode", err->code, sizeof(err->code));
-		copy_json_string(root, "errorSummary", err->detail, sizeof(err->detail));
-		copy_json_string(root, "errorId", err->error_id, sizeof(err->error_id));
+		copy_json_string(page, "errorCode", err->code, sizeof(err->code));
+		copy_json_string(page, "errorSummary", err->detail, sizeof(err->detail));
+		copy_json_string(page, "errorId", err->error_id, sizeof(err->error_id));
 		if (err->code[0] == '\0')
-			copy_json_string(root, "error", err->code, sizeof(err->code));
+			copy_json_string(page, "error", err->code, sizeof(err->code));
 		if (err->detail[0] == '\0')
-			copy_json_string(root, "error_description", err->detail, sizeof(err->detail));
+			copy_json_string(page, "error_description", err->detail, sizeof(err->detail));
 	}
 	oc_page_free(page);
 }
