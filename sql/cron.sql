@@ -67,3 +67,37 @@ DO $$ BEGIN
 END $$;
 SELECT v FROM long_key WHERE id = :'uid';
 SELECT count(v) FROM long_key;
+
+-- jsonb straight from the page: an object's keys are put in jsonb's order
+-- by the keys the column's objects held in earlier rows (no sort per row).
+-- A profile with more keys than that table holds (300), keys alike in
+-- their first seven bytes, an empty key, and the escaped one above: every
+-- profile still reads back exactly as jsonb_in makes it
+SELECT id AS wide_uid FROM sim.users WHERE status = 'ACTIVE' AND id <> :'uid' ORDER BY id LIMIT 1 \gset
+\setenv WIDE_UID :wide_uid
+\! $OKTA_SIM_CTL update-user "$(/usr/bin/python3 -c 'import json, os; k = {"k%03d" % i: i for i in range(300)}; k.update({"abcdefgY": 2, "abcdefgX": 1, "abcdefg": 0, "": "empty", "nums": [0, -0.0, 0.05, 100.0, -42, 9999.9999, 10000, 0.0001, 1e-05, 1.5e-07, 1e21, 123456789012345678901234567890, 12345678901234567890123456789012345678901234567890, -1234.5678]}); print(json.dumps({"id": os.environ["WIDE_UID"], "profile": k}))')" | grep -c ok
+SELECT count(*) = (SELECT count(*) FROM sim.users) AS all_users,
+       bool_and(profile = profile::text::jsonb) AS same_value,
+       bool_and(profile::text = profile::text::jsonb::text) AS same_text,
+       bool_and(pg_column_size(profile) = pg_column_size(profile::text::jsonb)) AS same_size
+FROM okta.users;
+SELECT (SELECT count(*) FROM jsonb_object_keys(profile)) AS keys, profile->>'' AS empty_key,
+       profile->'abcdefgX' AS x, profile->'abcdefgY' AS y, profile->'k299' AS k299
+FROM okta.users WHERE id = :'wide_uid';
+-- numbers are written in numeric's format directly (exponents and long
+-- ones by numeric_in): the same values and scales as jsonb_in's (and the
+-- same bytes: the sizes above)
+SELECT n, n = n::text::jsonb AS same
+FROM okta.users, jsonb_array_elements(profile->'nums') n WHERE id = :'wide_uid';
+-- keys sent twice (JSON allows it, Okta does not do it): the later value is
+-- kept, by a column and inside jsonb alike
+\! $OKTA_SIM_CTL bad-body duplicate-keys:1000 | grep -c ok
+SELECT count(*) = (SELECT count(*) FROM sim.users) - 2 AS all_others,
+       bool_and(u.login = s.login AND u.profile->>'login' = s.login) AS later_login_kept,
+       bool_and(u.profile->'department' IS NOT DISTINCT FROM
+                coalesce(s.profile->'department', '{"a": [1, 2]}')) AS later_department_kept,
+       bool_and(u.profile = u.profile::text::jsonb AND
+                pg_column_size(u.profile) = pg_column_size(u.profile::text::jsonb)) AS same_as_jsonb_in
+FROM okta.users u JOIN sim.users s USING (id)
+WHERE u.id NOT IN (:'uid', :'wide_uid');
+\! $OKTA_SIM_CTL reset >/dev/null

@@ -54,6 +54,39 @@ typedef enum ColKind
 	KIND_INPUT					/* anything else: the type's input function */
 } ColKind;
 
+/*
+ * The keys a jsonb column's objects held so far in this scan, kept in
+ * jsonb's key order, with a hash table over them.  Okta's objects of a kind
+ * (a profile: the org's schema) draw their keys from a small set, so after
+ * the first rows every key is known: an object's keys are then looked up,
+ * marked, and read off in order by one walk over the known keys, instead of
+ * being sorted row after row.  A key not seen before is put in its place
+ * (rare after the first rows); an object with an escaped key, or more keys
+ * than fit, takes the sorting path.
+ */
+#define JB_ORDER_MAX_KEYS	256
+#define JB_ORDER_MAX_BYTES	8192
+#define JB_ORDER_HASH		1024	/* a power of 2, > 2 * JB_ORDER_MAX_KEYS */
+
+typedef struct JbKnownKey
+{
+	uint64		k;				/* sort_key() */
+	int			off;			/* in bytes[] */
+	int			len;
+	uint32		stamp;			/* == JbKeyOrder.stamp: in the current object */
+	uint32		value;			/* then: its value's node */
+} JbKnownKey;
+
+typedef struct JbKeyOrder
+{
+	int			nkeys;
+	uint32		stamp;			/* per object */
+	JbKnownKey	keys[JB_ORDER_MAX_KEYS];	/* in jsonb's order */
+	int16		hash[JB_ORDER_HASH];	/* index + 1 into keys, 0 = empty */
+	char		bytes[JB_ORDER_MAX_BYTES];
+	int			nbytes;
+} JbKeyOrder;
+
 typedef struct OktaColumn
 {
 	AttrNumber	attnum;
@@ -66,6 +99,7 @@ typedef struct OktaColumn
 	int32		typmod;
 	FmgrInfo	infunc;
 	Oid			ioparam;
+	JbKeyOrder *order;			/* jsonb: the keys its objects hold */
 	/* arrays */
 	ColKind		elemkind;
 	Oid			elemtype;
@@ -91,7 +125,7 @@ struct FieldSet
 	FieldKey  **keys;
 	int			nkeys;
 	int			maxkeys;
-	int16	   *hash;			/* index + 1 into keys, 0 = empty */
+	FieldKey  **hash;			/* open addressing, NULL = empty */
 	int			mask;
 	int			slot_lo;		/* the slots of everything below */
 	int			slot_hi;
@@ -113,7 +147,12 @@ struct OktaRowMap
 	const oc_jnode *nodes;
 	/* a scratch buffer for escaped keys */
 	char		keybuf[256];
+	/* memory for the current row's values (see row_alloc) */
+	char	   *arena;
+	Size		arena_left;
 };
+
+#define ROW_ARENA	2048
 
 char *
 okta_camel_case(const char *s)
@@ -247,6 +286,82 @@ fieldset_want(OktaRowMap *m, FieldSet *fs, const char *key)
 	return fk;
 }
 
+/*
+ * Copy n bytes: most values and keys are short, and a call to memcpy for
+ * each cost more than the copying; up to 16 bytes move as two overlapping
+ * words, without a call.
+ */
+static inline void
+copy_small(char *dst, const char *src, int n)
+{
+	if (n > 16)
+		memcpy(dst, src, n);
+	else if (n >= 8)
+	{
+		uint64		a,
+					b;
+
+		memcpy(&a, src, 8);
+		memcpy(&b, src + n - 8, 8);
+		memcpy(dst, &a, 8);
+		memcpy(dst + n - 8, &b, 8);
+	}
+	else if (n >= 4)
+	{
+		uint32		a,
+					b;
+
+		memcpy(&a, src, 4);
+		memcpy(&b, src + n - 4, 4);
+		memcpy(dst, &a, 4);
+		memcpy(dst + n - 4, &b, 4);
+	}
+	else
+		while (n-- > 0)
+			*dst++ = *src++;
+}
+
+/*
+ * Are n bytes at a and b the same?  Keys are short: up to 16 bytes are
+ * compared as two overlapping words each way, without a call.
+ */
+static inline bool
+bytes_eq(const char *a, const char *b, int n)
+{
+	if (n >= 8)
+	{
+		uint64		x,
+					y,
+					x2,
+					y2;
+
+		if (n > 16)
+			return memcmp(a, b, n) == 0;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&x2, a + n - 8, 8);
+		memcpy(&y2, b + n - 8, 8);
+		return ((x ^ y) | (x2 ^ y2)) == 0;
+	}
+	if (n >= 4)
+	{
+		uint32		x,
+					y,
+					x2,
+					y2;
+
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		memcpy(&x2, a + n - 4, 4);
+		memcpy(&y2, b + n - 4, 4);
+		return ((x ^ y) | (x2 ^ y2)) == 0;
+	}
+	while (n-- > 0)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
 static inline uint32
 key_hash(const char *k, int len)
 {
@@ -269,16 +384,16 @@ fieldset_finish(OktaRowMap *m, FieldSet *fs, int *next)
 	while (size < fs->nkeys * 3)
 		size *= 2;
 	fs->mask = size - 1;
-	fs->hash = palloc0(sizeof(int16) * size);
+	fs->hash = palloc0(sizeof(FieldKey *) * size);
 	fs->slot_lo = *next;
 	for (i = 0; i < fs->nkeys; i++)
 	{
 		FieldKey   *fk = fs->keys[i];
 		uint32		h = fk->len > 0 ? key_hash(fk->key, fk->len) & fs->mask : 0;
 
-		while (fs->hash[h] != 0)
+		while (fs->hash[h] != NULL)
 			h = (h + 1) & fs->mask;
-		fs->hash[h] = (int16) (i + 1);
+		fs->hash[h] = fk;
 	}
 	for (i = 0; i < fs->nkeys; i++)
 	{
@@ -295,21 +410,21 @@ static inline FieldKey *
 fieldset_find(const FieldSet *fs, const char *k, int len)
 {
 	uint32		h;
-	int			e;
+	FieldKey   *fk;
 
 	if (len == 0)
 	{
+		int			e;
+
 		for (e = 0; e < fs->nkeys; e++)
 			if (fs->keys[e]->len == 0)
 				return fs->keys[e];
 		return NULL;
 	}
 	h = key_hash(k, len) & fs->mask;
-	while ((e = fs->hash[h]) != 0)
+	while ((fk = fs->hash[h]) != NULL)
 	{
-		FieldKey   *fk = fs->keys[e - 1];
-
-		if (fk->len == len && memcmp(fk->key, k, len) == 0)
+		if (fk->len == len && bytes_eq(fk->key, k, len))
 			return fk;
 		h = (h + 1) & fs->mask;
 	}
@@ -420,6 +535,14 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		}
 
 		c->kind = kind_of(c->typid);
+		if (c->kind == KIND_JSONB && !m->convert_encoding)
+		{
+			c->order = palloc(sizeof(JbKeyOrder));
+			c->order->nkeys = 0;
+			c->order->stamp = 0;
+			c->order->nbytes = 0;
+			memset(c->order->hash, 0, sizeof(c->order->hash));
+		}
 		if (c->kind == KIND_INPUT && type_is_array(c->typid))
 		{
 			Oid			elemin;
@@ -637,6 +760,39 @@ scalar_cstring(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 	return pnstrdup(m->text + nd->off, nd->len);
 }
 
+/*
+ * Memory for a value of the row being filled: carved from blocks allocated
+ * in the row's (per-tuple) memory context, one palloc for many values.
+ */
+static inline void *
+row_alloc(OktaRowMap *m, Size size)
+{
+	void	   *p;
+
+	size = MAXALIGN(size);
+	if (size > m->arena_left)
+	{
+		if (size > ROW_ARENA / 4)
+			return palloc(size);
+		m->arena = palloc(ROW_ARENA);
+		m->arena_left = ROW_ARENA;
+	}
+	p = m->arena;
+	m->arena += size;
+	m->arena_left -= size;
+	return p;
+}
+
+static Datum
+row_text(OktaRowMap *m, const char *s, int len)
+{
+	text	   *t = row_alloc(m, len + VARHDRSZ);
+
+	SET_VARSIZE(t, len + VARHDRSZ);
+	copy_small(VARDATA(t), s, len);
+	return PointerGetDatum(t);
+}
+
 /* text: strings unquoted, anything else as its JSON text */
 static Datum
 text_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
@@ -657,7 +813,7 @@ text_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 			len = strlen(s);
 		}
 	}
-	return PointerGetDatum(cstring_to_text_with_len(s, len));
+	return row_text(m, s, len);
 }
 
 /* an integer: digits only (Okta's JSON integers), in range */
@@ -737,29 +893,56 @@ sort_key(const char *s, int len)
 	return k;
 }
 
+/* jsonb's order of two keys: the sort keys, then the lengths, then bytes */
+static inline int
+jb_key_order(uint64 ka, const char *a, int alen, uint64 kb, const char *b, int blen)
+{
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
 static inline int
 jbkey_cmp(const JbKey *a, const JbKey *b)
 {
-	int			c;
+	int			c = jb_key_order(a->k, a->s, a->len, b->k, b->s, b->len);
 
-	if (a->k != b->k)
-		return a->k < b->k ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	c = memcmp(a->s, b->s, a->len);
 	if (c != 0)
 		return c;
 	return a->order > b->order ? -1 : 1;
+}
+
+/* append n bytes (no terminating NUL: jsonb needs none) */
+static inline void
+jb_append(StringInfo b, const void *s, int n)
+{
+	if (b->len + n >= b->maxlen)
+		enlargeStringInfo(b, n);
+	copy_small(b->data + b->len, s, n);
+	b->len += n;
+}
+
+/* reserve n bytes, written later */
+static inline int
+jb_reserve(StringInfo b, int n)
+{
+	int			at = b->len;
+
+	if (b->len + n >= b->maxlen)
+		enlargeStringInfo(b, n);
+	b->len += n;
+	return at;
 }
 
 static void
 jb_pad(StringInfo b)
 {
 	int			pad = INTALIGN(b->len) - b->len;
-	static const char zeros[4] = {0, 0, 0, 0};
 
 	if (pad > 0)
-		appendBinaryStringInfo(b, zeros, pad);
+		memset(b->data + jb_reserve(b, pad), 0, pad);
 }
 
 /*
@@ -778,7 +961,103 @@ jb_string_value(OktaRowMap *m, uint32 node, int *len, OktaRowContext *ctx)
 	return str;
 }
 
-static void jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx);
+static void jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx,
+						 JbKeyOrder *order);
+
+/*
+ * numeric's "short" on-disk format (utils/adt/numeric.c; unchanged since
+ * PostgreSQL 9.1, as pg_upgrade requires): after the varlena header a
+ * 16-bit header with the sign, the display scale and the weight, then
+ * base-10000 digits without leading or trailing zero digits.
+ */
+#define NUM_SHORT				0x8000
+#define NUM_SHORT_NEG			0x2000
+#define NUM_SHORT_DSCALE_SHIFT	7
+#define NUM_SHORT_DSCALE_MAX	63
+#define NUM_SHORT_WEIGHT_NEG	0x0040
+#define NUM_SHORT_WEIGHT_MASK	0x003F
+#define NUM_SHORT_WEIGHT_MIN	(-64)
+#define NUM_SHORT_WEIGHT_MAX	63
+#define NUM_FAST_DIGITS			40
+
+/*
+ * Append a JSON number of the plain forms Okta sends ("-12", "194.88")
+ * as numeric_in would make it; false (nothing written) for anything else
+ * (exponents, many digits), which takes numeric_in.
+ */
+static bool
+jb_numeric(const char *s, int len, StringInfo b)
+{
+	char		digs[NUM_FAST_DIGITS + 8];
+	uint16		groups[NUM_FAST_DIGITS / 4 + 2];
+	bool		neg = false;
+	int			nint,
+				nfrac = 0,
+				padl,
+				ngroups,
+				weight,
+				first,
+				last,
+				n,
+				i,
+				at;
+	uint16		header;
+
+	if (len > 0 && s[0] == '-')
+	{
+		neg = true;
+		s++;
+		len--;
+	}
+	for (nint = 0; nint < len && s[nint] >= '0' && s[nint] <= '9'; nint++)
+		;
+	if (nint < len)
+	{
+		if (s[nint] != '.')
+			return false;		/* an exponent */
+		nfrac = len - nint - 1;
+		for (i = nint + 1; i < len; i++)
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+	}
+	if (nint == 0 || nint + nfrac > NUM_FAST_DIGITS || nfrac > NUM_SHORT_DSCALE_MAX)
+		return false;
+	/* the digits, padded with zeros so that the point falls between groups */
+	padl = (4 - nint % 4) % 4;
+	memset(digs, '0', sizeof(digs));
+	memcpy(digs + padl, s, nint);
+	if (nfrac > 0)
+		memcpy(digs + padl + nint, s + nint + 1, nfrac);
+	ngroups = (padl + nint + nfrac + 3) / 4;
+	weight = (padl + nint) / 4 - 1;
+	for (i = 0; i < ngroups; i++)
+	{
+		const char *g = digs + 4 * i;
+
+		groups[i] = (uint16) ((g[0] - '0') * 1000 + (g[1] - '0') * 100 +
+							  (g[2] - '0') * 10 + (g[3] - '0'));
+	}
+	for (first = 0; first < ngroups && groups[first] == 0; first++)
+		weight--;
+	for (last = ngroups; last > first && groups[last - 1] == 0; last--)
+		;
+	n = last - first;
+	if (n == 0)
+	{
+		weight = 0;				/* zero: positive, weight 0 */
+		neg = false;
+	}
+	if (weight < NUM_SHORT_WEIGHT_MIN || weight > NUM_SHORT_WEIGHT_MAX)
+		return false;
+	header = NUM_SHORT | (neg ? NUM_SHORT_NEG : 0) |
+		(uint16) (nfrac << NUM_SHORT_DSCALE_SHIFT) |
+		(weight < 0 ? NUM_SHORT_WEIGHT_NEG : 0) | (uint16) (weight & NUM_SHORT_WEIGHT_MASK);
+	at = jb_reserve(b, VARHDRSZ + sizeof(uint16) * (1 + n));
+	SET_VARSIZE(b->data + at, VARHDRSZ + sizeof(uint16) * (1 + n));
+	memcpy(b->data + at + VARHDRSZ, &header, sizeof(uint16));
+	memcpy(b->data + at + VARHDRSZ + sizeof(uint16), groups + first, sizeof(uint16) * n);
+	return true;
+}
 
 /* write a value; its JEntry (kind and length, padding included) */
 static uint32
@@ -797,27 +1076,38 @@ jb_value(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 			return JENTRY_ISBOOL_FALSE;
 		case OC_JNUMBER:
 			{
-				Numeric		num = DatumGetNumeric(
-					DirectFunctionCall3(numeric_in,
-										CStringGetDatum(pnstrdup(m->text + nd->off, nd->len)),
-										ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+				Numeric		num;
 
 				jb_pad(b);
-				appendBinaryStringInfo(b, (char *) num, VARSIZE_ANY(num));
+				if (!jb_numeric(m->text + nd->off, nd->len, b))
+				{
+					num = DatumGetNumeric(
+						DirectFunctionCall3(numeric_in,
+											CStringGetDatum(pnstrdup(m->text + nd->off, nd->len)),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+					jb_append(b, num, VARSIZE_ANY(num));
+				}
 				return JENTRY_ISNUMERIC | (uint32) (b->len - start);
 			}
 		case OC_JSTRING:
 			{
 				int			len;
-				const char *str = jb_string_value(m, node, &len, ctx);
+				const char *str;
 
-				appendBinaryStringInfo(b, str, len);
+				if (!nd->escaped && !m->convert_encoding)
+				{
+					/* the common case, in place */
+					jb_append(b, m->text + nd->off, nd->len);
+					return JENTRY_ISSTRING | nd->len;
+				}
+				str = jb_string_value(m, node, &len, ctx);
+				jb_append(b, str, len);
 				return JENTRY_ISSTRING | (uint32) len;
 			}
 		case OC_JARRAY:
 		case OC_JOBJECT:
 			jb_pad(b);
-			jb_container(m, node, b, ctx);
+			jb_container(m, node, b, ctx, NULL);
 			return JENTRY_ISCONTAINER | (uint32) (b->len - start);
 	}
 	return JENTRY_ISNULL;		/* not reached */
@@ -833,8 +1123,111 @@ jb_entry(StringInfo b, int jentries, int i, uint32 meta, uint32 *totallen)
 	memcpy(b->data + jentries + sizeof(JEntry) * i, &meta, sizeof(JEntry));
 }
 
+/* a known key's index, or -1 */
+static inline int
+jb_order_find(const JbKeyOrder *o, const char *s, int len)
+{
+	uint32		h = len > 0 ? key_hash(s, len) & (JB_ORDER_HASH - 1) : 0;
+	int			e;
+
+	while ((e = o->hash[h]) != 0)
+	{
+		const JbKnownKey *kk = &o->keys[e - 1];
+
+		if (kk->len == len && bytes_eq(o->bytes + kk->off, s, len))
+			return e - 1;
+		h = (h + 1) & (JB_ORDER_HASH - 1);
+	}
+	return -1;
+}
+
+/* a new key, put in its place; its index, or -1 when there is no room */
+static int
+jb_order_add(JbKeyOrder *o, const char *s, int len)
+{
+	uint64		k = sort_key(s, len);
+	int			pos;
+	int			i;
+
+	if (o->nkeys == JB_ORDER_MAX_KEYS || o->nbytes + len > JB_ORDER_MAX_BYTES)
+		return -1;
+	for (pos = o->nkeys; pos > 0; pos--)
+	{
+		JbKnownKey *kk = &o->keys[pos - 1];
+
+		if (jb_key_order(kk->k, o->bytes + kk->off, kk->len, k, s, len) < 0)
+			break;
+	}
+	memmove(&o->keys[pos + 1], &o->keys[pos], sizeof(JbKnownKey) * (o->nkeys - pos));
+	o->keys[pos].k = k;
+	o->keys[pos].off = o->nbytes;
+	o->keys[pos].len = len;
+	o->keys[pos].stamp = 0;
+	o->keys[pos].value = 0;
+	memcpy(o->bytes + o->nbytes, s, len);
+	o->nbytes += len;
+	o->nkeys++;
+	/* indexes moved: hash them again */
+	memset(o->hash, 0, sizeof(o->hash));
+	for (i = 0; i < o->nkeys; i++)
+	{
+		JbKnownKey *kk = &o->keys[i];
+		uint32		h = kk->len > 0 ?
+			key_hash(o->bytes + kk->off, kk->len) & (JB_ORDER_HASH - 1) : 0;
+
+		while (o->hash[h] != 0)
+			h = (h + 1) & (JB_ORDER_HASH - 1);
+		o->hash[h] = (int16) (i + 1);
+	}
+	return pos;
+}
+
+/*
+ * Mark the keys of object node among the known ones (adding new ones),
+ * each with its value (a later duplicate's replaces the earlier's); false
+ * if one is escaped or there is no room.  *n: the distinct keys.
+ */
+static bool
+jb_order_mark(OktaRowMap *m, uint32 node, JbKeyOrder *o, int *n)
+{
+	const oc_jnode *t = m->nodes;
+	uint32		k;
+	int			distinct = 0;
+
+	if (++o->stamp == 0)
+	{
+		int			i;
+
+		for (i = 0; i < o->nkeys; i++)
+			o->keys[i].stamp = 0;
+		o->stamp = 1;
+	}
+	for (k = node + 1; k < t[node].end; k = t[k + 1].end)
+	{
+		const char *s = m->text + t[k].off;
+		int			len = (int) t[k].len;
+		int			idx;
+		JbKnownKey *kk;
+
+		if (t[k].escaped)
+			return false;
+		idx = jb_order_find(o, s, len);
+		if (idx < 0 && (idx = jb_order_add(o, s, len)) < 0)
+			return false;
+		kk = &o->keys[idx];
+		if (kk->stamp != o->stamp)
+		{
+			kk->stamp = o->stamp;
+			distinct++;
+		}
+		kk->value = k + 1;
+	}
+	*n = distinct;
+	return true;
+}
+
 static void
-jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
+jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx, JbKeyOrder *order)
 {
 	const oc_jnode *t = m->nodes;
 	const oc_jnode *nd = &t[node];
@@ -843,27 +1236,47 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 	int			jentries;
 	uint32		k;
 	int			i = 0;
+	int			n;
 
 	if (nd->type == OC_JARRAY)
 	{
-		int			n = (int) nd->count;
-
+		n = (int) nd->count;
 		header = (uint32) n | JB_FARRAY;
-		appendBinaryStringInfo(b, (char *) &header, sizeof(header));
-		jentries = b->len;
-		enlargeStringInfo(b, sizeof(JEntry) * n);
-		b->len += sizeof(JEntry) * n;
+		jb_append(b, &header, sizeof(header));
+		jentries = jb_reserve(b, sizeof(JEntry) * n);
 		for (k = node + 1; k < nd->end; k = t[k].end, i++)
 			jb_entry(b, jentries, i, jb_value(m, k, b, ctx), &totallen);
+	}
+	else if (order && jb_order_mark(m, node, order, &n))
+	{
+		/* the known keys in order, those of this object marked */
+		uint32		vals[JB_ORDER_MAX_KEYS];
+		int			j;
+
+		header = (uint32) n | JB_FOBJECT;
+		jb_append(b, &header, sizeof(header));
+		jentries = jb_reserve(b, sizeof(JEntry) * n * 2);
+		for (j = 0; i < n; j++)
+		{
+			JbKnownKey *kk = &order->keys[j];
+
+			if (kk->stamp != order->stamp)
+				continue;
+			jb_append(b, order->bytes + kk->off, kk->len);
+			jb_entry(b, jentries, i, JENTRY_ISSTRING | (uint32) kk->len, &totallen);
+			vals[i++] = kk->value;
+		}
+		for (i = 0; i < n; i++)
+			jb_entry(b, jentries, i + n, jb_value(m, vals[i], b, ctx), &totallen);
 	}
 	else
 	{
 		int			cnt = (int) nd->count;
 		JbKey	   *keys = palloc(sizeof(JbKey) * Max(cnt, 1));
-		int			n = 0;
 		int			j;
 		bool		sorted = true;
 
+		n = 0;
 		for (k = node + 1; k < nd->end; k = t[k + 1].end)
 		{
 			JbKey	   *key = &keys[n];
@@ -898,15 +1311,13 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 				n = j;
 		}
 		header = (uint32) n | JB_FOBJECT;
-		appendBinaryStringInfo(b, (char *) &header, sizeof(header));
-		jentries = b->len;
-		enlargeStringInfo(b, sizeof(JEntry) * n * 2);
-		b->len += sizeof(JEntry) * n * 2;
+		jb_append(b, &header, sizeof(header));
+		jentries = jb_reserve(b, sizeof(JEntry) * n * 2);
 		for (i = 0; i < n; i++)
 		{
 			int			start = b->len;
 
-			appendBinaryStringInfo(b, keys[i].s, keys[i].len);
+			jb_append(b, keys[i].s, keys[i].len);
 			jb_entry(b, jentries, i, JENTRY_ISSTRING | (uint32) (b->len - start), &totallen);
 		}
 		for (i = 0; i < n; i++)
@@ -915,14 +1326,23 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 }
 
 static Datum
-jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx, JbKeyOrder *order)
 {
+	const oc_jnode *nd = &m->nodes[node];
 	StringInfoData b;
+	Size		guess;
 
-	initStringInfo(&b);
+	/*
+	 * Room for the whole value up front, mostly: its JSON text bounds the
+	 * strings, and 16 bytes a value the JEntries, numerics and padding.
+	 */
+	guess = (Size) nd->len + (Size) 16 * (nd->end - node) + 64;
+	b.maxlen = (int) Min(guess, (Size) 1024 * 1024);
+	b.data = palloc(b.maxlen);
 	b.len = VARHDRSZ;			/* the varlena header, set below */
-	if (m->nodes[node].type == OC_JOBJECT || m->nodes[node].type == OC_JARRAY)
-		jb_container(m, node, &b, ctx);
+	b.cursor = 0;
+	if (nd->type == OC_JOBJECT || nd->type == OC_JARRAY)
+		jb_container(m, node, &b, ctx, nd->type == OC_JOBJECT ? order : NULL);
 	else
 	{
 		/* a scalar is kept as a one-element array flagged as a raw scalar */
@@ -930,10 +1350,8 @@ jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 		uint32		totallen = 0;
 		int			jentries;
 
-		appendBinaryStringInfo(&b, (char *) &header, sizeof(header));
-		jentries = b.len;
-		enlargeStringInfo(&b, sizeof(JEntry));
-		b.len += sizeof(JEntry);
+		jb_append(&b, &header, sizeof(header));
+		jentries = jb_reserve(&b, sizeof(JEntry));
 		jb_entry(&b, jentries, 0, jb_value(m, node, &b, ctx), &totallen);
 	}
 	SET_VARSIZE(b.data, b.len);
@@ -942,7 +1360,7 @@ jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 
 static Datum
 convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
-			   int32 typmod, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+			   int32 typmod, JbKeyOrder *order, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 {
 	const oc_jnode *nd = &m->nodes[node];
 	oc_jtype	t = (oc_jtype) nd->type;
@@ -977,7 +1395,7 @@ convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
 				bad_value(ctx, "expected an integer");
 			break;
 		case KIND_JSONB:
-			return jsonb_datum(m, node, ctx);
+			return jsonb_datum(m, node, ctx, order);
 		case KIND_JSON:
 			return InputFunctionCall(infunc, okta_json_text(m->text, m->nodes, node, INT_MAX),
 									 ioparam, typmod);
@@ -1013,7 +1431,7 @@ convert_array(OktaColumn *c, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 		enulls[i] = (t[k].type == OC_JNULL);
 		elems[i] = enulls[i] ? (Datum) 0 :
 			convert_scalar(c->elemkind, c->elemtype, &c->eleminfunc,
-						   c->elemioparam, -1, m, k, ctx);
+						   c->elemioparam, -1, NULL, m, k, ctx);
 	}
 	dims[0] = n;
 	return PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
@@ -1028,6 +1446,7 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 	int			i;
 
 	memset(nulls, true, sizeof(bool) * tupdesc->natts);
+	m->arena_left = 0;			/* the last row's blocks are gone */
 	ctx->text = m->text;
 	ctx->nodes = m->nodes;
 	ctx->id = m->slots[m->id_slot];
@@ -1043,7 +1462,7 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 			case SRC_PARENT_ID:
 				if (parent_id)
 				{
-					values[idx] = PointerGetDatum(cstring_to_text(parent_id));
+					values[idx] = row_text(m, parent_id, strlen(parent_id));
 					nulls[idx] = false;
 				}
 				continue;
@@ -1066,7 +1485,7 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 			values[idx] = convert_array(c, m, v, ctx);
 		else
 			values[idx] = convert_scalar(c->kind, c->typid, &c->infunc, c->ioparam,
-										 c->typmod, m, v, ctx);
+										 c->typmod, c->order, m, v, ctx);
 		nulls[idx] = false;
 	}
 	ctx->column = NULL;

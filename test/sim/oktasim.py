@@ -112,7 +112,7 @@ def main(argv=None):
                        "expire-tokens-after N, reset, rate-limit N, "
                        "fail-next STATUS[:COUNT] [after=N] [reset=S], delay MS[:COUNT] [after=N], "
                        "slow MS[:COUNT] [after=N], "
-                       "bad-body malformed|truncated|short|reset[:COUNT] [after=N], "
+                       "bad-body malformed|truncated|short|reset|duplicate-keys[:COUNT] [after=N], "
                        "dpop-skew S, gzip on|off, fields on|ignore|reject, traffic [reset], "
                        "status")
     p.add_argument("dir")

@@ -208,7 +208,7 @@ class RateLimiter:
         return count <= limit, limit, max(0, limit - count), reset
 
 
-BODY_FAULTS = ("malformed", "truncated", "short", "reset")
+BODY_FAULTS = ("malformed", "truncated", "short", "reset", "duplicate-keys")
 
 
 def _parse_fault_arg(arg, usage, options=()):
@@ -724,6 +724,11 @@ class Handler(BaseHTTPRequestHandler):
         elif fault == "truncated":
             # the JSON cut in the middle, with a Content-Length that says so
             body = body[:len(body) // 2]
+        elif fault == "duplicate-keys":
+            # valid JSON that Okta does not send: every profile starts with
+            # keys that may come again later (JSON parsers keep the last)
+            body = body.replace(b'"profile":{', b'"profile":{"login":"shadowed",'
+                                b'"department":{"a":[1,2]},', -1)
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type or CT_JSON)
         # "short" and "reset" announce the whole body, then send half of it

@@ -723,6 +723,19 @@ def test_faults(ctx):
                                                             http.client.HTTPException)),
                  repr(body))
     checks.check("after reset: served again", _parses(raw_get(ctx, target)[2]))
+    # duplicate-keys: valid JSON whose profiles hold keys twice, the later kept
+    sim.control("bad-body", "duplicate-keys")
+    status, headers, body = raw_get(ctx, target)
+    checks.equal("duplicate-keys: status", status, 200)
+    checks.equal("duplicate-keys: honest length", int(headers["content-length"]), len(body))
+    parsed, want = json.loads(body), json.loads(good.body)
+    checks.equal("duplicate-keys: the later login wins", [u["profile"]["login"] for u in parsed],
+                 [u["profile"]["login"] for u in want])
+    checks.check("duplicate-keys: login sent twice", body.count(b'"login"') == 2 * len(want))
+    checks.equal("duplicate-keys: department",
+                 [u["profile"]["department"] for u in parsed],
+                 [u["profile"].get("department", {"a": [1, 2]}) for u in want])
+    checks.check("duplicate-keys used up", raw_get(ctx, target)[2] == good.body)
     # bad-body after=N
     sim.control("bad-body", "truncated:1", "after=2")
     bodies = [raw_get(ctx, target)[2] for _ in range(4)]
