@@ -48,8 +48,8 @@ test/unit/test_client_scan%: test/unit/test_client.c $(CLIENT_SRCS) src/client/o
 .PHONY: unit test demo soak bench
 unit: test/unit/test_client test/unit/test_client_scan1 test/unit/test_client_scan0
 	test/unit/test_client test/unit/fixtures
-	OC_UNIT_ONLY=tape,tape_scan,page_parse test/unit/test_client_scan1 test/unit/fixtures
-	OC_UNIT_ONLY=tape,tape_scan,page_parse test/unit/test_client_scan0 test/unit/fixtures
+	OC_UNIT_ONLY=tape,tape_scan,tape_where,page_parse test/unit/test_client_scan1 test/unit/fixtures
+	OC_UNIT_ONLY=tape,tape_scan,tape_where,page_parse test/unit/test_client_scan0 test/unit/fixtures
 
 test: all
 	test/run_tests.sh

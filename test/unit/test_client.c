@@ -3844,6 +3844,96 @@ test_tape_scan(void)
 	}
 }
 
+/*
+ * Refusals: the message and the position reported for each (the token's
+ * start; a string's opening quote), as the tape gave them before its string
+ * scan and position handling were rewritten for speed.
+ */
+static void
+test_tape_where(void)
+{
+	static const struct
+	{
+		const char *text;
+		const char *why;
+		size_t		where;
+	}			cases[] =
+	{
+		{"", "reply ends early (truncated JSON)", 0},
+		{" ", "reply ends early (truncated JSON)", 1},
+		{"[", "reply ends early (truncated JSON)", 1},
+		{"{", "reply ends early (truncated JSON)", 1},
+		{"[1,]", "unexpected character", 3},
+		{"{\"a\":1,}", "object key expected", 7},
+		{"{\"a\"}", "':' expected after an object key", 4},
+		{"{\"a\" 1}", "':' expected after an object key", 5},
+		{"{a:1}", "object key expected", 1},
+		{"[01]", "invalid number", 1},
+		{"[1.]", "invalid number", 1},
+		{"[.5]", "unexpected character", 1},
+		{"[1e]", "invalid number", 1},
+		{"[+1]", "unexpected character", 1},
+		{"[-]", "invalid number", 1},
+		{"[1 2]", "',' or ']' expected", 3},
+		{"'a'", "unexpected character", 0},
+		{"\"a", "reply ends early (truncated JSON)", 0},
+		{"\"\\x\"", "invalid escape in a string", 0},
+		{"\"\\u12\"", "reply ends early (truncated JSON)", 0},
+		{"\"\\uZZZZ\"", "invalid \\u escape", 0},
+		{"\"\\ud800\"", "unpaired surrogate in a \\u escape", 0},
+		{"\"\\udc00\"", "unpaired surrogate in a \\u escape", 0},
+		{"\"\\ud800\\u0041\"", "unpaired surrogate in a \\u escape", 0},
+		{"\"a\x01\"", "control character in a string", 0},
+		{"\"\xff\"", "invalid UTF-8 in a string", 0},
+		{"\"\xc0\xaf\"", "invalid UTF-8 in a string", 0},
+		{"\"\xe0\x80\xaf\"", "invalid UTF-8 in a string", 0},
+		{"\"\xed\xa0\x80\"", "invalid UTF-8 in a string", 0},
+		{"\"\xf4\x90\x80\x80\"", "invalid UTF-8 in a string", 0},
+		{"\"\xc3\"", "invalid UTF-8 in a string", 0},
+		{"tru", "reply ends early (truncated JSON)", 0},
+		{"nul", "reply ends early (truncated JSON)", 0},
+		{"truex", "unexpected character", 4},
+		{"[true false]", "',' or ']' expected", 6},
+		{"NaN", "unexpected character", 0},
+		{"Infinity", "unexpected character", 0},
+		{"[1]x", "unexpected data after the JSON value", 3},
+		{"{} {}", "unexpected data after the JSON value", 3},
+		{"/* c */ {}", "unexpected character", 0},
+		{"[1,2", "reply ends early (truncated JSON)", 4},
+		{"{\"a\":", "reply ends early (truncated JSON)", 5},
+		{"[nulll]", "unexpected character", 5},
+		{"[-01]", "invalid number", 1},
+		{"[1e+]", "invalid number", 1},
+		{"\"\\", "reply ends early (truncated JSON)", 0},
+		{"{\"id\":\"00u1\",\"p\":{\"k\":\"v\x01\"}}", "control character in a string", 22},
+		{"{\"id\":\"00u1\",\"p\":{\"k\\q\":1}}", "invalid escape in a string", 18},
+		{"[{\"a\":[1,2,{\"b\":tru}]}]", "unexpected character", 16},
+		{"[{\"a\":[1,2,{\"b\":truex}]}]", "unexpected character", 20},
+		{" { \"a\" : [ 1 , 2 ] ] ", "',' or '}' expected", 19},
+		{"{\"a\":1 \"b\":2}", "',' or '}' expected", 7},
+		{"[\"x\",\"y\" , ]", "unexpected character", 11},
+		{"[[[\"a\xe2\x82\"]]]", "invalid UTF-8 in a string", 3},
+		{"{\"a\":-}", "invalid number", 5},
+		{"[1,2]  ,", "unexpected data after the JSON value", 7},
+		{"{\"a\":{\"b\":{\"c\":[1,2.5e3,fals]}}}", "unexpected character", 24},
+		{"{\"a\":nul}", "unexpected character", 5},
+		{"[\"\\ud83d\\ude00\",\"\\ud83dx\"]", "unpaired surrogate in a \\u escape", 16},
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		uint32_t	n;
+		const char *why = NULL;
+		size_t		where = 12345;
+		oc_jnode   *t = oc_json_tape(cases[i].text, strlen(cases[i].text), &n, &why, &where);
+
+		CHECK_STR_CTX(show(cases[i].text), t ? "accepted" : why, cases[i].why);
+		CHECK_INT_CTX(show(cases[i].text), where, cases[i].where);
+		free(t);
+	}
+}
+
 /* the `fields` projection: URL surgery and the fallback of a refusing org */
 static void
 test_projection(void)
@@ -3973,6 +4063,7 @@ static const struct
 	{"link_next", test_link_next},
 	{"tape", test_tape},
 	{"tape_scan", test_tape_scan},
+	{"tape_where", test_tape_where},
 	{"page_parse", test_page_parse},
 	{"recorded", test_recorded},
 	{"api_error", test_api_error},
