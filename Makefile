@@ -17,7 +17,7 @@ REGRESS_OPTS = --inputdir=.
 PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)
 SHLIB_LINK = $(shell pkg-config --libs json-c libcurl libcrypto)
 
-EXTRA_CLEAN = test/unit/test_client test/unit/*.o
+EXTRA_CLEAN = test/unit/test_client test/unit/test_client_scan0 test/unit/test_client_scan1 test/unit/*.o test/bench/tape_bench test/bench/users_page.json
 
 # no LLVM bitcode: nothing here benefits from JIT inlining, and it needs clang
 override with_llvm = no
@@ -39,9 +39,17 @@ CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
 test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
 
+# the tape's string scanner has a path per OC_JTAPE_SCAN level (2: SSE2,
+# 1: 64-bit words, 0: any C99; see scan_plain in src/client/jtape.c): the
+# tape groups also run built with each portable one
+test/unit/test_client_scan%: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
+	$(CC) $(UNIT_CFLAGS) -DOC_JTAPE_SCAN=$* -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
+
 .PHONY: unit test demo soak bench
-unit: test/unit/test_client
+unit: test/unit/test_client test/unit/test_client_scan1 test/unit/test_client_scan0
 	test/unit/test_client test/unit/fixtures
+	OC_UNIT_ONLY=tape,tape_scan,tape_where,page_parse test/unit/test_client_scan1 test/unit/fixtures
+	OC_UNIT_ONLY=tape,tape_scan,tape_where,page_parse test/unit/test_client_scan0 test/unit/fixtures
 
 test: all
 	test/run_tests.sh
@@ -60,3 +68,20 @@ include test/fuzz/fuzz.mk
 # QUICK=1 for a 5,000-user smoke, BENCH_GROUPS=1000 for the fan-out step
 bench: all
 	USERS='$(USERS)' QUICK='$(QUICK)' BENCH_GROUPS='$(BENCH_GROUPS)' STEPS='$(STEPS)' test/bench/bench.sh
+
+# ---- micro-benchmark of the JSON tape (not a test: no thresholds) ----
+# make bench-parse [BENCH_ROUNDS=15]: MB/s and ns per user of oc_json_tape
+# against json-c's tokener on an Okta-like users page (test/bench/tape_bench.c);
+# -O2 -fno-strict-aliasing -fwrapv as PostgreSQL compiles the module
+BENCH_PARSE_CFLAGS = -g -O2 -fno-strict-aliasing -fwrapv -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	-Wdeclaration-after-statement -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)
+
+test/bench/tape_bench: test/bench/tape_bench.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
+	$(CC) $(BENCH_PARSE_CFLAGS) -o $@ test/bench/tape_bench.c $(CLIENT_SRCS) $(UNIT_LIBS)
+
+test/bench/users_page.json: test/bench/tape_page.py test/sim/sim_data.py
+	/usr/bin/python3 test/bench/tape_page.py $@
+
+.PHONY: bench-parse
+bench-parse: test/bench/tape_bench test/bench/users_page.json
+	test/bench/tape_bench test/bench/users_page.json $(BENCH_ROUNDS)

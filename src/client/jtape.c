@@ -22,71 +22,111 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The parser's state.  The position being parsed is not in here: every
+ * parse_* function takes it and returns where the value ended (JFAIL on
+ * failure), so that it stays in a register instead of being stored and
+ * loaded again around every node written to the tape.
+ */
 typedef struct jparser
 {
 	const unsigned char *s;
 	size_t		len;
-	size_t		pos;
 	oc_jnode   *nodes;
 	uint32_t	n;
 	uint32_t	cap;
-	const char *why;
+	const char *why;			/* the first failure's message */
+	size_t		where;			/* and its position */
 } jparser;
 
-static int	parse_value(jparser *p, int depth);
+/* what a parse_* function returns on failure (no position is that large) */
+#define JFAIL ((size_t) -1)
 
-static inline void
-skip_ws(jparser *p)
+/*
+ * The rare paths (a string's escapes and UTF-8, growing the tape) are kept
+ * out of line, and parse_string's common path, which every key and most
+ * values go through, is inlined into the loop over members and elements
+ * (GCC would not inline it on its own; inlined, a users page parses some
+ * 5% faster).
+ */
+#if defined(__GNUC__)
+#define JT_NOINLINE __attribute__((noinline))
+#define JT_INLINE inline __attribute__((always_inline))
+#else
+#define JT_NOINLINE
+#define JT_INLINE inline
+#endif
+
+static size_t parse_value(jparser *p, size_t pos, int depth);
+
+/* the first byte at or after pos that is not JSON white space */
+static inline size_t
+skip_ws(const unsigned char *s, size_t pos, size_t len)
 {
-	while (p->pos < p->len)
-	{
-		unsigned char c = p->s[p->pos];
-
-		if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-			break;
-		p->pos++;
-	}
+	/*
+	 * Pages are compact (no white space between tokens): every white space
+	 * character is <= ' ', so one compare settles the common case.
+	 */
+	while (pos < len && s[pos] <= ' ' &&
+		   (s[pos] == ' ' || s[pos] == '\n' || s[pos] == '\r' || s[pos] == '\t'))
+		pos++;
+	return pos;
 }
 
-static int
-fail(jparser *p, const char *why)
+/* a failure at pos; returns JFAIL */
+static size_t
+fail_at(jparser *p, size_t pos, const char *why)
 {
 	if (p->why == NULL)
+	{
 		p->why = why;
-	return -1;
+		p->where = pos;
+	}
+	return JFAIL;
 }
 
-/* make room for more nodes; 0 or -1 */
-static int
-grow(jparser *p)
+/* make room for more nodes (for a value at pos); 0 or -1 */
+static JT_NOINLINE int
+grow(jparser *p, size_t pos)
 {
 	uint32_t	cap = p->cap ? p->cap * 2 : 256;
 	oc_jnode   *nn;
 
 	if (cap < p->cap)
-		return fail(p, "too many values");
+	{
+		fail_at(p, pos, "too many values");
+		return -1;
+	}
 	nn = realloc(p->nodes, sizeof(oc_jnode) * cap);
 	if (nn == NULL)
-		return fail(p, "out of memory");
+	{
+		fail_at(p, pos, "out of memory");
+		return -1;
+	}
 	p->nodes = nn;
 	p->cap = cap;
 	return 0;
 }
 
-/* a new node at the end of the tape; its index, or -1 */
+/*
+ * A new node at the end of the tape, for a value that starts at pos (where
+ * a failure is reported); its index, or -1.  A leaf's subtree ends right
+ * after it; a container sets len, end and count when it is closed.
+ */
 static inline long
-add_node(jparser *p, oc_jtype type, size_t off)
+add_node(jparser *p, oc_jtype type, size_t off, size_t len, int escaped,
+		 size_t pos)
 {
 	oc_jnode   *nd;
 
-	if (p->n == p->cap && grow(p) < 0)
+	if (p->n == p->cap && grow(p, pos) < 0)
 		return -1;
 	nd = &p->nodes[p->n];
 	nd->type = (uint8_t) type;
-	nd->escaped = 0;
+	nd->escaped = (uint8_t) escaped;
 	nd->spare = 0;
 	nd->off = (uint32_t) off;
-	nd->len = 0;
+	nd->len = (uint32_t) len;
 	nd->end = p->n + 1;
 	nd->count = 0;
 	return (long) p->n++;
@@ -149,52 +189,151 @@ utf8_seq(const unsigned char *s, size_t avail)
 	return 0;
 }
 
-/* a string at p->pos (the opening quote); adds its node */
-static int
-parse_string(jparser *p)
+/*
+ * The end of a run of plain string bytes: the first byte at or after i
+ * (and before len) that is '"', '\\', a control character or a non-ASCII
+ * byte, or len if there is none.  Never reads at or past len: a reply body
+ * is not padded.
+ *
+ * OC_JTAPE_SCAN picks how (the best the compiler allows unless it is set;
+ * the unit test is also built with each lower level, so that every path
+ * is tested on the machine that runs it):
+ *   2  SSE2, 16 bytes at a time (every x86-64 has it)
+ *   1  eight bytes at a time in a 64-bit word, little-endian GCC/clang
+ *   0  the word test finds the word, then byte by byte (any C99)
+ */
+#ifndef OC_JTAPE_SCAN
+#if defined(__SSE2__)
+#define OC_JTAPE_SCAN 2
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+	__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define OC_JTAPE_SCAN 1
+#else
+#define OC_JTAPE_SCAN 0
+#endif
+#endif
+
+#if OC_JTAPE_SCAN >= 2
+#include <emmintrin.h>
+#endif
+
+static inline size_t
+scan_plain(const unsigned char *s, size_t i, size_t len)
+{
+#if OC_JTAPE_SCAN >= 2
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	unsigned int bits;
+
+	/*
+	 * A byte is special when it equals '"' or '\\', or when it is below
+	 * 0x20 as a signed char: that is a control character or any byte from
+	 * 0x80 up (negative), so one compare also catches non-ASCII.  The
+	 * lowest set bit of the movemask is the first special byte.
+	 */
+	while (i + 16 <= len)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) (s + i));
+
+		bits = (unsigned int) _mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+									  _mm_cmpeq_epi8(v, bslash)),
+						 _mm_cmplt_epi8(v, space)));
+		if (bits != 0)
+			return i + (size_t) __builtin_ctz(bits);
+		i += 16;
+	}
+
+	/*
+	 * Fewer than 16 bytes left: test the body's last 16 bytes instead (all
+	 * inside it) and drop the bits of those before i.  i > len - 16 here,
+	 * so the shift is 1 to 16 (16 when i == len: nothing left).
+	 */
+	if (len >= 16)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) (s + len - 16));
+
+		bits = (unsigned int) _mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+									  _mm_cmpeq_epi8(v, bslash)),
+						 _mm_cmplt_epi8(v, space)));
+		bits >>= i - (len - 16);
+		return bits != 0 ? i + (size_t) __builtin_ctz(bits) : len;
+	}
+	/* a body under 16 bytes: on to the word loop */
+#endif
+
+	/*
+	 * Eight bytes at a time: a byte of w is special when its lane of one
+	 * of these sums has the high bit set (w ^ '"' - 1 and w ^ '\\' - 1
+	 * wrap at a quote or backslash, w - 0x20 at a control character, and
+	 * w itself has it at a non-ASCII byte).  A lane can also be flagged by
+	 * a borrow from the lane below, but only if that lane borrowed, and a
+	 * lane that borrows is itself flagged; the lowest flagged lane took no
+	 * borrow, so its flag is exact.  Lanes above a false flag are ignored
+	 * anyway, and a lane that is not flagged is not special.
+	 */
+	while (i + 8 <= len)
+	{
+		uint64_t	w;
+		uint64_t	special;
+
+		memcpy(&w, s + i, 8);
+		special = (((w ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
+				   ((w ^ 0x5C5C5C5C5C5C5C5CULL) - 0x0101010101010101ULL) |
+				   (w - 0x2020202020202020ULL) | w) & 0x8080808080808080ULL;
+		if (special != 0)
+		{
+#if OC_JTAPE_SCAN >= 1
+			/* little-endian: the lowest lane is the first byte */
+			return i + (size_t) (__builtin_ctzll(special) >> 3);
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
+/*
+ * The rest of a string whose opening quote is at pos, from i (where its
+ * first plain run ended, at something other than the closing quote):
+ * escapes and UTF-8 sequences, each checked.  Adds the string's node;
+ * returns the position after the closing quote, or JFAIL (reported at the
+ * opening quote).
+ */
+static JT_NOINLINE size_t
+parse_string_rest(jparser *p, size_t pos, size_t i)
 {
 	const unsigned char *s = p->s;
 	size_t		len = p->len;
-	size_t		i = p->pos + 1;
 	int			escaped = 0;
-	long		idx;
 
+	/*
+	 * Each turn handles the special byte a plain run stopped at: the
+	 * closing quote, an escape or a UTF-8 sequence, after which the next
+	 * run is scanned.
+	 */
 	for (;;)
 	{
 		unsigned char c;
 
-		/*
-		 * The common case: plain ASCII, eight bytes at a time (a word has
-		 * none of '"', '\\', a control character or a non-ASCII byte when
-		 * no byte sets the high bit of these sums), then byte by byte.
-		 */
-		while (i + 8 <= len)
-		{
-			uint64_t	w;
-			uint64_t	special;
-
-			memcpy(&w, s + i, 8);
-			special = ((w ^ 0x2222222222222222ULL) - 0x0101010101010101ULL) |
-				((w ^ 0x5C5C5C5C5C5C5C5CULL) - 0x0101010101010101ULL) |
-				(w - 0x2020202020202020ULL) | w;
-			if (special & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
-		while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-			i++;
 		if (i >= len)
-			return fail(p, "reply ends early (truncated JSON)");
+			return fail_at(p, pos, "reply ends early (truncated JSON)");
 		c = s[i];
 		if (c == '"')
 			break;
 		if (c < 0x20)
-			return fail(p, "control character in a string");
+			return fail_at(p, pos, "control character in a string");
 		if (c == '\\')
 		{
 			escaped = 1;
 			if (i + 1 >= len)
-				return fail(p, "reply ends early (truncated JSON)");
+				return fail_at(p, pos, "reply ends early (truncated JSON)");
 			switch (s[i + 1])
 			{
 				case '"':
@@ -212,63 +351,89 @@ parse_string(jparser *p)
 						long		u;
 
 						if (i + 6 > len)
-							return fail(p, "reply ends early (truncated JSON)");
+							return fail_at(p, pos, "reply ends early (truncated JSON)");
 						u = hex4(s + i + 2);
 						if (u < 0)
-							return fail(p, "invalid \\u escape");
+							return fail_at(p, pos, "invalid \\u escape");
 						i += 6;
 						if (u >= 0xDC00 && u <= 0xDFFF)
-							return fail(p, "unpaired surrogate in a \\u escape");
+							return fail_at(p, pos, "unpaired surrogate in a \\u escape");
 						if (u >= 0xD800 && u <= 0xDBFF)
 						{
 							long		lo;
 
 							if (i + 6 > len || s[i] != '\\' || s[i + 1] != 'u')
-								return fail(p, "unpaired surrogate in a \\u escape");
+								return fail_at(p, pos, "unpaired surrogate in a \\u escape");
 							lo = hex4(s + i + 2);
 							if (lo < 0xDC00 || lo > 0xDFFF)
-								return fail(p, "unpaired surrogate in a \\u escape");
+								return fail_at(p, pos, "unpaired surrogate in a \\u escape");
 							i += 6;
 						}
 						break;
 					}
 				default:
-					return fail(p, "invalid escape in a string");
+					return fail_at(p, pos, "invalid escape in a string");
 			}
-			continue;
 		}
-		/* c >= 0x80 */
+		else
 		{
+			/* c >= 0x80 */
 			size_t		n = utf8_seq(s + i, len - i);
 
 			if (n == 0)
-				return fail(p, "invalid UTF-8 in a string");
+				return fail_at(p, pos, "invalid UTF-8 in a string");
 			i += n;
 		}
+		i = scan_plain(s, i, len);
 	}
-	if (i - p->pos - 1 > UINT32_MAX)
-		return fail(p, "string too long");
-	idx = add_node(p, OC_JSTRING, p->pos + 1);
-	if (idx < 0)
-		return -1;
-	p->nodes[idx].len = (uint32_t) (i - p->pos - 1);
-	p->nodes[idx].escaped = (uint8_t) escaped;
-	p->pos = i + 1;
-	return 0;
+	if (i - pos - 1 > UINT32_MAX)
+		return fail_at(p, pos, "string too long");
+	if (add_node(p, OC_JSTRING, pos + 1, i - pos - 1, escaped, pos) < 0)
+		return JFAIL;
+	return i + 1;
 }
 
-static int
-parse_number(jparser *p)
+/*
+ * A string at pos (the opening quote); adds its node and returns the
+ * position after the closing quote, or JFAIL.  Most strings of a page
+ * (keys, ids, dates, names) are plain ASCII: one scan finds their closing
+ * quote, and this is all they cost.
+ */
+static JT_INLINE size_t
+parse_string(jparser *p, size_t pos)
+{
+	size_t		i = scan_plain(p->s, pos + 1, p->len);
+
+	if (i < p->len && p->s[i] == '"')
+	{
+		if (i - pos - 1 > UINT32_MAX)
+			return fail_at(p, pos, "string too long");
+		if (add_node(p, OC_JSTRING, pos + 1, i - pos - 1, 0, pos) < 0)
+			return JFAIL;
+		return i + 1;
+	}
+	return parse_string_rest(p, pos, i);
+}
+
+/* is c one of the bytes a number or literal may be followed by? */
+static inline int
+ends_scalar(unsigned char c)
+{
+	return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' ||
+		c == '\r' || c == '\t';
+}
+
+static size_t
+parse_number(jparser *p, size_t pos)
 {
 	const unsigned char *s = p->s;
 	size_t		len = p->len;
-	size_t		i = p->pos;
-	long		idx;
+	size_t		i = pos;
 
 	if (i < len && s[i] == '-')
 		i++;
 	if (i >= len)
-		return fail(p, "reply ends early (truncated JSON)");
+		return fail_at(p, pos, "reply ends early (truncated JSON)");
 	if (s[i] == '0')
 		i++;
 	else if (s[i] >= '1' && s[i] <= '9')
@@ -277,12 +442,12 @@ parse_number(jparser *p)
 			i++;
 	}
 	else
-		return fail(p, "invalid number");
+		return fail_at(p, pos, "invalid number");
 	if (i < len && s[i] == '.')
 	{
 		i++;
 		if (i >= len || s[i] < '0' || s[i] > '9')
-			return fail(p, "invalid number");
+			return fail_at(p, pos, "invalid number");
 		while (i < len && s[i] >= '0' && s[i] <= '9')
 			i++;
 	}
@@ -292,138 +457,141 @@ parse_number(jparser *p)
 		if (i < len && (s[i] == '+' || s[i] == '-'))
 			i++;
 		if (i >= len || s[i] < '0' || s[i] > '9')
-			return fail(p, "invalid number");
+			return fail_at(p, pos, "invalid number");
 		while (i < len && s[i] >= '0' && s[i] <= '9')
 			i++;
 	}
 	/* a number runs up to a delimiter: "01", "1.2.3", "1x" are not JSON */
-	if (i < len && !(s[i] == ',' || s[i] == ']' || s[i] == '}' || s[i] == ' ' ||
-					 s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
-		return fail(p, "invalid number");
-	idx = add_node(p, OC_JNUMBER, p->pos);
-	if (idx < 0)
-		return -1;
-	p->nodes[idx].len = (uint32_t) (i - p->pos);
-	p->pos = i;
-	return 0;
+	if (i < len && !ends_scalar(s[i]))
+		return fail_at(p, pos, "invalid number");
+	if (add_node(p, OC_JNUMBER, pos, i - pos, 0, pos) < 0)
+		return JFAIL;
+	return i;
 }
 
-static int
-parse_literal(jparser *p, const char *word, oc_jtype type)
+/* true, false or null at pos (word, n bytes, is the one its first byte says) */
+static size_t
+parse_literal(jparser *p, size_t pos, const char *word, size_t n, oc_jtype type)
 {
-	size_t		n = strlen(word);
-	long		idx;
-
-	if (p->len - p->pos < n)
-		return fail(p, memcmp(p->s + p->pos, word, p->len - p->pos) == 0
-					? "reply ends early (truncated JSON)" : "unexpected character");
-	if (memcmp(p->s + p->pos, word, n) != 0)
-		return fail(p, "unexpected character");
-	idx = add_node(p, type, p->pos);
-	if (idx < 0)
-		return -1;
-	p->nodes[idx].len = (uint32_t) n;
-	p->pos += n;
-	if (p->pos < p->len)
-	{
-		unsigned char c = p->s[p->pos];
-
-		if (!(c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' ||
-			  c == '\r' || c == '\t'))
-			return fail(p, "unexpected character");
-	}
-	return 0;
+	if (p->len - pos < n)
+		return fail_at(p, pos, memcmp(p->s + pos, word, p->len - pos) == 0
+					   ? "reply ends early (truncated JSON)" : "unexpected character");
+	if (memcmp(p->s + pos, word, n) != 0)
+		return fail_at(p, pos, "unexpected character");
+	if (add_node(p, type, pos, n, 0, pos) < 0)
+		return JFAIL;
+	pos += n;
+	if (pos < p->len && !ends_scalar(p->s[pos]))
+		return fail_at(p, pos, "unexpected character");
+	return pos;
 }
 
-/* an array or object at p->pos; depth counts the levels around it */
-static int
-parse_container(jparser *p, int depth)
+/*
+ * An element or member value at pos: strings, most of a page's values,
+ * without the call and dispatch of parse_value.
+ */
+static inline size_t
+parse_item(jparser *p, size_t pos, int depth)
 {
-	int			is_object = p->s[p->pos] == '{';
+	if (pos < p->len && p->s[pos] == '"')
+		return parse_string(p, pos);
+	return parse_value(p, pos, depth);
+}
+
+/*
+ * An array or object at pos; depth counts the levels around it.  Returns
+ * the position after its closing bracket, or JFAIL.
+ */
+static size_t
+parse_container(jparser *p, size_t pos, int depth)
+{
+	const unsigned char *s = p->s;
+	size_t		len = p->len;
+	int			is_object = s[pos] == '{';
 	unsigned char close = is_object ? '}' : ']';
-	size_t		start = p->pos;
+	size_t		start = pos;
 	long		idx;
 	uint32_t	count = 0;
 
 	if (depth >= OC_JSON_MAX_DEPTH)
-		return fail(p, "nesting too deep");
-	idx = add_node(p, is_object ? OC_JOBJECT : OC_JARRAY, start);
+		return fail_at(p, pos, "nesting too deep");
+	idx = add_node(p, is_object ? OC_JOBJECT : OC_JARRAY, start, 0, 0, start);
 	if (idx < 0)
-		return -1;
-	p->pos++;
-	skip_ws(p);
-	if (p->pos < p->len && p->s[p->pos] == close)
-		p->pos++;
+		return JFAIL;
+	pos = skip_ws(s, pos + 1, len);
+	if (pos < len && s[pos] == close)
+		pos++;
 	else
 	{
 		for (;;)
 		{
-			if (p->pos >= p->len)
-				return fail(p, "reply ends early (truncated JSON)");
+			if (pos >= len)
+				return fail_at(p, pos, "reply ends early (truncated JSON)");
 			if (is_object)
 			{
-				if (p->s[p->pos] != '"')
-					return fail(p, "object key expected");
-				if (parse_string(p) < 0)
-					return -1;
-				skip_ws(p);
-				if (p->pos >= p->len)
-					return fail(p, "reply ends early (truncated JSON)");
-				if (p->s[p->pos] != ':')
-					return fail(p, "':' expected after an object key");
-				p->pos++;
-				skip_ws(p);
+				if (s[pos] != '"')
+					return fail_at(p, pos, "object key expected");
+				pos = parse_string(p, pos);
+				if (pos == JFAIL)
+					return JFAIL;
+				pos = skip_ws(s, pos, len);
+				if (pos >= len)
+					return fail_at(p, pos, "reply ends early (truncated JSON)");
+				if (s[pos] != ':')
+					return fail_at(p, pos, "':' expected after an object key");
+				pos = skip_ws(s, pos + 1, len);
 			}
-			if (parse_value(p, depth + 1) < 0)
-				return -1;
+			pos = parse_item(p, pos, depth + 1);
+			if (pos == JFAIL)
+				return JFAIL;
 			if (count == UINT32_MAX)
-				return fail(p, "too many values");
+				return fail_at(p, pos, "too many values");
 			count++;
-			skip_ws(p);
-			if (p->pos >= p->len)
-				return fail(p, "reply ends early (truncated JSON)");
-			if (p->s[p->pos] == ',')
+			pos = skip_ws(s, pos, len);
+			if (pos >= len)
+				return fail_at(p, pos, "reply ends early (truncated JSON)");
+			if (s[pos] == ',')
 			{
-				p->pos++;
-				skip_ws(p);
+				pos = skip_ws(s, pos + 1, len);
 				continue;
 			}
-			if (p->s[p->pos] == close)
+			if (s[pos] == close)
 			{
-				p->pos++;
+				pos++;
 				break;
 			}
-			return fail(p, is_object ? "',' or '}' expected" : "',' or ']' expected");
+			return fail_at(p, pos, is_object ? "',' or '}' expected" : "',' or ']' expected");
 		}
 	}
-	p->nodes[idx].len = (uint32_t) (p->pos - start);
+	p->nodes[idx].len = (uint32_t) (pos - start);
 	p->nodes[idx].count = count;
 	p->nodes[idx].end = p->n;
-	return 0;
+	return pos;
 }
 
-static int
-parse_value(jparser *p, int depth)
+/* any value at pos; returns the position after it, or JFAIL */
+static size_t
+parse_value(jparser *p, size_t pos, int depth)
 {
-	if (p->pos >= p->len)
-		return fail(p, "reply ends early (truncated JSON)");
-	switch (p->s[p->pos])
+	if (pos >= p->len)
+		return fail_at(p, pos, "reply ends early (truncated JSON)");
+	switch (p->s[pos])
 	{
 		case '{':
 		case '[':
-			return parse_container(p, depth);
+			return parse_container(p, pos, depth);
 		case '"':
-			return parse_string(p);
+			return parse_string(p, pos);
 		case 't':
-			return parse_literal(p, "true", OC_JTRUE);
+			return parse_literal(p, pos, "true", 4, OC_JTRUE);
 		case 'f':
-			return parse_literal(p, "false", OC_JFALSE);
+			return parse_literal(p, pos, "false", 5, OC_JFALSE);
 		case 'n':
-			return parse_literal(p, "null", OC_JNULL);
+			return parse_literal(p, pos, "null", 4, OC_JNULL);
 		default:
-			if (p->s[p->pos] == '-' || (p->s[p->pos] >= '0' && p->s[p->pos] <= '9'))
-				return parse_number(p);
-			return fail(p, "unexpected character");
+			if (p->s[pos] == '-' || (p->s[pos] >= '0' && p->s[pos] <= '9'))
+				return parse_number(p, pos);
+			return fail_at(p, pos, "unexpected character");
 	}
 }
 
@@ -432,6 +600,7 @@ oc_json_tape(const char *text, size_t len, uint32_t *nnodes, const char **why,
 			 size_t *where)
 {
 	jparser		p;
+	size_t		pos;
 
 	*nnodes = 0;
 	*why = NULL;
@@ -450,19 +619,19 @@ oc_json_tape(const char *text, size_t len, uint32_t *nnodes, const char **why,
 	p.nodes = malloc(sizeof(oc_jnode) * p.cap);
 	if (p.nodes == NULL)
 		p.cap = 0;
-	skip_ws(&p);
-	if (parse_value(&p, 0) == 0)
+	pos = parse_value(&p, skip_ws(p.s, 0, len), 0);
+	if (pos != JFAIL)
 	{
-		skip_ws(&p);
-		if (p.pos < p.len)
-			fail(&p, "unexpected data after the JSON value");
+		pos = skip_ws(p.s, pos, len);
+		if (pos < len)
+			fail_at(&p, pos, "unexpected data after the JSON value");
 	}
 	if (p.why)
 	{
 		free(p.nodes);
 		*why = p.why;
 		if (where)
-			*where = p.pos;
+			*where = p.where;
 		return NULL;
 	}
 	*nnodes = p.n;

@@ -12,8 +12,9 @@
  *
  * Every check counts as passed or failed; a failure is printed with its
  * file:line.  The last line of output is always "N passed, N failed" and
- * the exit status is 1 when anything failed.  OC_UNIT_ONLY=<group> runs one
- * group (names in the table at the end).  Nothing here touches the network.
+ * the exit status is 1 when anything failed.  OC_UNIT_ONLY=<group>[,...]
+ * runs only the groups named (names in the table at the end).  Nothing here
+ * touches the network.
  * The program frees everything it allocates, so it runs clean under
  * valgrind and ASan.
  */
@@ -3673,6 +3674,266 @@ test_tape(void)
 	free(t);
 }
 
+/*
+ * The tape's string scanner (scan_plain in jtape.c) reads 16 or 8 bytes at
+ * a time and, near the end of the body, the body's last 16 bytes: strings
+ * whose special byte (the closing quote, an escape, UTF-8, a control
+ * character, bad UTF-8) falls at every position 0..40 from the string's
+ * start, strings that start at various offsets and end at various
+ * distances from the end of the body, truncated ones, and a second special
+ * byte after the first (the scan resumes after an escape or a UTF-8
+ * sequence).  The Makefile also runs this with each portable path
+ * (-DOC_JTAPE_SCAN=1 and 0).
+ */
+
+/* one outcome: accepted (why NULL) as one string node, or refused at where */
+static int
+scan_case_ok(const char *text, size_t len, const char *why_want, size_t where_want,
+			 size_t off_want, size_t len_want, int esc_want)
+{
+	uint32_t	n;
+	const char *why;
+	size_t		where;
+	oc_jnode   *t;
+	int			ok;
+	char	   *copy = malloc(len ? len : 1);
+
+	/* exactly len bytes, so that valgrind and ASan see any read past them */
+	memcpy(copy, text, len);
+	t = oc_json_tape(copy, len, &n, &why, &where);
+	if (why_want == NULL)
+		ok = t != NULL && n == 1 && t[0].type == OC_JSTRING && t[0].off == off_want &&
+			t[0].len == len_want && t[0].escaped == esc_want && t[0].end == 1 &&
+			t[0].count == 0;
+	else
+		ok = t == NULL && why != NULL && strcmp(why, why_want) == 0 && where == where_want;
+	if (!ok)
+	{
+		printf("    %s: got %s at %zu, wanted %s at %zu\n", show(text),
+			   t ? "accepted" : why, t ? 0 : where, why_want ? why_want : "accepted",
+			   where_want);
+	}
+	free(t);
+	free(copy);
+	return ok;
+}
+
+static void
+test_tape_scan(void)
+{
+	static const char *const truncated = "reply ends early (truncated JSON)";
+	static const char *const control = "control character in a string";
+	static const char *const badutf8 = "invalid UTF-8 in a string";
+	static const struct
+	{
+		const char *bytes;
+		size_t		n;
+		const char *why;		/* NULL: valid in a string */
+		int			escaped;
+		const char *cut_why;	/* a strict prefix at the body's end; NULL: not tried */
+	}			kinds[] =
+	{
+		{"\\n", 2, NULL, 1, truncated},
+		{"\\\"", 2, NULL, 1, truncated},
+		{"\\\\", 2, NULL, 1, truncated},
+		{"\\u00e9", 6, NULL, 1, truncated},
+		{"\\ud83d\\ude00", 12, NULL, 1, NULL},
+		{"\xc3\xa9", 2, NULL, 0, badutf8},
+		{"\xe2\x82\xac", 3, NULL, 0, badutf8},
+		{"\xf0\x9f\x98\x80", 4, NULL, 0, badutf8},
+		{"\x7f", 1, NULL, 0, NULL},	/* DEL is plain */
+		{"\x00", 1, control, 0, NULL},
+		{"\x01", 1, control, 0, NULL},
+		{"\x1f", 1, control, 0, NULL},
+		{"\x80", 1, badutf8, 0, NULL},
+		{"\xff", 1, badutf8, 0, NULL},
+		{"\xc0\xaf", 2, badutf8, 0, NULL},
+		{"\xed\xa0\x80", 3, badutf8, 0, NULL},
+		{"\xf4\x90\x80\x80", 4, badutf8, 0, NULL},
+		{"\\x", 2, "invalid escape in a string", 0, NULL},
+		{"\\u12G4", 6, "invalid \\u escape", 0, NULL},
+		{"\\udc00", 6, "unpaired surrogate in a \\u escape", 0, NULL},
+	};
+	static const size_t pads[] = {0, 1, 3, 8, 15, 16, 17};
+	static const size_t afters[] = {0, 1, 2, 9, 17};
+	static const size_t tails[] = {0, 1, 16};
+	char		buf[128];
+	size_t		ki,
+				pi,
+				k,
+				ai,
+				ti,
+				j;
+
+	for (ki = 0; ki <= sizeof(kinds) / sizeof(kinds[0]); ki++)
+	{
+		int			bad = 0;
+		int			cases = 0;
+
+		for (pi = 0; pi < sizeof(pads) / sizeof(pads[0]); pi++)
+		{
+			size_t		pad = pads[pi];
+
+			for (k = 0; k <= 40; k++)
+			{
+				/* the body so far: white space, the quote, k plain bytes */
+				size_t		at = pad + 1 + k;
+
+				memset(buf, ' ', pad);
+				buf[pad] = '"';
+				memset(buf + pad + 1, 'a', k);
+
+				if (ki == sizeof(kinds) / sizeof(kinds[0]))
+				{
+					/* the closing quote as the special byte */
+					for (ti = 0; ti < sizeof(tails) / sizeof(tails[0]); ti++)
+					{
+						buf[at] = '"';
+						memset(buf + at + 1, ' ', tails[ti]);
+						bad += !scan_case_ok(buf, at + 1 + tails[ti], NULL, 0, pad + 1, k, 0);
+						cases++;
+					}
+					/* no closing quote */
+					bad += !scan_case_ok(buf, at, truncated, pad, 0, 0, 0);
+					cases++;
+					continue;
+				}
+				memcpy(buf + at, kinds[ki].bytes, kinds[ki].n);
+				/* a strict prefix of the special sequence, at the end */
+				if (kinds[ki].cut_why)
+				{
+					for (j = 1; j < kinds[ki].n; j++)
+					{
+						bad += !scan_case_ok(buf, at + j, kinds[ki].cut_why, pad, 0, 0, 0);
+						cases++;
+					}
+				}
+				for (ai = 0; ai < sizeof(afters) / sizeof(afters[0]); ai++)
+				{
+					size_t		m = afters[ai];
+					size_t		end = at + kinds[ki].n + m;
+
+					memset(buf + at + kinds[ki].n, 'b', m);
+					/* no closing quote: the body ends in the string */
+					bad += !scan_case_ok(buf, end, kinds[ki].why ? kinds[ki].why : truncated,
+										 pad, 0, 0, 0);
+					cases++;
+					/* closed, then white space to the end */
+					for (ti = 0; ti < sizeof(tails) / sizeof(tails[0]); ti++)
+					{
+						buf[end] = '"';
+						memset(buf + end + 1, ' ', tails[ti]);
+						bad += !scan_case_ok(buf, end + 1 + tails[ti], kinds[ki].why, pad,
+											 pad + 1, end - pad - 1, kinds[ki].escaped);
+						cases++;
+					}
+					/* a control character after it: found when the first is valid */
+					if (kinds[ki].why == NULL)
+					{
+						buf[end] = '\x01';
+						buf[end + 1] = '"';
+						bad += !scan_case_ok(buf, end + 2, control, pad, 0, 0, 0);
+						cases++;
+					}
+				}
+			}
+		}
+		CHECK_INT_CTX(ki < sizeof(kinds) / sizeof(kinds[0]) ? show(kinds[ki].bytes) : "closing quote",
+					  bad, 0);
+		CHECK(cases > 0);
+	}
+}
+
+/*
+ * Refusals: the message and the position reported for each (the token's
+ * start; a string's opening quote), as the tape gave them before its string
+ * scan and position handling were rewritten for speed.
+ */
+static void
+test_tape_where(void)
+{
+	static const struct
+	{
+		const char *text;
+		const char *why;
+		size_t		where;
+	}			cases[] =
+	{
+		{"", "reply ends early (truncated JSON)", 0},
+		{" ", "reply ends early (truncated JSON)", 1},
+		{"[", "reply ends early (truncated JSON)", 1},
+		{"{", "reply ends early (truncated JSON)", 1},
+		{"[1,]", "unexpected character", 3},
+		{"{\"a\":1,}", "object key expected", 7},
+		{"{\"a\"}", "':' expected after an object key", 4},
+		{"{\"a\" 1}", "':' expected after an object key", 5},
+		{"{a:1}", "object key expected", 1},
+		{"[01]", "invalid number", 1},
+		{"[1.]", "invalid number", 1},
+		{"[.5]", "unexpected character", 1},
+		{"[1e]", "invalid number", 1},
+		{"[+1]", "unexpected character", 1},
+		{"[-]", "invalid number", 1},
+		{"[1 2]", "',' or ']' expected", 3},
+		{"'a'", "unexpected character", 0},
+		{"\"a", "reply ends early (truncated JSON)", 0},
+		{"\"\\x\"", "invalid escape in a string", 0},
+		{"\"\\u12\"", "reply ends early (truncated JSON)", 0},
+		{"\"\\uZZZZ\"", "invalid \\u escape", 0},
+		{"\"\\ud800\"", "unpaired surrogate in a \\u escape", 0},
+		{"\"\\udc00\"", "unpaired surrogate in a \\u escape", 0},
+		{"\"\\ud800\\u0041\"", "unpaired surrogate in a \\u escape", 0},
+		{"\"a\x01\"", "control character in a string", 0},
+		{"\"\xff\"", "invalid UTF-8 in a string", 0},
+		{"\"\xc0\xaf\"", "invalid UTF-8 in a string", 0},
+		{"\"\xe0\x80\xaf\"", "invalid UTF-8 in a string", 0},
+		{"\"\xed\xa0\x80\"", "invalid UTF-8 in a string", 0},
+		{"\"\xf4\x90\x80\x80\"", "invalid UTF-8 in a string", 0},
+		{"\"\xc3\"", "invalid UTF-8 in a string", 0},
+		{"tru", "reply ends early (truncated JSON)", 0},
+		{"nul", "reply ends early (truncated JSON)", 0},
+		{"truex", "unexpected character", 4},
+		{"[true false]", "',' or ']' expected", 6},
+		{"NaN", "unexpected character", 0},
+		{"Infinity", "unexpected character", 0},
+		{"[1]x", "unexpected data after the JSON value", 3},
+		{"{} {}", "unexpected data after the JSON value", 3},
+		{"/* c */ {}", "unexpected character", 0},
+		{"[1,2", "reply ends early (truncated JSON)", 4},
+		{"{\"a\":", "reply ends early (truncated JSON)", 5},
+		{"[nulll]", "unexpected character", 5},
+		{"[-01]", "invalid number", 1},
+		{"[1e+]", "invalid number", 1},
+		{"\"\\", "reply ends early (truncated JSON)", 0},
+		{"{\"id\":\"00u1\",\"p\":{\"k\":\"v\x01\"}}", "control character in a string", 22},
+		{"{\"id\":\"00u1\",\"p\":{\"k\\q\":1}}", "invalid escape in a string", 18},
+		{"[{\"a\":[1,2,{\"b\":tru}]}]", "unexpected character", 16},
+		{"[{\"a\":[1,2,{\"b\":truex}]}]", "unexpected character", 20},
+		{" { \"a\" : [ 1 , 2 ] ] ", "',' or '}' expected", 19},
+		{"{\"a\":1 \"b\":2}", "',' or '}' expected", 7},
+		{"[\"x\",\"y\" , ]", "unexpected character", 11},
+		{"[[[\"a\xe2\x82\"]]]", "invalid UTF-8 in a string", 3},
+		{"{\"a\":-}", "invalid number", 5},
+		{"[1,2]  ,", "unexpected data after the JSON value", 7},
+		{"{\"a\":{\"b\":{\"c\":[1,2.5e3,fals]}}}", "unexpected character", 24},
+		{"{\"a\":nul}", "unexpected character", 5},
+		{"[\"\\ud83d\\ude00\",\"\\ud83dx\"]", "unpaired surrogate in a \\u escape", 16},
+	};
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		uint32_t	n;
+		const char *why = NULL;
+		size_t		where = 12345;
+		oc_jnode   *t = oc_json_tape(cases[i].text, strlen(cases[i].text), &n, &why, &where);
+
+		CHECK_STR_CTX(show(cases[i].text), t ? "accepted" : why, cases[i].why);
+		CHECK_INT_CTX(show(cases[i].text), where, cases[i].where);
+		free(t);
+	}
+}
+
 /* the `fields` projection: URL surgery and the fallback of a refusing org */
 static void
 test_projection(void)
@@ -3801,6 +4062,8 @@ static const struct
 	{"org_url", test_org_url},
 	{"link_next", test_link_next},
 	{"tape", test_tape},
+	{"tape_scan", test_tape_scan},
+	{"tape_where", test_tape_where},
 	{"page_parse", test_page_parse},
 	{"recorded", test_recorded},
 	{"api_error", test_api_error},
@@ -3819,11 +4082,30 @@ static const struct
 	{"found_bugs", test_found_bugs},
 };
 
+/* is name one of the comma-separated names of list? */
+static int
+name_in_list(const char *name, const char *list)
+{
+	size_t		n = strlen(name);
+
+	while (*list)
+	{
+		size_t		m = strcspn(list, ",");
+
+		if (m == n && strncmp(list, name, n) == 0)
+			return 1;
+		list += m;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *shared = getenv("OKTA_SHARED");
-	const char *only = getenv("OC_UNIT_ONLY");	/* run one group, by name */
+	const char *only = getenv("OC_UNIT_ONLY");	/* groups to run, by name */
 	size_t		i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -3836,7 +4118,7 @@ main(int argc, char **argv)
 		int			f0 = n_failed,
 					p0 = n_passed;
 
-		if (only && strcmp(only, groups[i].name) != 0)
+		if (only && !name_in_list(groups[i].name, only))
 			continue;
 		cur_group = groups[i].name;
 		groups[i].fn();
