@@ -75,6 +75,7 @@ typedef struct JbKnownKey
 	int			len;
 	uint32		stamp;			/* == JbKeyOrder.stamp: in the current object */
 	uint32		value;			/* then: its value's node */
+	struct FieldKey *fk;		/* the field of JbKeyOrder.fs it is, or NULL */
 } JbKnownKey;
 
 typedef struct JbKeyOrder
@@ -85,6 +86,17 @@ typedef struct JbKeyOrder
 	int16		hash[JB_ORDER_HASH];	/* index + 1 into keys, 0 = empty */
 	char		bytes[JB_ORDER_MAX_BYTES];
 	int			nbytes;
+
+	/*
+	 * When other columns read fields of the same object (a profile jsonb
+	 * and the profile's columns), the row reader marks its keys here while
+	 * it looks them up for those (fs: their fields), and the jsonb writer
+	 * uses those marks: one lookup per key, not two.
+	 */
+	const struct FieldSet *fs;
+	uint64		marked_row;		/* OktaRowMap.row of the marks, 0 = none */
+	uint32		marked_node;	/* the object marked */
+	int			marked_n;		/* its distinct keys */
 } JbKeyOrder;
 
 typedef struct OktaColumn
@@ -129,6 +141,7 @@ struct FieldSet
 	int			mask;
 	int			slot_lo;		/* the slots of everything below */
 	int			slot_hi;
+	JbKeyOrder *order;			/* a jsonb column of this object, if any */
 };
 
 struct OktaRowMap
@@ -150,6 +163,7 @@ struct OktaRowMap
 	/* memory for the current row's values (see row_alloc) */
 	char	   *arena;
 	Size		arena_left;
+	uint64		row;			/* counts okta_row_resolve calls */
 };
 
 #define ROW_ARENA	2048
@@ -541,6 +555,8 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 			c->order->nkeys = 0;
 			c->order->stamp = 0;
 			c->order->nbytes = 0;
+			c->order->fs = NULL;
+			c->order->marked_row = 0;
 			memset(c->order->hash, 0, sizeof(c->order->hash));
 		}
 		if (c->kind == KIND_INPUT && type_is_array(c->typid))
@@ -566,8 +582,16 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 	m->slots = palloc0(sizeof(uint32) * Max(next, 1));
 	for (i = 0; i < n; i++)
 	{
-		m->cols[i].slot = slot1[i] ? slot1[i]->slot : -1;
-		m->cols[i].slot2 = slot2[i] ? slot2[i]->slot : -1;
+		OktaColumn *c = &m->cols[i];
+
+		c->slot = slot1[i] ? slot1[i]->slot : -1;
+		c->slot2 = slot2[i] ? slot2[i]->slot : -1;
+		/* a jsonb of an object whose fields other columns read */
+		if (c->order && slot1[i] && slot1[i]->sub && slot1[i]->sub->order == NULL)
+		{
+			slot1[i]->sub->order = c->order;
+			c->order->fs = slot1[i]->sub;
+		}
 	}
 	m->id_slot = idk->slot;
 	m->status_slot = statusk->slot;
@@ -576,6 +600,10 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 
 /* ---------- per row ---------- */
 
+static inline int jb_order_find(const JbKeyOrder *o, const char *s, int len);
+static int	jb_order_add(JbKeyOrder *o, const char *s, int len);
+static void jb_order_new_object(JbKeyOrder *o);
+
 static void
 resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
 {
@@ -583,13 +611,42 @@ resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
 	const char *text = m->text;
 	uint32		end = t[obj].end;
 	uint32		k;
+	JbKeyOrder *o = fs->order;
+	int			distinct = 0;
 
+	if (o)
+	{
+		jb_order_new_object(o);
+		o->marked_row = 0;
+	}
 	for (k = obj + 1; k < end; k = t[k + 1].end)
 	{
 		const char *key = text + t[k].off;
 		int			len = t[k].len;
 		FieldKey   *fk;
 
+		if (o)
+		{
+			/* the key's field, and a mark for the object's jsonb */
+			int			idx = t[k].escaped ? -1 : jb_order_find(o, key, len);
+
+			if (idx < 0 && !t[k].escaped)
+				idx = jb_order_add(o, key, len);
+			if (idx >= 0)
+			{
+				JbKnownKey *kk = &o->keys[idx];
+
+				if (kk->stamp != o->stamp)
+				{
+					kk->stamp = o->stamp;
+					distinct++;
+				}
+				kk->value = k + 1;
+				fk = kk->fk;
+				goto found;
+			}
+			o = NULL;			/* no marks for this object: the writer's own */
+		}
 		if (t[k].escaped)
 		{
 			/* unescaped it is never longer; long ones (rare) get their own */
@@ -599,6 +656,7 @@ resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
 			key = buf;
 		}
 		fk = fieldset_find(fs, key, len);
+found:
 		if (fk == NULL)
 			continue;
 		if (fk->sub)
@@ -612,6 +670,12 @@ resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
 		}
 		m->slots[fk->slot] = k + 1;
 	}
+	if (o)
+	{
+		o->marked_row = m->row;
+		o->marked_node = obj;
+		o->marked_n = distinct;
+	}
 }
 
 void
@@ -620,6 +684,7 @@ okta_row_resolve(OktaRowMap *m, const oc_page *page, uint32 obj)
 	m->text = oc_page_text(page);
 	m->nodes = oc_page_nodes(page);
 	memset(m->slots, 0, sizeof(uint32) * m->nslots);
+	m->row++;
 	resolve_object(m, m->root, obj);
 }
 
@@ -1164,6 +1229,7 @@ jb_order_add(JbKeyOrder *o, const char *s, int len)
 	o->keys[pos].len = len;
 	o->keys[pos].stamp = 0;
 	o->keys[pos].value = 0;
+	o->keys[pos].fk = o->fs ? fieldset_find(o->fs, s, len) : NULL;
 	memcpy(o->bytes + o->nbytes, s, len);
 	o->nbytes += len;
 	o->nkeys++;
@@ -1182,6 +1248,20 @@ jb_order_add(JbKeyOrder *o, const char *s, int len)
 	return pos;
 }
 
+/* a new object's marks: a stamp no key holds */
+static void
+jb_order_new_object(JbKeyOrder *o)
+{
+	if (++o->stamp == 0)
+	{
+		int			i;
+
+		for (i = 0; i < o->nkeys; i++)
+			o->keys[i].stamp = 0;
+		o->stamp = 1;
+	}
+}
+
 /*
  * Mark the keys of object node among the known ones (adding new ones),
  * each with its value (a later duplicate's replaces the earlier's); false
@@ -1194,14 +1274,7 @@ jb_order_mark(OktaRowMap *m, uint32 node, JbKeyOrder *o, int *n)
 	uint32		k;
 	int			distinct = 0;
 
-	if (++o->stamp == 0)
-	{
-		int			i;
-
-		for (i = 0; i < o->nkeys; i++)
-			o->keys[i].stamp = 0;
-		o->stamp = 1;
-	}
+	jb_order_new_object(o);
 	for (k = node + 1; k < t[node].end; k = t[k + 1].end)
 	{
 		const char *s = m->text + t[k].off;
@@ -1247,7 +1320,9 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx, JbKe
 		for (k = node + 1; k < nd->end; k = t[k].end, i++)
 			jb_entry(b, jentries, i, jb_value(m, k, b, ctx), &totallen);
 	}
-	else if (order && jb_order_mark(m, node, order, &n))
+	else if (order && ((order->marked_row == m->row && order->marked_row != 0 &&
+						order->marked_node == node && (n = order->marked_n, true)) ||
+					   jb_order_mark(m, node, order, &n)))
 	{
 		/* the known keys in order, those of this object marked */
 		uint32		vals[JB_ORDER_MAX_KEYS];
