@@ -23,9 +23,9 @@
 #include <string.h>
 
 /*
- * The parser's state.  The position being parsed is not in here: every
- * parse_* function takes it and returns where the value ended (JFAIL on
- * failure), so that it stays in a register instead of being stored and
+ * The parser's state.  The position being parsed, and the tape's end and
+ * room while it is written, are not in here: parse_text keeps them in
+ * locals, so that they stay in registers instead of being stored and
  * loaded again around every node written to the tape.
  */
 typedef struct jparser
@@ -33,31 +33,32 @@ typedef struct jparser
 	const unsigned char *s;
 	size_t		len;
 	oc_jnode   *nodes;
-	uint32_t	n;
+	uint32_t	n;				/* nodes, once parse_text returns */
 	uint32_t	cap;
 	const char *why;			/* the first failure's message */
 	size_t		where;			/* and its position */
 } jparser;
 
-/* what a parse_* function returns on failure (no position is that large) */
+/* what a function returning a position returns on failure (none is that large) */
 #define JFAIL ((size_t) -1)
 
 /*
- * The rare paths (a string's escapes and UTF-8, growing the tape) are kept
- * out of line, and parse_string's common path, which every key and most
- * values go through, is inlined into the loop over members and elements
- * (GCC would not inline it on its own; inlined, a users page parses some
- * 5% faster).
+ * The rare paths (a string's escapes and UTF-8, numbers, growing the
+ * tape) are kept out of line; a string's common path, which every key and
+ * most values go through, is inlined into the loop (GCC would not inline
+ * it on its own).
  */
 #if defined(__GNUC__)
 #define JT_NOINLINE __attribute__((noinline))
 #define JT_INLINE inline __attribute__((always_inline))
+#define JT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define JT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define JT_NOINLINE
 #define JT_INLINE inline
+#define JT_LIKELY(x) (x)
+#define JT_UNLIKELY(x) (x)
 #endif
-
-static size_t parse_value(jparser *p, size_t pos, int depth);
 
 /* the first byte at or after pos that is not JSON white space */
 static inline size_t
@@ -85,8 +86,11 @@ fail_at(jparser *p, size_t pos, const char *why)
 	return JFAIL;
 }
 
-/* make room for more nodes (for a value at pos); 0 or -1 */
-static JT_NOINLINE int
+/*
+ * Make room for more nodes (for a value at pos): the tape, moved perhaps,
+ * or NULL (p->nodes is then the old one, for the caller to free).
+ */
+static JT_NOINLINE oc_jnode *
 grow(jparser *p, size_t pos)
 {
 	uint32_t	cap = p->cap ? p->cap * 2 : 256;
@@ -95,41 +99,17 @@ grow(jparser *p, size_t pos)
 	if (cap < p->cap)
 	{
 		fail_at(p, pos, "too many values");
-		return -1;
+		return NULL;
 	}
 	nn = realloc(p->nodes, sizeof(oc_jnode) * cap);
 	if (nn == NULL)
 	{
 		fail_at(p, pos, "out of memory");
-		return -1;
+		return NULL;
 	}
 	p->nodes = nn;
 	p->cap = cap;
-	return 0;
-}
-
-/*
- * A new node at the end of the tape, for a value that starts at pos (where
- * a failure is reported); its index, or -1.  A leaf's subtree ends right
- * after it; a container sets len, end and count when it is closed.
- */
-static inline long
-add_node(jparser *p, oc_jtype type, size_t off, size_t len, int escaped,
-		 size_t pos)
-{
-	oc_jnode   *nd;
-
-	if (p->n == p->cap && grow(p, pos) < 0)
-		return -1;
-	nd = &p->nodes[p->n];
-	nd->type = (uint8_t) type;
-	nd->escaped = (uint8_t) escaped;
-	nd->spare = 0;
-	nd->off = (uint32_t) off;
-	nd->len = (uint32_t) len;
-	nd->end = p->n + 1;
-	nd->count = 0;
-	return (long) p->n++;
+	return nn;
 }
 
 /* four hex digits at s (bounds checked by the caller); -1 if not */
@@ -299,19 +279,138 @@ scan_plain(const unsigned char *s, size_t i, size_t len)
 	return i;
 }
 
+#if OC_JTAPE_SCAN >= 1
+
+/*
+ * Where parse_text's strings end: the special bytes (as scan_plain's) of
+ * one 64-byte block of the text, bit k for byte base + k, kept while the
+ * strings that start in it are parsed.  Finding a closing quote is then a
+ * shift and a count of trailing zeros: with scan_plain every string waited
+ * for a load and the vector compares of its own bytes before the next one
+ * could start, and on a compact page that chain, not the number of
+ * instructions, was what the parse took.
+ *
+ * Each byte is tested on its own (no borrow from the byte below, unlike
+ * scan_plain's word test): bits below a string's start are shifted out, so
+ * every bit above must be exact.
+ */
+static inline uint64_t
+block_bits(const unsigned char *b)
+{
+#if OC_JTAPE_SCAN >= 2
+	const __m128i quote = _mm_set1_epi8('"');
+	const __m128i bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	uint64_t	bits = 0;
+	int			k;
+
+	for (k = 0; k < 4; k++)
+	{
+		__m128i		v = _mm_loadu_si128((const __m128i *) (b + 16 * k));
+		unsigned int m;
+
+		m = (unsigned int) _mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+									  _mm_cmpeq_epi8(v, bslash)),
+						 _mm_cmplt_epi8(v, space)));
+		bits |= (uint64_t) m << (16 * k);
+	}
+	return bits;
+#else
+	uint64_t	bits = 0;
+	int			k;
+
+	for (k = 0; k < 8; k++)
+	{
+		uint64_t	w;
+		uint64_t	q;
+		uint64_t	bs;
+		uint64_t	special;
+
+		memcpy(&w, b + 8 * k, 8);
+
+		/*
+		 * Per byte, exact: x + 0x7F over the low seven bits carries into
+		 * the high bit iff they are not all zero, and never out of the
+		 * byte; so does (low seven bits) + 0x60 iff they are >= 0x20.
+		 */
+		q = w ^ 0x2222222222222222ULL;
+		q = ~(((q & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | q);
+		bs = w ^ 0x5C5C5C5C5C5C5C5CULL;
+		bs = ~(((bs & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | bs);
+		special = (q | bs | w |
+				   ~((w & 0x7F7F7F7F7F7F7F7FULL) + 0x6060606060606060ULL)) &
+			0x8080808080808080ULL;
+		/* the eight high bits, byte 0's lowest (little-endian) */
+		bits |= (((special >> 7) * 0x0102040810204080ULL) >> 56) << (8 * k);
+	}
+	return bits;
+#endif
+}
+
+/*
+ * The block at base of a text of len bytes: past the end of the text,
+ * each byte counts as special (a zero), so that a scan stops at len as
+ * scan_plain does.
+ */
+static JT_NOINLINE uint64_t
+block_bits_tail(const unsigned char *s, size_t base, size_t len)
+{
+	unsigned char pad[64];
+
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, s + base, len - base);
+	return block_bits(pad);
+}
+
+/*
+ * q_ = the first special byte at or after i_ (<= len), or len: what
+ * scan_plain(s, i_, len) returns, from parse_text's block (blk, bmask).
+ */
+#define SCAN_PLAIN(i_, q_) \
+	do { \
+		size_t		i__ = (i_); \
+		for (;;) \
+		{ \
+			size_t		off__ = i__ - blk; \
+			if (JT_LIKELY(off__ < 64)) \
+			{ \
+				uint64_t	m__ = bmask >> off__; \
+				if (JT_LIKELY(m__ != 0)) \
+				{ \
+					(q_) = i__ + (size_t) __builtin_ctzll(m__); \
+					break; \
+				} \
+				i__ = blk + 64; \
+			} \
+			blk = i__ & ~(size_t) 63; \
+			if (JT_LIKELY(len - blk >= 64)) \
+				bmask = block_bits(s + blk); \
+			else \
+				bmask = block_bits_tail(s, blk, len); \
+		} \
+	} while (0)
+
+#else
+
+#define SCAN_PLAIN(i_, q_) ((q_) = scan_plain(s, (i_), len))
+
+#endif
+
 /*
  * The rest of a string whose opening quote is at pos, from i (where its
  * first plain run ended, at something other than the closing quote):
- * escapes and UTF-8 sequences, each checked.  Adds the string's node;
- * returns the position after the closing quote, or JFAIL (reported at the
- * opening quote).
+ * escapes and UTF-8 sequences, each checked.  Returns the position of the
+ * closing quote and sets *escaped, or JFAIL (reported at the opening
+ * quote).  The caller adds the node.
  */
 static JT_NOINLINE size_t
-parse_string_rest(jparser *p, size_t pos, size_t i)
+string_rest(jparser *p, size_t pos, size_t i, int *escaped)
 {
 	const unsigned char *s = p->s;
 	size_t		len = p->len;
-	int			escaped = 0;
+
+	*escaped = 0;
 
 	/*
 	 * Each turn handles the special byte a plain run stopped at: the
@@ -331,7 +430,7 @@ parse_string_rest(jparser *p, size_t pos, size_t i)
 			return fail_at(p, pos, "control character in a string");
 		if (c == '\\')
 		{
-			escaped = 1;
+			*escaped = 1;
 			if (i + 1 >= len)
 				return fail_at(p, pos, "reply ends early (truncated JSON)");
 			switch (s[i + 1])
@@ -386,45 +485,46 @@ parse_string_rest(jparser *p, size_t pos, size_t i)
 		}
 		i = scan_plain(s, i, len);
 	}
-	if (i - pos - 1 > UINT32_MAX)
-		return fail_at(p, pos, "string too long");
-	if (add_node(p, OC_JSTRING, pos + 1, i - pos - 1, escaped, pos) < 0)
-		return JFAIL;
-	return i + 1;
+	return i;
 }
 
 /*
- * A string at pos (the opening quote); adds its node and returns the
- * position after the closing quote, or JFAIL.  Most strings of a page
- * (keys, ids, dates, names) are plain ASCII: one scan finds their closing
- * quote, and this is all they cost.
+ * A string at pos (its opening quote), for parse_text: adds its node and
+ * sets pos after its closing quote.  Most strings of a page (keys, ids,
+ * dates, names) are plain ASCII: one scan finds their closing quote, and
+ * this is all they cost; the rest go through string_rest (its flag is a
+ * variable of its own, so that taking its address does not keep the
+ * common path's in memory).
+ *
+ * No "string too long" check: oc_json_tape refuses a text of UINT32_MAX
+ * bytes or more, so every length (and count, and node index) fits in a
+ * uint32_t.
  */
-static JT_INLINE size_t
-parse_string(jparser *p, size_t pos)
-{
-	size_t		i = scan_plain(p->s, pos + 1, p->len);
+#define PUT_STRING() \
+	do { \
+		size_t		q_; \
+		int			esc_ = 0; \
+		SCAN_PLAIN(pos + 1, q_); \
+		if (JT_UNLIKELY(q_ >= len || s[q_] != '"')) \
+		{ \
+			int			rest_esc_; \
+			q_ = string_rest(p, pos, q_, &rest_esc_); \
+			if (q_ == JFAIL) \
+				goto failed; \
+			esc_ = rest_esc_; \
+		} \
+		PUT_NODE(OC_JSTRING, pos + 1, q_ - pos - 1, esc_, pos); \
+		pos = q_ + 1; \
+	} while (0)
 
-	if (i < p->len && p->s[i] == '"')
-	{
-		if (i - pos - 1 > UINT32_MAX)
-			return fail_at(p, pos, "string too long");
-		if (add_node(p, OC_JSTRING, pos + 1, i - pos - 1, 0, pos) < 0)
-			return JFAIL;
-		return i + 1;
-	}
-	return parse_string_rest(p, pos, i);
-}
+/* bytes a number or literal may be followed by: , ] } and white space */
+static const unsigned char ends_scalar_tab[256] = {
+	['\t'] = 1,['\n'] = 1,['\r'] = 1,[' '] = 1,[','] = 1,[']'] = 1,['}'] = 1
+};
 
-/* is c one of the bytes a number or literal may be followed by? */
-static inline int
-ends_scalar(unsigned char c)
-{
-	return c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' ||
-		c == '\r' || c == '\t';
-}
-
-static size_t
-parse_number(jparser *p, size_t pos)
+/* the end of the number at pos, or JFAIL (reported at pos) */
+static JT_NOINLINE size_t
+number_end(jparser *p, size_t pos)
 {
 	const unsigned char *s = p->s;
 	size_t		len = p->len;
@@ -462,138 +562,252 @@ parse_number(jparser *p, size_t pos)
 			i++;
 	}
 	/* a number runs up to a delimiter: "01", "1.2.3", "1x" are not JSON */
-	if (i < len && !ends_scalar(s[i]))
+	if (i < len && !ends_scalar_tab[s[i]])
 		return fail_at(p, pos, "invalid number");
-	if (add_node(p, OC_JNUMBER, pos, i - pos, 0, pos) < 0)
-		return JFAIL;
 	return i;
 }
 
-/* true, false or null at pos (word, n bytes, is the one its first byte says) */
-static size_t
-parse_literal(jparser *p, size_t pos, const char *word, size_t n, oc_jtype type)
+/*
+ * The literal at pos is not word (n bytes, the one its first byte says):
+ * why.  Returns JFAIL.
+ */
+static JT_NOINLINE size_t
+literal_fail(jparser *p, size_t pos, const char *word, size_t n)
 {
 	if (p->len - pos < n)
 		return fail_at(p, pos, memcmp(p->s + pos, word, p->len - pos) == 0
 					   ? "reply ends early (truncated JSON)" : "unexpected character");
-	if (memcmp(p->s + pos, word, n) != 0)
-		return fail_at(p, pos, "unexpected character");
-	if (add_node(p, type, pos, n, 0, pos) < 0)
-		return JFAIL;
-	pos += n;
-	if (pos < p->len && !ends_scalar(p->s[pos]))
-		return fail_at(p, pos, "unexpected character");
-	return pos;
+	return fail_at(p, pos, "unexpected character");
 }
 
-/*
- * An element or member value at pos: strings, most of a page's values,
- * without the call and dispatch of parse_value.
- */
-static inline size_t
-parse_item(jparser *p, size_t pos, int depth)
+/* the four bytes at s as one word, to compare a literal at once */
+static inline uint32_t
+word4(const void *s)
 {
-	if (pos < p->len && p->s[pos] == '"')
-		return parse_string(p, pos);
-	return parse_value(p, pos, depth);
+	uint32_t	w;
+
+	memcpy(&w, s, 4);
+	return w;
+}
+
+/* write a node (count 0) */
+static inline void
+write_node(oc_jnode *nd, unsigned type, unsigned escaped, size_t off,
+		   size_t len, uint32_t end)
+{
+	nd->type = (uint8_t) type;
+	nd->escaped = (uint8_t) escaped;
+	nd->spare = 0;
+	nd->off = (uint32_t) off;
+	nd->len = (uint32_t) len;
+	nd->end = end;
+	nd->count = 0;
 }
 
 /*
- * An array or object at pos; depth counts the levels around it.  Returns
- * the position after its closing bracket, or JFAIL.
+ * A new node at the end of the tape (locals nodes, n and cap of
+ * parse_text), for a value that starts at at_ (where running out of room
+ * is reported).  A leaf's subtree ends right after it; a container sets
+ * len, end and count when it is closed.
+ */
+#define PUT_NODE(type_, off_, len_, escaped_, at_) \
+	do { \
+		oc_jnode   *nd_; \
+		if (JT_UNLIKELY(n == cap)) \
+		{ \
+			if ((nodes = grow(p, (at_))) == NULL) \
+				goto failed; \
+			cap = p->cap; \
+		} \
+		nd_ = &nodes[n]; \
+		write_node(nd_, (type_), (escaped_), (off_), (len_), n + 1); \
+		n++; \
+	} while (0)
+
+/* a failure at at_, from parse_text */
+#define FAIL(at_, why_) \
+	do { \
+		fail_at(p, (at_), (why_)); \
+		goto failed; \
+	} while (0)
+
+/*
+ * The JSON value at pos, with everything in it: one loop over the tokens
+ * with a stack of the open containers, rather than a function per value
+ * that calls itself for a container's members (the calls, and passing the
+ * parser's state through them, cost more than the tokens of a compact page
+ * do).  Returns the position after the value, or JFAIL.
+ *
+ * Three places in the loop: "value" (a value starts at pos), "next" (a
+ * value just ended at pos: ',' or the closing bracket, unless it was the
+ * top one) and "item" (after '[', '{' or ',': an element, or a member's
+ * key and ':').  The checks, their order and the positions they report
+ * are those of a recursive descent: the same text gets the same tape, or
+ * the same message at the same byte.
  */
 static size_t
-parse_container(jparser *p, size_t pos, int depth)
+parse_text(jparser *p, size_t pos)
 {
 	const unsigned char *s = p->s;
-	size_t		len = p->len;
-	int			is_object = s[pos] == '{';
-	unsigned char close = is_object ? '}' : ']';
-	size_t		start = pos;
-	long		idx;
-	uint32_t	count = 0;
+	const size_t len = p->len;
+	oc_jnode   *nodes = p->nodes;
+	uint32_t	n = 0;
+	uint32_t	cap = p->cap;
+	uint32_t	open[OC_JSON_MAX_DEPTH];	/* each open container's node */
+	uint32_t	outer[OC_JSON_MAX_DEPTH];	/* and the count around it */
+	int			depth = 0;		/* how many are open */
+	uint32_t	count = 0;		/* values so far in the innermost one */
+	unsigned char close = 0;	/* and its closing bracket */
+	size_t		q;
+#if OC_JTAPE_SCAN >= 1
+	size_t		blk = (size_t) -64; /* no block yet: i - blk >= 64 */
+	uint64_t	bmask = 0;
+#endif
 
-	if (depth >= OC_JSON_MAX_DEPTH)
-		return fail_at(p, pos, "nesting too deep");
-	idx = add_node(p, is_object ? OC_JOBJECT : OC_JARRAY, start, 0, 0, start);
-	if (idx < 0)
-		return JFAIL;
-	pos = skip_ws(s, pos + 1, len);
-	if (pos < len && s[pos] == close)
-		pos++;
-	else
+value:
+	if (JT_UNLIKELY(pos >= len))
+		FAIL(pos, "reply ends early (truncated JSON)");
+	switch (s[pos])
 	{
-		for (;;)
-		{
-			if (pos >= len)
-				return fail_at(p, pos, "reply ends early (truncated JSON)");
-			if (is_object)
-			{
-				if (s[pos] != '"')
-					return fail_at(p, pos, "object key expected");
-				pos = parse_string(p, pos);
-				if (pos == JFAIL)
-					return JFAIL;
-				pos = skip_ws(s, pos, len);
-				if (pos >= len)
-					return fail_at(p, pos, "reply ends early (truncated JSON)");
-				if (s[pos] != ':')
-					return fail_at(p, pos, "':' expected after an object key");
-				pos = skip_ws(s, pos + 1, len);
-			}
-			pos = parse_item(p, pos, depth + 1);
-			if (pos == JFAIL)
-				return JFAIL;
-			if (count == UINT32_MAX)
-				return fail_at(p, pos, "too many values");
-			count++;
-			pos = skip_ws(s, pos, len);
-			if (pos >= len)
-				return fail_at(p, pos, "reply ends early (truncated JSON)");
-			if (s[pos] == ',')
-			{
-				pos = skip_ws(s, pos + 1, len);
-				continue;
-			}
-			if (s[pos] == close)
-			{
-				pos++;
-				break;
-			}
-			return fail_at(p, pos, is_object ? "',' or '}' expected" : "',' or ']' expected");
-		}
-	}
-	p->nodes[idx].len = (uint32_t) (pos - start);
-	p->nodes[idx].count = count;
-	p->nodes[idx].end = p->n;
-	return pos;
-}
-
-/* any value at pos; returns the position after it, or JFAIL */
-static size_t
-parse_value(jparser *p, size_t pos, int depth)
-{
-	if (pos >= p->len)
-		return fail_at(p, pos, "reply ends early (truncated JSON)");
-	switch (p->s[pos])
-	{
+		case '"':
+			PUT_STRING();
+			goto next;
 		case '{':
 		case '[':
-			return parse_container(p, pos, depth);
-		case '"':
-			return parse_string(p, pos);
+			if (depth >= OC_JSON_MAX_DEPTH)
+				FAIL(pos, "nesting too deep");
+			PUT_NODE(s[pos] == '{' ? OC_JOBJECT : OC_JARRAY, pos, 0, 0, pos);
+			open[depth] = n - 1;
+			outer[depth] = count;
+			depth++;
+			count = 0;
+			close = s[pos] == '{' ? '}' : ']';
+			pos = skip_ws(s, pos + 1, len);
+			if (pos < len && s[pos] == close)
+			{
+				pos++;
+				goto closed;
+			}
+			goto item;
+
+			/*
+			 * Literals: four bytes compared at once when there are enough,
+			 * else (or when they differ) literal_fail says why not.  The
+			 * node is added before the byte after the literal is checked,
+			 * so that running out of memory is reported at the literal.
+			 */
 		case 't':
-			return parse_literal(p, pos, "true", 4, OC_JTRUE);
+			if (len - pos < 4 || word4(s + pos) != word4("true"))
+			{
+				literal_fail(p, pos, "true", 4);
+				goto failed;
+			}
+			PUT_NODE(OC_JTRUE, pos, 4, 0, pos);
+			pos += 4;
+			break;
 		case 'f':
-			return parse_literal(p, pos, "false", 5, OC_JFALSE);
+			if (len - pos < 5 || word4(s + pos + 1) != word4("alse"))
+			{
+				literal_fail(p, pos, "false", 5);
+				goto failed;
+			}
+			PUT_NODE(OC_JFALSE, pos, 5, 0, pos);
+			pos += 5;
+			break;
 		case 'n':
-			return parse_literal(p, pos, "null", 4, OC_JNULL);
+			if (len - pos < 4 || word4(s + pos) != word4("null"))
+			{
+				literal_fail(p, pos, "null", 4);
+				goto failed;
+			}
+			PUT_NODE(OC_JNULL, pos, 4, 0, pos);
+			pos += 4;
+			break;
+		case '-':
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9':
+			q = number_end(p, pos);
+			if (q == JFAIL)
+				goto failed;
+			PUT_NODE(OC_JNUMBER, pos, q - pos, 0, pos);
+			pos = q;
+			goto next;
 		default:
-			if (p->s[pos] == '-' || (p->s[pos] >= '0' && p->s[pos] <= '9'))
-				return parse_number(p, pos);
-			return fail_at(p, pos, "unexpected character");
+			FAIL(pos, "unexpected character");
 	}
+	/* a literal runs up to a delimiter too: "truex" is not JSON */
+	if (pos < len && !ends_scalar_tab[s[pos]])
+		FAIL(pos, "unexpected character");
+
+next:
+	if (depth == 0)
+	{
+		p->nodes = nodes;
+		p->n = n;
+		return pos;
+	}
+	count++;
+	pos = skip_ws(s, pos, len);
+	if (JT_UNLIKELY(pos >= len))
+		FAIL(pos, "reply ends early (truncated JSON)");
+	if (s[pos] == ',')
+	{
+		pos = skip_ws(s, pos + 1, len);
+		goto item;
+	}
+	if (s[pos] != close)
+		FAIL(pos, close == '}' ? "',' or '}' expected" : "',' or ']' expected");
+	pos++;
+
+closed:
+	/* the innermost container ends at pos */
+	{
+		oc_jnode   *nd = &nodes[open[depth - 1]];
+
+		nd->len = (uint32_t) (pos - nd->off);
+		nd->count = count;
+		nd->end = n;
+	}
+	depth--;
+	count = outer[depth];
+	if (depth > 0)
+		close = nodes[open[depth - 1]].type == OC_JOBJECT ? '}' : ']';
+	goto next;
+
+item:
+	if (JT_UNLIKELY(pos >= len))
+		FAIL(pos, "reply ends early (truncated JSON)");
+	if (close == '}')
+	{
+		if (s[pos] != '"')
+			FAIL(pos, "object key expected");
+		PUT_STRING();
+		pos = skip_ws(s, pos, len);
+		if (JT_UNLIKELY(pos >= len))
+			FAIL(pos, "reply ends early (truncated JSON)");
+		if (s[pos] != ':')
+			FAIL(pos, "':' expected after an object key");
+		pos = skip_ws(s, pos + 1, len);
+	}
+	goto value;
+
+failed:
+	p->n = n;
+	return JFAIL;
 }
+
+#undef PUT_NODE
+#undef FAIL
+#undef PUT_STRING
+#undef SCAN_PLAIN
 
 oc_jnode *
 oc_json_tape(const char *text, size_t len, uint32_t *nnodes, const char **why,
@@ -619,7 +833,7 @@ oc_json_tape(const char *text, size_t len, uint32_t *nnodes, const char **why,
 	p.nodes = malloc(sizeof(oc_jnode) * p.cap);
 	if (p.nodes == NULL)
 		p.cap = 0;
-	pos = parse_value(&p, skip_ws(p.s, 0, len), 0);
+	pos = parse_text(&p, skip_ws(p.s, 0, len));
 	if (pos != JFAIL)
 	{
 		pos = skip_ws(p.s, pos, len);

@@ -3845,6 +3845,186 @@ test_tape_scan(void)
 }
 
 /*
+ * Edges of the tape's loop (a stack of open containers, not recursion) and
+ * of its string scan (64-byte blocks of the text): the nesting limit
+ * exactly, literals and strings that end the text (each text in a buffer
+ * of its own length, so that a read past it is caught under valgrind or
+ * ASan), and strings that start, end or break off at every offset around
+ * a block's edge.
+ */
+static void
+tape_parse_exact(const char *text, size_t len, uint32_t *n, const char **why,
+				 size_t *where, oc_jnode **tape)
+{
+	char	   *copy = malloc(len ? len : 1);
+
+	memcpy(copy, text, len);
+	*why = NULL;
+	*where = 12345;
+	*tape = oc_json_tape(copy, len, n, why, where);
+	free(copy);
+}
+
+static void
+test_tape_edges(void)
+{
+	char		buf[512];
+	uint32_t	n;
+	const char *why;
+	size_t		where;
+	oc_jnode   *t;
+	int			depth;
+	size_t		len;
+	size_t		i;
+	static const struct
+	{
+		const char *text;
+		const char *why;
+		size_t		where;
+		uint32_t	nodes;
+	}			ends[] =
+	{
+		{"true", NULL, 0, 1},
+		{"false", NULL, 0, 1},
+		{"null", NULL, 0, 1},
+		{"[true]", NULL, 0, 2},
+		{"[false,null]", NULL, 0, 3},
+		{"{\"a\":false}", NULL, 0, 3},
+		{"fals", "reply ends early (truncated JSON)", 0, 0},
+		{"falsy", "unexpected character", 0, 0},
+		{"nulx", "unexpected character", 0, 0},
+		{"t", "reply ends early (truncated JSON)", 0, 0},
+		{"[t", "reply ends early (truncated JSON)", 1, 0},
+		{"[fa", "reply ends early (truncated JSON)", 1, 0},
+		{"[true", "reply ends early (truncated JSON)", 5, 0},
+		{"[false", "reply ends early (truncated JSON)", 6, 0},
+		{"[nullx", "unexpected character", 5, 0},
+		{"[1", "reply ends early (truncated JSON)", 2, 0},
+		{"-", "reply ends early (truncated JSON)", 0, 0},
+		{"12", NULL, 0, 1},
+		{"\"ab\"", NULL, 0, 1},
+		{"\"ab", "reply ends early (truncated JSON)", 0, 0},
+		{"{\"a\"", "reply ends early (truncated JSON)", 4, 0},
+		{"{\"a\":\"b\"", "reply ends early (truncated JSON)", 8, 0},
+	};
+
+	/* 64 levels are allowed, the 65th is refused at its bracket */
+	for (depth = 63; depth <= 66; depth++)
+	{
+		int			obj;
+
+		for (obj = 0; obj <= 1; obj++)
+		{
+			int			k;
+
+			len = 0;
+			for (k = 0; k < depth; k++)
+			{
+				if (obj && k % 2 && k < depth - 1)
+				{
+					memcpy(buf + len, "{\"k\":", 5);
+					len += 5;
+				}
+				else
+					buf[len++] = '[';
+			}
+			for (k = depth - 1; k >= 0; k--)
+				buf[len++] = (obj && k % 2 && k < depth - 1) ? '}' : ']';
+			buf[len] = '\0';
+			tape_parse_exact(buf, len, &n, &why, &where, &t);
+			if (depth <= OC_JSON_MAX_DEPTH)
+			{
+				CHECK_STR_CTX(show(buf), t ? "accepted" : why, "accepted");
+				CHECK_INT_CTX(show(buf), n, depth + (obj ? (depth - 1) / 2 : 0));
+				CHECK_INT_CTX(show(buf), t ? t[0].end : 0, n);
+				CHECK_INT_CTX(show(buf), t ? t[0].len : 0, len);
+			}
+			else
+			{
+				size_t		at = 0;
+
+				/* the 65th opening bracket */
+				for (k = 0; k < OC_JSON_MAX_DEPTH; k++)
+					at += (obj && k % 2) ? 5 : 1;
+				CHECK_STR_CTX(show(buf), t ? "accepted" : why, "nesting too deep");
+				CHECK_INT_CTX(show(buf), where, at);
+			}
+			free(t);
+		}
+	}
+
+	/* literals, numbers and strings that end the text */
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+	{
+		tape_parse_exact(ends[i].text, strlen(ends[i].text), &n, &why, &where, &t);
+		CHECK_STR_CTX(show(ends[i].text), t ? "accepted" : why,
+					  ends[i].why ? ends[i].why : "accepted");
+		if (ends[i].why)
+			CHECK_INT_CTX(show(ends[i].text), where, ends[i].where);
+		else
+			CHECK_INT_CTX(show(ends[i].text), n, ends[i].nodes);
+		free(t);
+	}
+
+	/*
+	 * ["xxx...", "y"] with the first string starting at every offset up to
+	 * 70 (white space before it) and 0 to 130 bytes long: both strings'
+	 * nodes; then the same text cut off inside the second string or just
+	 * after the first one's closing quote.
+	 */
+	for (i = 0; i <= 70; i++)
+	{
+		size_t		slen;
+
+		for (slen = 0; slen <= 130; slen += (slen < 70 ? 1 : 7))
+		{
+			size_t		first;
+
+			len = 0;
+			buf[len++] = '[';
+			memset(buf + len, ' ', i);
+			len += i;
+			first = len;
+			buf[len++] = '"';
+			memset(buf + len, 'x', slen);
+			len += slen;
+			memcpy(buf + len, "\",\"y\"]", 7);
+			len += 6;
+			tape_parse_exact(buf, len, &n, &why, &where, &t);
+			CHECK_STR_CTX(show(buf), t ? "accepted" : why, "accepted");
+			CHECK_INT_CTX(show(buf), n, 3);
+			if (t && n == 3)
+			{
+				CHECK_INT_CTX(show(buf), t[1].off, first + 1);
+				CHECK_INT_CTX(show(buf), t[1].len, slen);
+				CHECK_INT_CTX(show(buf), t[2].off, first + slen + 4);
+				CHECK_INT_CTX(show(buf), t[2].len, 1);
+				CHECK_INT_CTX(show(buf), t[0].count, 2);
+			}
+			free(t);
+			/* cut inside "y" */
+			tape_parse_exact(buf, len - 2, &n, &why, &where, &t);
+			CHECK_STR_CTX(show(buf), t ? "accepted" : why, "reply ends early (truncated JSON)");
+			CHECK_INT_CTX(show(buf), where, first + slen + 3);
+			free(t);
+			/* cut inside the first string */
+			tape_parse_exact(buf, first + 1 + slen, &n, &why, &where, &t);
+			CHECK_STR_CTX(show(buf), t ? "accepted" : why, "reply ends early (truncated JSON)");
+			CHECK_INT_CTX(show(buf), where, first);
+			free(t);
+			/* a control character at the end of the first string */
+			buf[first + slen] = slen ? '\t' : buf[first + slen];
+			tape_parse_exact(buf, len, &n, &why, &where, &t);
+			CHECK_STR_CTX(show(buf), t ? "accepted" : why,
+						  slen ? "control character in a string" : "accepted");
+			if (slen)
+				CHECK_INT_CTX(show(buf), where, first);
+			free(t);
+		}
+	}
+}
+
+/*
  * Refusals: the message and the position reported for each (the token's
  * start; a string's opening quote), as the tape gave them before its string
  * scan and position handling were rewritten for speed.
@@ -3932,6 +4112,7 @@ test_tape_where(void)
 		CHECK_INT_CTX(show(cases[i].text), where, cases[i].where);
 		free(t);
 	}
+	test_tape_edges();
 }
 
 /* the `fields` projection: URL surgery and the fallback of a refusing org */
