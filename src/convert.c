@@ -124,6 +124,22 @@ typedef struct OktaColumn
 
 /* the fields wanted from one JSON object, hashed by key */
 typedef struct FieldSet FieldSet;
+
+/*
+ * The key the last object had at a member position, and its field: Okta
+ * sends the members of every object of a kind in the same order, so the
+ * key at a position is mostly the one there last time, found by one
+ * comparison instead of a hash lookup.
+ */
+#define PRED_POSITIONS	32
+#define PRED_KEY_MAX	32
+typedef struct FieldPred
+{
+	int			len;			/* -1: nothing there yet */
+	struct FieldKey *fk;		/* NULL: a key no column reads */
+	char		key[PRED_KEY_MAX];
+} FieldPred;
+
 typedef struct FieldKey
 {
 	char	   *key;
@@ -142,6 +158,7 @@ struct FieldSet
 	int			slot_lo;		/* the slots of everything below */
 	int			slot_hi;
 	JbKeyOrder *order;			/* a jsonb column of this object, if any */
+	FieldPred  *pred;			/* PRED_POSITIONS of them */
 };
 
 struct OktaRowMap
@@ -270,9 +287,13 @@ static FieldSet *
 fieldset_new(void)
 {
 	FieldSet   *fs = palloc0(sizeof(FieldSet));
+	int			i;
 
 	fs->maxkeys = 8;
 	fs->keys = palloc(sizeof(FieldKey *) * fs->maxkeys);
+	fs->pred = palloc(sizeof(FieldPred) * PRED_POSITIONS);
+	for (i = 0; i < PRED_POSITIONS; i++)
+		fs->pred[i].len = -1;
 	return fs;
 }
 
@@ -605,7 +626,7 @@ static int	jb_order_add(JbKeyOrder *o, const char *s, int len);
 static void jb_order_new_object(JbKeyOrder *o);
 
 static void
-resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
+resolve_object(OktaRowMap *m, FieldSet *fs, uint32 obj)
 {
 	const oc_jnode *t = m->nodes;
 	const char *text = m->text;
@@ -613,13 +634,14 @@ resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
 	uint32		k;
 	JbKeyOrder *o = fs->order;
 	int			distinct = 0;
+	int			pos = 0;
 
 	if (o)
 	{
 		jb_order_new_object(o);
 		o->marked_row = 0;
 	}
-	for (k = obj + 1; k < end; k = t[k + 1].end)
+	for (k = obj + 1; k < end; k = t[k + 1].end, pos++)
 	{
 		const char *key = text + t[k].off;
 		int			len = t[k].len;
@@ -654,8 +676,27 @@ resolve_object(OktaRowMap *m, const FieldSet *fs, uint32 obj)
 
 			len = (int) oc_json_unescape(key, len, buf);
 			key = buf;
+			fk = fieldset_find(fs, key, len);
 		}
-		fk = fieldset_find(fs, key, len);
+		else if (pos < PRED_POSITIONS)
+		{
+			FieldPred  *p = &fs->pred[pos];
+
+			if (p->len == len && bytes_eq(p->key, key, len))
+				fk = p->fk;
+			else
+			{
+				fk = fieldset_find(fs, key, len);
+				if (len <= PRED_KEY_MAX)
+				{
+					memcpy(p->key, key, len);
+					p->len = len;
+					p->fk = fk;
+				}
+			}
+		}
+		else
+			fk = fieldset_find(fs, key, len);
 found:
 		if (fk == NULL)
 			continue;
@@ -1178,6 +1219,22 @@ jb_value(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 	return JENTRY_ISNULL;		/* not reached */
 }
 
+/* jb_value, with the common cases (a plain string, null) inline */
+static inline uint32
+jb_value_fast(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+
+	if (nd->type == OC_JSTRING && !nd->escaped && !m->convert_encoding)
+	{
+		jb_append(b, m->text + nd->off, nd->len);
+		return JENTRY_ISSTRING | nd->len;
+	}
+	if (nd->type == OC_JNULL)
+		return JENTRY_ISNULL;
+	return jb_value(m, node, b, ctx);
+}
+
 /* store child i's JEntry: its length, or every stride'th its end offset */
 static inline void
 jb_entry(StringInfo b, int jentries, int i, uint32 meta, uint32 *totallen)
@@ -1318,7 +1375,7 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx, JbKe
 		jb_append(b, &header, sizeof(header));
 		jentries = jb_reserve(b, sizeof(JEntry) * n);
 		for (k = node + 1; k < nd->end; k = t[k].end, i++)
-			jb_entry(b, jentries, i, jb_value(m, k, b, ctx), &totallen);
+			jb_entry(b, jentries, i, jb_value_fast(m, k, b, ctx), &totallen);
 	}
 	else if (order && ((order->marked_row == m->row && order->marked_row != 0 &&
 						order->marked_node == node && (n = order->marked_n, true)) ||
@@ -1342,7 +1399,7 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx, JbKe
 			vals[i++] = kk->value;
 		}
 		for (i = 0; i < n; i++)
-			jb_entry(b, jentries, i + n, jb_value(m, vals[i], b, ctx), &totallen);
+			jb_entry(b, jentries, i + n, jb_value_fast(m, vals[i], b, ctx), &totallen);
 	}
 	else
 	{
@@ -1396,7 +1453,7 @@ jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx, JbKe
 			jb_entry(b, jentries, i, JENTRY_ISSTRING | (uint32) (b->len - start), &totallen);
 		}
 		for (i = 0; i < n; i++)
-			jb_entry(b, jentries, i + n, jb_value(m, keys[i].value, b, ctx), &totallen);
+			jb_entry(b, jentries, i + n, jb_value_fast(m, keys[i].value, b, ctx), &totallen);
 	}
 }
 
