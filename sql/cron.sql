@@ -104,3 +104,28 @@ SELECT count(*) = (SELECT count(*) FROM sim.users) - 2 AS all_others,
 FROM okta.users u JOIN sim.users s USING (id)
 WHERE u.id NOT IN (:'uid', :'wide_uid');
 \! $OKTA_SIM_CTL reset >/dev/null
+
+-- a database that is not UTF-8: strings, keys and jsonb are converted from
+-- Okta's UTF-8; a character the database cannot hold is an error naming the
+-- column, the value shown with \u escapes (showing it used to fail in turn,
+-- with the bare conversion error)
+CREATE DATABASE oktafdw_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c oktafdw_latin1
+SET client_encoding = 'UTF8';
+\getenv sim_url OKTA_SIM_URL
+\getenv sim_dir OKTA_SIM_DIR
+\set ca_file :sim_dir '/ca.pem'
+SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key \gset
+CREATE EXTENSION oktafdw;
+CREATE SERVER okta FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url :'sim_url', ca_file :'ca_file');
+CREATE USER MAPPING FOR CURRENT_USER SERVER okta OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE SCHEMA okta;
+IMPORT FOREIGN SCHEMA okta LIMIT TO (users) FROM SERVER okta INTO okta;
+SELECT first_name, last_name, city, profile->>'city' AS profile_city,
+       profile->'firstName' AS first_name_json, profile = profile::text::jsonb AS same_jsonb,
+       length(last_name) AS chars, octet_length(last_name) AS latin1_bytes
+FROM okta.users WHERE login IN ('jose.muller@example.com', 'zoe.angstrom@example.com') ORDER BY login;
+SELECT first_name, title FROM okta.users WHERE login = 'percent.amp@example.com';
+SELECT first_name FROM okta.users WHERE login = 'watanabe.kenta@example.com';
+\c contrib_regression
+DROP DATABASE oktafdw_latin1;

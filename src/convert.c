@@ -756,16 +756,42 @@ okta_json_text(const char *text, const oc_jnode *nodes, uint32 node, int maxlen)
 	}
 	initStringInfo(&b);
 	if (len > maxlen)
-	{
 		len = pg_encoding_mbcliplen(PG_UTF8, s, len, maxlen - 3);
+	if (GetDatabaseEncoding() == PG_UTF8)
 		appendBinaryStringInfo(&b, s, len);
-		appendStringInfoString(&b, "...");
-	}
 	else
-		appendBinaryStringInfo(&b, s, len);
-	/* messages are in the server's encoding */
-	if (GetDatabaseEncoding() != PG_UTF8)
-		return pg_any_to_server(b.data, b.len, PG_UTF8);
+	{
+		/*
+		 * Messages are in the database's encoding, which may not hold every
+		 * character (the value shown may be the one that failed to convert):
+		 * non-ASCII characters are shown as JSON \u escapes, which is still
+		 * the same JSON value.
+		 */
+		int			i = 0;
+
+		while (i < len)
+		{
+			unsigned char c = (unsigned char) s[i];
+			int			n = pg_utf_mblen((const unsigned char *) s + i);
+			pg_wchar	u;
+
+			if (c < 0x80 || i + n > len)
+			{
+				appendStringInfoChar(&b, (char) c);
+				i++;
+				continue;
+			}
+			u = utf8_to_unicode((const unsigned char *) s + i);
+			if (u > 0xFFFF)
+				appendStringInfo(&b, "\\u%04X\\u%04X", (unsigned) (0xD800 + ((u - 0x10000) >> 10)),
+								 (unsigned) (0xDC00 + ((u - 0x10000) & 0x3FF)));
+			else
+				appendStringInfo(&b, "\\u%04X", (unsigned) u);
+			i += n;
+		}
+	}
+	if (nd->len + (str ? 2 : 0) > maxlen)
+		appendStringInfoString(&b, "...");
 	return b.data;
 }
 
@@ -1611,6 +1637,28 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 		}
 		if (v == 0 || m->nodes[v].type == OC_JNULL)	/* missing, or JSON null */
 			continue;
+		nulls[idx] = false;
+		/* the common cases inline: a plain string into text, a timestamp */
+		{
+			const oc_jnode *nd = &m->nodes[v];
+
+			if (nd->type == OC_JSTRING && !nd->escaped)
+			{
+				TimestampTz ts;
+
+				if (c->kind == KIND_TEXT && !m->convert_encoding)
+				{
+					values[idx] = row_text(m, m->text + nd->off, nd->len);
+					continue;
+				}
+				if (c->kind == KIND_TIMESTAMPTZ &&
+					okta_timestamp_fast(m->text + nd->off, nd->len, &ts))
+				{
+					values[idx] = TimestampTzGetDatum(ts);
+					continue;
+				}
+			}
+		}
 		ctx->column = c->name;
 		ctx->value = v;
 		if (c->kind == KIND_ARRAY)
@@ -1618,7 +1666,6 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 		else
 			values[idx] = convert_scalar(c->kind, c->typid, &c->infunc, c->ioparam,
 										 c->typmod, c->order, m, v, ctx);
-		nulls[idx] = false;
 	}
 	ctx->column = NULL;
 	ctx->value = 0;
