@@ -278,7 +278,28 @@ CREATE EXTENSION dblink;
 SELECT dblink_connect('other', format('dbname=%s port=%s', current_database(),
                                       current_setting('port'))) AS connected;
 SELECT pid AS other_pid FROM dblink('other', 'SELECT pg_backend_pid()') AS t(pid int) \gset
-SELECT set_config('faults.other_pid', :'other_pid', false) IS NOT NULL AS ok;
+-- wait (up to 5 s) until the simulator holds a delayed request and that
+-- backend waits for it
+CREATE PROCEDURE wait_held(backend int) LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..100 LOOP
+    -- pg_stat_activity is a snapshot per transaction: take a new one each time
+    PERFORM pg_stat_clear_snapshot();
+    EXIT WHEN EXISTS (SELECT FROM sim.log('fault=delay'))
+          AND EXISTS (SELECT FROM pg_stat_activity
+                      WHERE pid = backend AND wait_event_type = 'Extension');
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+-- wait (up to 2 s) until that backend has gone
+CREATE PROCEDURE wait_gone(backend int) LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1..100 LOOP
+    PERFORM pg_stat_clear_snapshot();
+    EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = backend);
+    PERFORM pg_sleep(0.02);
+  END LOOP;
+END $$;
 -- the other session gets its token first, so that the cancel finds it
 -- waiting for the hanging page, not for the token
 SELECT n > 0 AS ok
@@ -286,18 +307,7 @@ FROM dblink('other', 'SELECT count(*) FROM f_users WHERE status = ''LOCKED_OUT''
 \! $OKTA_SIM_CTL delay 10000:1 >/dev/null
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT dblink_send_query('other', 'SELECT count(*) FROM f_users WHERE status = ''LOCKED_OUT''') AS sent;
--- wait until the simulator holds the request and the other session waits for it
-DO $$
-BEGIN
-  FOR i IN 1..100 LOOP
-    PERFORM pg_stat_clear_snapshot();
-    EXIT WHEN EXISTS (SELECT FROM sim.log('fault=delay'))
-          AND EXISTS (SELECT FROM pg_stat_activity
-                      WHERE pid = current_setting('faults.other_pid')::int
-                        AND wait_event_type = 'Extension');
-    PERFORM pg_sleep(0.05);
-  END LOOP;
-END $$;
+CALL wait_held(:other_pid);
 SELECT clock_timestamp() AS t0 \gset
 SELECT pg_cancel_backend(:other_pid) AS cancelled;
 SELECT * FROM dblink_get_result('other', false) AS t(n bigint);
@@ -314,33 +324,15 @@ SELECT dblink_disconnect('other');
 SELECT dblink_connect('other2', format('dbname=%s port=%s', current_database(),
                                        current_setting('port'))) AS connected;
 SELECT pid AS other_pid FROM dblink('other2', 'SELECT pg_backend_pid()') AS t(pid int) \gset
-SELECT set_config('faults.other_pid', :'other_pid', false) IS NOT NULL AS ok;
 SELECT n > 0 AS ok
 FROM dblink('other2', 'SELECT count(*) FROM f_users WHERE status = ''LOCKED_OUT''') AS t(n bigint);
 \! $OKTA_SIM_CTL delay 10000:1 >/dev/null
+\! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT dblink_send_query('other2', 'SELECT count(*) FROM f_users WHERE status = ''LOCKED_OUT''') AS sent;
-DO $$
-BEGIN
-  FOR i IN 1..100 LOOP
-    PERFORM pg_stat_clear_snapshot();
-    EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
-                      WHERE pid = current_setting('faults.other_pid')::int
-                        AND wait_event_type = 'Extension');
-    PERFORM pg_sleep(0.05);
-  END LOOP;
-END $$;
+CALL wait_held(:other_pid);
 SELECT clock_timestamp() AS t0 \gset
 SELECT pg_terminate_backend(:other_pid) AS terminated;
-DO $$
-BEGIN
-  FOR i IN 1..100 LOOP
-    -- pg_stat_activity is a snapshot per transaction: take a new one each time
-    PERFORM pg_stat_clear_snapshot();
-    EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity
-                          WHERE pid = current_setting('faults.other_pid')::int);
-    PERFORM pg_sleep(0.02);
-  END LOOP;
-END $$;
+CALL wait_gone(:other_pid);
 SELECT clock_timestamp() - :'t0' < interval '1 s' AS gone_in_time;
 SELECT dblink_disconnect('other2');
 

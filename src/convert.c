@@ -621,9 +621,9 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 
 /* ---------- per row ---------- */
 
-static inline int jb_order_find(const JbKeyOrder *o, const char *s, int len);
-static int	jb_order_add(JbKeyOrder *o, const char *s, int len);
 static void jb_order_new_object(JbKeyOrder *o);
+static inline JbKnownKey *jb_order_mark_key(JbKeyOrder *o, const oc_jnode *key, const char *text,
+											uint32 value, int *distinct);
 
 static void
 resolve_object(OktaRowMap *m, FieldSet *fs, uint32 obj)
@@ -650,20 +650,10 @@ resolve_object(OktaRowMap *m, FieldSet *fs, uint32 obj)
 		if (o)
 		{
 			/* the key's field, and a mark for the object's jsonb */
-			int			idx = t[k].escaped ? -1 : jb_order_find(o, key, len);
+			JbKnownKey *kk = jb_order_mark_key(o, &t[k], text, k + 1, &distinct);
 
-			if (idx < 0 && !t[k].escaped)
-				idx = jb_order_add(o, key, len);
-			if (idx >= 0)
+			if (kk)
 			{
-				JbKnownKey *kk = &o->keys[idx];
-
-				if (kk->stamp != o->stamp)
-				{
-					kk->stamp = o->stamp;
-					distinct++;
-				}
-				kk->value = k + 1;
 				fk = kk->fk;
 				goto found;
 			}
@@ -1223,16 +1213,10 @@ jb_value(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
 			}
 		case OC_JSTRING:
 			{
+				/* escaped or to be converted (jb_value_fast takes the rest) */
 				int			len;
-				const char *str;
+				const char *str = jb_string_value(m, node, &len, ctx);
 
-				if (!nd->escaped && !m->convert_encoding)
-				{
-					/* the common case, in place */
-					jb_append(b, m->text + nd->off, nd->len);
-					return JENTRY_ISSTRING | nd->len;
-				}
-				str = jb_string_value(m, node, &len, ctx);
 				jb_append(b, str, len);
 				return JENTRY_ISSTRING | (uint32) len;
 			}
@@ -1346,6 +1330,36 @@ jb_order_new_object(JbKeyOrder *o)
 }
 
 /*
+ * Mark one member's key among the known ones (adding it if new), with its
+ * value node (a later duplicate's replaces the earlier's), counting it in
+ * *distinct the first time in this object; NULL if the key is escaped or
+ * there is no room.
+ */
+static inline JbKnownKey *
+jb_order_mark_key(JbKeyOrder *o, const oc_jnode *key, const char *text, uint32 value,
+				  int *distinct)
+{
+	const char *s = text + key->off;
+	int			len = (int) key->len;
+	int			idx;
+	JbKnownKey *kk;
+
+	if (key->escaped)
+		return NULL;
+	idx = jb_order_find(o, s, len);
+	if (idx < 0 && (idx = jb_order_add(o, s, len)) < 0)
+		return NULL;
+	kk = &o->keys[idx];
+	if (kk->stamp != o->stamp)
+	{
+		kk->stamp = o->stamp;
+		(*distinct)++;
+	}
+	kk->value = value;
+	return kk;
+}
+
+/*
  * Mark the keys of object node among the known ones (adding new ones),
  * each with its value (a later duplicate's replaces the earlier's); false
  * if one is escaped or there is no room.  *n: the distinct keys.
@@ -1359,25 +1373,8 @@ jb_order_mark(OktaRowMap *m, uint32 node, JbKeyOrder *o, int *n)
 
 	jb_order_new_object(o);
 	for (k = node + 1; k < t[node].end; k = t[k + 1].end)
-	{
-		const char *s = m->text + t[k].off;
-		int			len = (int) t[k].len;
-		int			idx;
-		JbKnownKey *kk;
-
-		if (t[k].escaped)
+		if (jb_order_mark_key(o, &t[k], m->text, k + 1, &distinct) == NULL)
 			return false;
-		idx = jb_order_find(o, s, len);
-		if (idx < 0 && (idx = jb_order_add(o, s, len)) < 0)
-			return false;
-		kk = &o->keys[idx];
-		if (kk->stamp != o->stamp)
-		{
-			kk->stamp = o->stamp;
-			distinct++;
-		}
-		kk->value = k + 1;
-	}
 	*n = distinct;
 	return true;
 }
@@ -1510,7 +1507,7 @@ jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx, JbKeyOrder *order)
 
 		jb_append(&b, &header, sizeof(header));
 		jentries = jb_reserve(&b, sizeof(JEntry));
-		jb_entry(&b, jentries, 0, jb_value(m, node, &b, ctx), &totallen);
+		jb_entry(&b, jentries, 0, jb_value_fast(m, node, &b, ctx), &totallen);
 	}
 	SET_VARSIZE(b.data, b.len);
 	return PointerGetDatum(b.data);
@@ -1526,14 +1523,8 @@ convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
 	switch (kind)
 	{
 		case KIND_TIMESTAMPTZ:
-			if (t == OC_JSTRING && !nd->escaped)
-			{
-				TimestampTz ts;
-
-				if (okta_timestamp_fast(m->text + nd->off, nd->len, &ts))
-					return TimestampTzGetDatum(ts);
-			}
-			else if (t == OC_JOBJECT || t == OC_JARRAY)
+			/* Okta's own format was tried by convert_value: the input function */
+			if (t == OC_JOBJECT || t == OC_JARRAY)
 				bad_value(ctx, "expected a scalar");
 			break;
 		case KIND_TEXT:
@@ -1565,6 +1556,28 @@ convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
 	return InputFunctionCall(infunc, scalar_cstring(m, node, ctx), ioparam, typmod);
 }
 
+/*
+ * convert_scalar, with the most common cases inline: a plain string into
+ * text (in place, into the row's block) and an Okta timestamp
+ */
+static inline Datum
+convert_value(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
+			  int32 typmod, JbKeyOrder *order, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+{
+	const oc_jnode *nd = &m->nodes[node];
+
+	if (nd->type == OC_JSTRING && !nd->escaped)
+	{
+		TimestampTz ts;
+
+		if (kind == KIND_TEXT && !m->convert_encoding)
+			return row_text(m, m->text + nd->off, nd->len);
+		if (kind == KIND_TIMESTAMPTZ && okta_timestamp_fast(m->text + nd->off, nd->len, &ts))
+			return TimestampTzGetDatum(ts);
+	}
+	return convert_scalar(kind, typid, infunc, ioparam, typmod, order, m, node, ctx);
+}
+
 static Datum
 convert_array(OktaColumn *c, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 {
@@ -1588,8 +1601,8 @@ convert_array(OktaColumn *c, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 	{
 		enulls[i] = (t[k].type == OC_JNULL);
 		elems[i] = enulls[i] ? (Datum) 0 :
-			convert_scalar(c->elemkind, c->elemtype, &c->eleminfunc,
-						   c->elemioparam, -1, NULL, m, k, ctx);
+			convert_value(c->elemkind, c->elemtype, &c->eleminfunc,
+						  c->elemioparam, -1, NULL, m, k, ctx);
 	}
 	dims[0] = n;
 	return PointerGetDatum(construct_md_array(elems, enulls, 1, dims, lbs,
@@ -1637,35 +1650,14 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 		}
 		if (v == 0 || m->nodes[v].type == OC_JNULL)	/* missing, or JSON null */
 			continue;
-		nulls[idx] = false;
-		/* the common cases inline: a plain string into text, a timestamp */
-		{
-			const oc_jnode *nd = &m->nodes[v];
-
-			if (nd->type == OC_JSTRING && !nd->escaped)
-			{
-				TimestampTz ts;
-
-				if (c->kind == KIND_TEXT && !m->convert_encoding)
-				{
-					values[idx] = row_text(m, m->text + nd->off, nd->len);
-					continue;
-				}
-				if (c->kind == KIND_TIMESTAMPTZ &&
-					okta_timestamp_fast(m->text + nd->off, nd->len, &ts))
-				{
-					values[idx] = TimestampTzGetDatum(ts);
-					continue;
-				}
-			}
-		}
 		ctx->column = c->name;
 		ctx->value = v;
 		if (c->kind == KIND_ARRAY)
 			values[idx] = convert_array(c, m, v, ctx);
 		else
-			values[idx] = convert_scalar(c->kind, c->typid, &c->infunc, c->ioparam,
-										 c->typmod, c->order, m, v, ctx);
+			values[idx] = convert_value(c->kind, c->typid, &c->infunc, c->ioparam,
+										c->typmod, c->order, m, v, ctx);
+		nulls[idx] = false;
 	}
 	ctx->column = NULL;
 	ctx->value = 0;

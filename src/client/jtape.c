@@ -729,32 +729,23 @@ value_here:						/* pos < len */
 			 * so that running out of memory is reported at the literal.
 			 */
 		case 't':
-			if (len - pos < 4 || word4(s + pos) != word4("true"))
-			{
-				literal_fail(p, pos, "true", 4);
-				goto failed;
-			}
-			PUT_NODE(OC_JTRUE, pos, 4, 0, pos);
-			pos += 4;
-			break;
 		case 'f':
-			if (len - pos < 5 || word4(s + pos + 1) != word4("alse"))
-			{
-				literal_fail(p, pos, "false", 5);
-				goto failed;
-			}
-			PUT_NODE(OC_JFALSE, pos, 5, 0, pos);
-			pos += 5;
-			break;
 		case 'n':
-			if (len - pos < 4 || word4(s + pos) != word4("null"))
 			{
-				literal_fail(p, pos, "null", 4);
-				goto failed;
+				/* the word's last four bytes (its first one is s[pos]) */
+				const char *word = s[pos] == 't' ? "true" : s[pos] == 'f' ? "false" : "null";
+				oc_jtype	type = s[pos] == 't' ? OC_JTRUE : s[pos] == 'f' ? OC_JFALSE : OC_JNULL;
+				size_t		wlen = s[pos] == 'f' ? 5 : 4;
+
+				if (len - pos < wlen || word4(s + pos + wlen - 4) != word4(word + wlen - 4))
+				{
+					literal_fail(p, pos, word, wlen);
+					goto failed;
+				}
+				PUT_NODE(type, pos, wlen, 0, pos);
+				pos += wlen;
+				break;
 			}
-			PUT_NODE(OC_JNULL, pos, 4, 0, pos);
-			pos += 4;
-			break;
 		case '-':
 		case '0':
 		case '1':
