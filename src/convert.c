@@ -2,9 +2,10 @@
  * convert.c
  *      From Okta JSON objects (nodes of a page's tape) to PostgreSQL rows.
  *
- * A column reads its `path` option (dotted JSON path), else its name in
- * camelCase, looked up at the top level and then under `profile`.  The
- * declared type decides the conversion.
+ * Which field a column reads is tables.c's rule (okta_column_info): its
+ * `path` option (dotted JSON path), else its name in camelCase, looked up
+ * at the top level and then under `profile`.  The declared type decides the
+ * conversion.
  *
  * Everything about a column is worked out once per scan: the fields the
  * columns read form a small tree of hashed keys (FieldSet), each field a
@@ -34,8 +35,8 @@
 
 typedef enum ColSource
 {
-	SRC_PATH,					/* the path option, or the name's camelCase
-								 * at the top level */
+	SRC_PATH,					/* a dotted path: the path option, a
+								 * member's id */
 	SRC_NAME,					/* camelCase: top level, then profile */
 	SRC_PARENT_ID				/* the id of the scan's parent object */
 } ColSource;
@@ -184,28 +185,6 @@ struct OktaRowMap
 };
 
 #define ROW_ARENA	2048
-
-char *
-okta_camel_case(const char *s)
-{
-	char	   *out = palloc(strlen(s) + 1);
-	char	   *o = out;
-	bool		up = false;
-
-	for (; *s; s++)
-	{
-		if (*s == '_')
-		{
-			if (o != out)
-				up = true;
-			continue;
-		}
-		*o++ = up ? pg_toupper((unsigned char) *s) : *s;
-		up = false;
-	}
-	*o = '\0';
-	return out;
-}
 
 static ColKind
 kind_of(Oid typid)
@@ -522,7 +501,7 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
 		OktaColumn *c;
-		char	   *path;
+		OktaColumnInfo info;
 		Oid			infunc;
 
 		if (att->attisdropped)
@@ -535,38 +514,28 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		c->name = pstrdup(NameStr(att->attname));
 		c->typid = att->atttypid;
 		c->typmod = att->atttypmod;
-		path = okta_column_path(RelationGetRelid(rel), att->attnum);
-		if (path)
+		okta_column_info(RelationGetRelid(rel), object, att->attnum, &info);
+		if (info.role == COL_PARENT_ID)
+			c->source = SRC_PARENT_ID;
+		else if (info.name_key)
 		{
-			char	   *copy = pstrdup(path);
-			char	  **parts = palloc(sizeof(char *) * (strlen(path) + 1));
+			c->source = SRC_NAME;
+			slot1[n] = want_key(m, info.name_key, NULL);
+			slot2[n] = want_key(m, "profile", info.name_key);
+		}
+		else
+		{
+			char	  **parts = palloc(sizeof(char *) * (strlen(info.path) + 1));
 			int			nparts = 0;
 			char	   *tok;
 			char	   *save = NULL;
 
 			c->source = SRC_PATH;
-			for (tok = strtok_r(copy, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
+			for (tok = strtok_r(info.path, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
 				parts[nparts++] = tok;
 			if (nparts == 0)
 				continue;		/* the validator refuses such a path */
 			slot1[n] = want_path(m, parts, nparts);
-		}
-		else if ((object == OKTA_GROUP_MEMBERS && strcmp(c->name, "group_id") == 0) ||
-				 (object == OKTA_USER_GROUPS && strcmp(c->name, "user_id") == 0))
-			c->source = SRC_PARENT_ID;
-		else if ((object == OKTA_GROUP_MEMBERS && strcmp(c->name, "user_id") == 0) ||
-				 (object == OKTA_USER_GROUPS && strcmp(c->name, "group_id") == 0))
-		{
-			c->source = SRC_PATH;
-			slot1[n] = idk;
-		}
-		else
-		{
-			char	   *camel = okta_camel_case(c->name);
-
-			c->source = SRC_NAME;
-			slot1[n] = want_key(m, camel, NULL);
-			slot2[n] = want_key(m, "profile", camel);
 		}
 
 		c->kind = kind_of(c->typid);

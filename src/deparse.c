@@ -44,55 +44,6 @@
 
 /* ---------- columns ---------- */
 
-static const char *const user_top_fields[] = {
-	"id", "status", "created", "activated", "statusChanged", "lastLogin",
-	"lastUpdated", "passwordChanged", "transitioningToStatus", "type", "realmId",
-	"credentials", "profile", "_links", "_embedded", NULL
-};
-static const char *const group_top_fields[] = {
-	"id", "created", "lastUpdated", "lastMembershipUpdated", "objectClass", "type",
-	"profile", "source", "_links", "_embedded", NULL
-};
-static const char *const user_ts_attrs[] = {
-	"created", "activated", "statusChanged", "lastUpdated", "lastLogin",
-	"passwordChanged", NULL
-};
-static const char *const group_ts_attrs[] = {
-	"created", "lastUpdated", "lastMembershipUpdated", NULL
-};
-/*
- * String attributes a text comparison may be pushed to.  Custom profile
- * attributes are left out: their JSON type is not known here, and Okta
- * rejects a search that compares, say, an integer attribute with a string.
- */
-static const char *const user_text_attrs[] = {
-	"id", "status", "type.id",
-	"profile.login", "profile.email", "profile.secondEmail", "profile.firstName",
-	"profile.lastName", "profile.middleName", "profile.honorificPrefix",
-	"profile.honorificSuffix", "profile.title", "profile.displayName",
-	"profile.nickName", "profile.profileUrl", "profile.primaryPhone",
-	"profile.mobilePhone", "profile.streetAddress", "profile.city", "profile.state",
-	"profile.zipCode", "profile.countryCode", "profile.postalAddress",
-	"profile.preferredLanguage", "profile.locale", "profile.timezone",
-	"profile.userType", "profile.employeeNumber", "profile.costCenter",
-	"profile.organization", "profile.division", "profile.department",
-	"profile.managerId", "profile.manager", NULL
-};
-static const char *const group_text_attrs[] = {
-	"id", "type", "source.id", "profile.name", "profile.description", NULL
-};
-
-static bool
-in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-	{
-		if (strcmp(s, *list) == 0)
-			return true;
-	}
-	return false;
-}
-
 typedef enum ColRole
 {
 	ROLE_PLAIN,
@@ -106,63 +57,34 @@ typedef struct ColInfo
 	ColRole		role;
 	const char *attr;			/* Okta attribute, NULL if not searchable */
 	bool		is_ts;			/* a timestamp attribute */
-	Oid			typid;
 } ColInfo;
 
+/* what pushdown may do with a column: tables.c's description of it */
 static void
 column_info(Oid relid, OktaObject object, AttrNumber attnum, ColInfo *ci)
 {
-	char	   *path = okta_column_path(relid, attnum);
-	char	   *name = get_attname(relid, attnum, false);
-	const char *const *top;
-	char	   *attr;
+	OktaColumnInfo info;
 
+	okta_column_info(relid, object, attnum, &info);
 	memset(ci, 0, sizeof(*ci));
-	ci->typid = get_atttype(relid, attnum);
-	if (object == OKTA_GROUP_MEMBERS || object == OKTA_USER_GROUPS)
+	switch (info.role)
 	{
-		if (path == NULL &&
-			strcmp(name, object == OKTA_GROUP_MEMBERS ? "group_id" : "user_id") == 0)
+		case COL_LOOKUP_ID:
+			ci->role = ROLE_ID;
+			break;
+		case COL_LOOKUP_LOGIN:
+			ci->role = ROLE_LOGIN;
+			break;
+		case COL_PARENT_ID:
 			ci->role = ROLE_PARENT;
-		return;					/* member listings take no search */
+			return;
+		case COL_FIELD:
+			break;
 	}
-	top = object == OKTA_USERS ? user_top_fields : group_top_fields;
-	if (path)
-		attr = path;
-	else
-	{
-		attr = okta_camel_case(name);
-		if (!in_list(attr, top))
-			attr = psprintf("profile.%s", attr);
-	}
-	if (strcmp(attr, "id") == 0)
-		ci->role = ROLE_ID;
-	else if (object == OKTA_USERS && strcmp(attr, "profile.login") == 0)
-		ci->role = ROLE_LOGIN;
-	if (ci->typid == TIMESTAMPTZOID &&
-		in_list(attr, object == OKTA_USERS ? user_ts_attrs : group_ts_attrs))
-	{
-		ci->attr = attr;
-		ci->is_ts = true;
-	}
-	else if (ci->typid == TEXTOID &&
-			 in_list(attr, object == OKTA_USERS ? user_text_attrs : group_text_attrs))
-		ci->attr = attr;
+	ci->attr = okta_column_search_attr(relid, object, &info, &ci->is_ts);
 }
 
 /* ---------- projection: Okta's `fields` parameter ---------- */
-
-/*
- * Top-level user fields a projection may name.  profile is asked for by its
- * sub-fields; credentials, _links and _embedded are left to whole objects
- * (how a projection treats them, and credentials next to the okta-response
- * omit parameter, is not documented).
- */
-static const char *const user_projectable_fields[] = {
-	"id", "status", "created", "activated", "statusChanged", "lastLogin",
-	"lastUpdated", "passwordChanged", "transitioningToStatus", "type", "realmId",
-	NULL
-};
 
 /* longest `fields` value sent; a longer one asks for whole objects */
 #define MAX_FIELDS_LEN 2000
@@ -196,42 +118,38 @@ add_field(List *fields, const char *name)
 }
 
 /*
- * The field a used column reads, added to *top (top-level fields) or *prof
- * (profile sub-fields), as convert.c will look it up: the path option's
- * first step (its second under profile), else the name in camelCase, at
- * the top level when it is one of the user object's fields, else under
- * profile.  false when the column needs what a projection may not give
- * (the whole profile, credentials, a field we do not know).
+ * The field a used column reads (tables.c's okta_column_info), added to
+ * *top (top-level fields) or *prof (profile sub-fields): a path's first
+ * step, or its second under profile.  false when the column needs what a
+ * projection may not give (the whole profile, credentials, a top-level
+ * field the kind does not let a projection name).
  */
 static bool
-column_field(const char *path, const char *name, List **top, List **prof)
+column_field(const OktaKindDef *kind, const OktaColumnInfo *info, List **top, List **prof)
 {
-	char	   *first;
-	char	   *rest;
+	char	   *first = pstrdup(info->path);
+	char	   *rest = strchr(first, '.');
+	const OktaFieldDef *f;
 
-	if (path == NULL)
+	if (info->name_key)
 	{
-		char	   *camel = okta_camel_case(name);
-
-		if (in_list(camel, user_top_fields))
+		/* a name: at the top level when the kind has it, else in profile */
+		first = info->name_key;
+		rest = NULL;
+		if (strcmp(info->path, first) != 0)
 		{
-			if (!in_list(camel, user_projectable_fields))
+			if (!field_name_ok(first))
 				return false;
-			*top = add_field(*top, camel);
+			*prof = add_field(*prof, first);
 			return true;
 		}
-		if (!field_name_ok(camel))
-			return false;
-		*prof = add_field(*prof, camel);
-		return true;
 	}
-	first = pstrdup(path);
-	rest = strchr(first, '.');
 	if (rest)
 		*rest++ = '\0';
 	if (strcmp(first, "profile") != 0)
 	{
-		if (!in_list(first, user_projectable_fields))
+		f = okta_kind_field(kind, first);
+		if (f == NULL || !(f->flags & OF_PROJECT))
 			return false;
 		*top = add_field(*top, first);
 		return true;
@@ -247,48 +165,71 @@ column_field(const char *path, const char *name, List **top, List **prof)
 }
 
 /*
- * Okta's `fields` projection for the user objects a scan lists, from the
- * columns it uses (its target list and its quals): "id,status" and the
- * columns' fields, e.g. "id,status,lastLogin,profile:(login,email)".  id
- * and status are always asked for: errors name the id, and the scan tells
- * the DEPROVISIONED listing's users apart by status.  NULL asks for whole
- * objects, which is always correct: for groups, for the whole row, and
- * whenever a column's field is not certain.
+ * What a scan's listings of user objects may leave out, from the columns
+ * it uses (its target list and its quals):
+ *
+ * *fields: Okta's `fields` projection, "id,status" and the columns'
+ * fields, e.g. "id,status,lastLogin,profile:(login,email)".  id and status
+ * are always asked for: errors name the id, and the scan tells the
+ * DEPROVISIONED listing's users apart by status.  NULL asks for whole
+ * objects, which is always correct: for the whole row, and whenever a
+ * column's field is not certain.
+ *
+ * *omit: OC_CURSOR_OMIT_* (the `okta-response` omit header): credentials
+ * and transitioningToStatus when no column used reads them.
+ *
+ * Kinds without a projection (groups) get NULL and 0.  user_groups' rows
+ * are groups, but its fan-out lists each group's members (users), of which
+ * it reads the ids.
  */
-char *
-okta_user_fields(Oid relid, OktaObject object, Bitmapset *attrs_used)
+void
+okta_listing_projection(Oid relid, OktaObject object, Bitmapset *attrs_used,
+						char **fields, int *omit)
 {
+	const OktaTableDef *t = okta_table(object);
 	List	   *top = list_make2(pstrdup("id"), pstrdup("status"));
 	List	   *prof = NIL;
+	bool		projectable = true;
 	StringInfoData b;
 	ListCell   *lc;
 	int			i = -1;
+	bool		ids_only = !t->kind->projection;
 
-	if (object == OKTA_GROUPS)
-		return NULL;
-	/* user_groups lists users only in a fan-out, and reads their ids */
-	while (object != OKTA_USER_GROUPS &&
-		   (i = bms_next_member(attrs_used, i)) >= 0)
+	*fields = NULL;
+	*omit = 0;
+	if (ids_only && !(t->parent_kind && t->parent_kind->projection))
+		return;
+	*omit = OC_CURSOR_OMIT_CREDENTIALS | OC_CURSOR_OMIT_TRANSITIONING;
+	while (!ids_only && (i = bms_next_member(attrs_used, i)) >= 0)
 	{
 		AttrNumber	att = i + FirstLowInvalidHeapAttributeNumber;
-		char	   *name;
-		char	   *path;
+		OktaColumnInfo info;
+		char	   *first;
+		const OktaFieldDef *f;
 
 		if (att == 0)
-			return NULL;		/* the whole row */
-		if (att < 0)
+		{
+			*omit = 0;			/* the whole row */
+			return;
+		}
+		if (att < 0 || get_attname(relid, att, true) == NULL)
 			continue;			/* system columns are not Okta's */
-		name = get_attname(relid, att, true);
-		if (name == NULL)
-			continue;
-		path = okta_column_path(relid, att);
-		/* group_members: group_id is the parent's, user_id the member's id */
-		if (path == NULL && object == OKTA_GROUP_MEMBERS &&
-			(strcmp(name, "group_id") == 0 || strcmp(name, "user_id") == 0))
-			continue;
-		if (!column_field(path, name, &top, &prof))
-			return NULL;
+		okta_column_info(relid, object, att, &info);
+		if (info.role == COL_PARENT_ID)
+			continue;			/* the parent's id, from the request */
+		first = pstrdup(info.path);
+		if (strchr(first, '.'))
+			*strchr(first, '.') = '\0';
+		f = okta_kind_field(t->kind, first);
+		if (f && (f->flags & OF_OMIT_CREDENTIALS))
+			*omit = 0;
+		if (f && (f->flags & OF_OMIT_TRANSITIONING))
+			*omit &= ~OC_CURSOR_OMIT_TRANSITIONING;
+		if (projectable && !column_field(t->kind, &info, &top, &prof))
+			projectable = false;
 	}
+	if (!projectable)
+		return;
 
 	initStringInfo(&b);
 	foreach(lc, top)
@@ -301,9 +242,8 @@ okta_user_fields(Oid relid, OktaObject object, Bitmapset *attrs_used)
 							 (char *) lfirst(lc));
 		appendStringInfoChar(&b, ')');
 	}
-	if (b.len > MAX_FIELDS_LEN)
-		return NULL;
-	return b.data;
+	if (b.len <= MAX_FIELDS_LEN)
+		*fields = b.data;
 }
 
 /* ---------- classification ---------- */
@@ -606,18 +546,7 @@ filter_ok(OktaObject object, List *node)
 
 		if (vk == VK_LIKE)
 			return false;
-		if (object == OKTA_USERS)
-		{
-			if (strcmp(attr, "lastUpdated") == 0)
-				return true;
-			return strcmp(op, "eq") == 0 &&
-				(strcmp(attr, "status") == 0 || strcmp(attr, "id") == 0 ||
-				 strcmp(attr, "profile.login") == 0 || strcmp(attr, "profile.email") == 0 ||
-				 strcmp(attr, "profile.firstName") == 0 || strcmp(attr, "profile.lastName") == 0);
-		}
-		if (strcmp(attr, "lastUpdated") == 0 || strcmp(attr, "lastMembershipUpdated") == 0)
-			return strcmp(op, "eq") == 0 || strcmp(op, "gt") == 0 || strcmp(op, "lt") == 0;
-		return strcmp(op, "eq") == 0 && (strcmp(attr, "id") == 0 || strcmp(attr, "type") == 0);
+		return okta_field_filter_op(object, attr, op);
 	}
 	return false;
 }
@@ -670,7 +599,7 @@ okta_plan_pushdown(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
 		pp->lookup_expr = add_expr(&cx, best_value);
 		pp->lookup_array = best_array;
 	}
-	else if (object == OKTA_USERS || object == OKTA_GROUPS)
+	else if (okta_table(object)->parent_kind == NULL)
 	{
 		foreach(lc, quals)
 		{
@@ -904,139 +833,128 @@ build_search(List *node, const OktaValue *vals)
 
 /* ---------- request building ---------- */
 
-typedef struct ReqBuilder
-{
-	oc_buf		wire;
-	StringInfoData display;
-	bool		any_param;
-} ReqBuilder;
-
-static void
-rb_init(ReqBuilder *rb)
-{
-	oc_buf_init(&rb->wire);
-	initStringInfo(&rb->display);
-	rb->any_param = false;
-}
-
-static void
-rb_path(ReqBuilder *rb, const char *literal)
-{
-	oc_buf_puts(&rb->wire, literal);
-	appendStringInfoString(&rb->display, literal);
-}
-
-static void
-rb_segment(ReqBuilder *rb, const char *value, bool placeholder)
-{
-	size_t		start = rb->wire.len;
-
-	oc_encode_path_segment(&rb->wire, value);
-	if (placeholder)
-		appendStringInfo(&rb->display, "{%s}", value);
-	else
-		appendBinaryStringInfo(&rb->display, rb->wire.data + start,
-							   (int) (rb->wire.len - start));
-}
-
-static void
-rb_param(ReqBuilder *rb, const char *name, const char *value)
-{
-	const char *sep = rb->any_param ? "&" : "?";
-
-	oc_buf_puts(&rb->wire, sep);
-	oc_buf_puts(&rb->wire, name);
-	oc_buf_puts(&rb->wire, "=");
-	oc_encode_query_value(&rb->wire, value);
-	appendStringInfo(&rb->display, "%s%s=%s", sep, name, value);
-	rb->any_param = true;
-}
-
+/*
+ * The requests are built by the client's request builder (oc_request):
+ * the target sent and the form EXPLAIN shows come from the same calls.
+ */
 static OktaRequest *
-rb_finish(ReqBuilder *rb, int flags, int row_filter, const char *parent_id)
+finish_request(oc_request *r, int flags, int row_filter, const char *parent_id)
 {
 	OktaRequest *req = palloc0(sizeof(OktaRequest));
+	const char *target = oc_request_target(r);
 
-	if (rb->wire.failed)
+	if (oc_request_failed(r))
+	{
+		oc_request_free(r);
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	req->target = pstrdup(rb->wire.data);
-	req->display = rb->display.data;
+	}
+	req->target = target ? pstrdup(target) : NULL;
+	req->display = pstrdup(oc_request_shown(r));
 	req->flags = flags;
 	req->row_filter = row_filter;
 	req->parent_id = parent_id ? pstrdup(parent_id) : NULL;
-	oc_buf_free(&rb->wire);
+	oc_request_free(r);
 	return req;
 }
 
+/* what a listing of kind's objects sends besides its own parameters */
+typedef struct ListingOpts
+{
+	int			page_size;
+	int			limit_hint;		/* rows a LIMIT takes, 0 if unknown */
+	const char *fields;			/* projection of user objects, or NULL */
+	int			omit;			/* OC_CURSOR_OMIT_* of user objects */
+} ListingOpts;
+
+/* limit, then the kind's projection; the cursor flags of such a listing */
 static int
-listing_flags(int limit_hint)
+listing_tail(oc_request *r, const OktaKindDef *kind, const ListingOpts *o)
 {
+	int			limit = o->page_size;
+
+	if (o->limit_hint > 0 && o->limit_hint < limit)
+		limit = o->limit_hint;
+	oc_request_param_int(r, "limit", limit);
+	if (kind->projection && o->fields)
+		oc_request_param(r, "fields", o->fields);
 	/* with a LIMIT, no page is fetched before it is needed */
-	return OC_CURSOR_ARRAY | (limit_hint > 0 ? 0 : OC_CURSOR_PREFETCH);
+	return OC_CURSOR_ARRAY | (o->limit_hint > 0 ? 0 : OC_CURSOR_PREFETCH) |
+		(kind->projection ? o->omit : 0);
 }
 
-static void
-rb_limit(ReqBuilder *rb, int page_size, int limit_hint)
-{
-	char		limit[16];
-
-	if (limit_hint > 0 && limit_hint < page_size)
-		page_size = limit_hint;
-	snprintf(limit, sizeof(limit), "%d", page_size);
-	rb_param(rb, "limit", limit);
-}
-
+/* GET {collection}?{pname}={pvalue}&limit=..: a listing of kind's objects */
 static OktaRequest *
-listing(const char *path, int page_size, int limit_hint,
-		const char *pname, const char *pvalue, int row_filter, const char *fields)
+listing(const OktaKindDef *kind, const ListingOpts *o, const char *pname,
+		const char *pvalue, int row_filter)
 {
-	ReqBuilder	rb;
+	oc_request	r;
+	int			flags;
 
-	rb_init(&rb);
-	rb_path(&rb, path);
+	oc_request_init(&r, kind->collection);
 	if (pname)
-		rb_param(&rb, pname, pvalue);
-	rb_limit(&rb, page_size, limit_hint);
-	if (fields)
-		rb_param(&rb, "fields", fields);
-	return rb_finish(&rb, listing_flags(limit_hint), row_filter, NULL);
+		oc_request_param(&r, pname, pvalue);
+	flags = listing_tail(&r, kind, o);
+	return finish_request(&r, flags, row_filter, NULL);
 }
 
+/* GET {collection}/{id}: one object (404: none) */
 static OktaRequest *
-one_object(const char *collection, const char *id, bool placeholder)
+one_object(const OktaKindDef *kind, const ListingOpts *o, const char *id, bool placeholder)
 {
-	ReqBuilder	rb;
+	oc_request	r;
 
-	rb_init(&rb);
-	rb_path(&rb, collection);
-	rb_path(&rb, "/");
-	rb_segment(&rb, id, placeholder);
-	return rb_finish(&rb, OC_CURSOR_MISSING_OK, ROWS_ALL, NULL);
+	oc_request_init(&r, kind->collection);
+	if (placeholder)
+		oc_request_unknown(&r, id);
+	else
+		oc_request_segment(&r, id);
+	return finish_request(&r, OC_CURSOR_MISSING_OK | (kind->projection ? o->omit : 0),
+						  ROWS_ALL, NULL);
 }
 
+/*
+ * GET {parent collection}/{id}{member path}: a parent's member listing of
+ * table t; its rows are of kind rows_kind
+ */
 static OktaRequest *
-sub_listing(const char *collection, const char *id, const char *sub,
-			int page_size, int limit_hint, bool placeholder, const char *fields)
+member_listing(const OktaTableDef *t, const OktaKindDef *rows_kind, const char *id,
+			   bool placeholder, const ListingOpts *o)
 {
-	ReqBuilder	rb;
+	oc_request	r;
+	int			flags;
 
-	rb_init(&rb);
-	rb_path(&rb, collection);
-	rb_path(&rb, "/");
-	rb_segment(&rb, id, placeholder);
-	rb_path(&rb, sub);
-	rb_limit(&rb, page_size, limit_hint);
-	if (fields)
-		rb_param(&rb, "fields", fields);
-	return rb_finish(&rb, listing_flags(limit_hint) | OC_CURSOR_MISSING_OK, ROWS_ALL,
-					 placeholder ? NULL : id);
+	oc_request_init(&r, t->parent_kind->collection);
+	if (placeholder)
+		oc_request_unknown(&r, id);
+	else
+		oc_request_segment(&r, id);
+	oc_request_path(&r, t->member_path);
+	flags = listing_tail(&r, rows_kind, o);
+	return finish_request(&r, flags | OC_CURSOR_MISSING_OK, ROWS_ALL,
+						  placeholder ? NULL : id);
 }
 
-/* The members of one group (a fan-out step). */
+/*
+ * A member table read by fan-out lists the groups, then each group's
+ * members: the table whose member listings those are.
+ */
+static const OktaTableDef *
+fanout_table(void)
+{
+	return okta_table(OKTA_GROUP_MEMBERS);
+}
+
+/*
+ * The member listing of one parent in a fan-out (the parent's id, or with
+ * id NULL the {id} form EXPLAIN shows).
+ */
 OktaRequest *
-okta_member_request(const char *group_id, int page_size, const char *fields)
+okta_fanout_request(const char *id, int page_size, const char *fields, int omit)
 {
-	return sub_listing("/api/v1/groups", group_id, "/users", page_size, 0, false, fields);
+	const OktaTableDef *t = fanout_table();
+	ListingOpts o = {page_size, 0, fields, omit};
+
+	return member_listing(t, t->kind, id ? id : "id", id == NULL, &o);
 }
 
 /* Display form of a value that is not known yet (EXPLAIN without ANALYZE). */
@@ -1049,121 +967,111 @@ okta_value_placeholder(Node *e)
 	return pstrdup("?");
 }
 
+/* the requests of a lookup: one per value (id, login, parent id) */
+static List *
+lookup_requests(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *vals,
+				const ListingOpts *o)
+{
+	const OktaValue *v = &vals[pp->lookup_expr];
+	bool		placeholder = v->display != NULL;
+	List	   *ids = text_values(v, pp->lookup_array);
+	List	   *reqs = NIL;
+	ListCell   *lc;
+
+	foreach(lc, ids)
+	{
+		const char *id = lfirst(lc);
+
+		/* an empty id would name the collection itself: it matches nothing */
+		if (id[0] == '\0')
+			continue;
+		if (pp->lookup == LOOKUP_PARENT)
+			reqs = lappend(reqs, member_listing(t, t->kind, id, placeholder, o));
+		else if (pp->lookup == LOOKUP_LOGIN && strchr(id, '/') != NULL)
+		{
+			/* Okta cannot fetch such a login by path: filter for it */
+			oc_buf		q;
+
+			oc_buf_init(&q);
+			oc_buf_puts(&q, "profile.login eq ");
+			if (oc_search_quote(&q, id) == 0 && !q.failed)
+				reqs = lappend(reqs, listing(t->kind, o, "filter", q.data, ROWS_ALL));
+			oc_buf_free(&q);
+		}
+		else
+			reqs = lappend(reqs, one_object(t->kind, o, id, placeholder));
+	}
+	return reqs;
+}
+
+/* the pushed search as Okta's expression (placeholders shown), or NULL */
+static char *
+search_expression(const OktaPushPlan *pp, const OktaValue *vals)
+{
+	oc_search  *s;
+	char	   *expr;
+	char	   *copy;
+
+	if (pp->search == NIL)
+		return NULL;
+	if (vals_have_placeholders(pp, vals))
+		return okta_search_display(pp->search, vals);
+	s = build_search(pp->search, vals);
+	expr = oc_search_render(s);
+	oc_search_free(s);
+	if (expr == NULL)
+		return NULL;
+	copy = pstrdup(expr);
+	free(expr);
+	return copy;
+}
+
 /*
  * The requests of a scan, in order.  vals holds the evaluated value
  * expressions (or, for EXPLAIN, display placeholders).  With *fanout set,
  * the one request lists groups, and each group's members are fetched in
- * turn.
+ * turn (okta_fanout_request).
  */
 List *
 okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *vals,
 				   int page_size, int limit_hint, bool *fanout)
 {
-	List	   *reqs = NIL;
+	const OktaTableDef *t = okta_table(object);
+	ListingOpts o = {page_size, limit_hint, pp->fields, pp->omit};
+	char	   *expr;
 
 	*fanout = false;
 	if (pp->lookup != LOOKUP_NONE)
+		return lookup_requests(t, pp, vals, &o);
+
+	if (t->parent_kind)
 	{
-		const OktaValue *v = &vals[pp->lookup_expr];
-		bool		placeholder = v->display != NULL;
-		List	   *ids = text_values(v, pp->lookup_array);
-		ListCell   *lc;
-
-		foreach(lc, ids)
-		{
-			const char *id = lfirst(lc);
-
-			/* an empty id would name the collection itself: it matches nothing */
-			if (id[0] == '\0')
-				continue;
-			switch (object)
-			{
-				case OKTA_USERS:
-					if (pp->lookup == LOOKUP_LOGIN && strchr(id, '/') != NULL)
-					{
-						/* Okta cannot fetch such a login by path: filter for it */
-						oc_buf		q;
-
-						oc_buf_init(&q);
-						oc_buf_puts(&q, "profile.login eq ");
-						if (oc_search_quote(&q, id) == 0 && !q.failed)
-							reqs = lappend(reqs, listing("/api/v1/users", page_size, limit_hint,
-														 "filter", q.data, ROWS_ALL,
-														 pp->fields));
-						oc_buf_free(&q);
-					}
-					else
-						reqs = lappend(reqs, one_object("/api/v1/users", id, placeholder));
-					break;
-				case OKTA_GROUPS:
-					reqs = lappend(reqs, one_object("/api/v1/groups", id, placeholder));
-					break;
-				case OKTA_GROUP_MEMBERS:
-					reqs = lappend(reqs, sub_listing("/api/v1/groups", id, "/users",
-													 page_size, limit_hint, placeholder,
-													 pp->fields));
-					break;
-				case OKTA_USER_GROUPS:
-					reqs = lappend(reqs, sub_listing("/api/v1/users", id, "/groups",
-													 page_size, limit_hint, placeholder, NULL));
-					break;
-			}
-		}
-		return reqs;
-	}
-
-	if (object == OKTA_USERS || object == OKTA_GROUPS)
-	{
-		const char *path = object == OKTA_USERS ? "/api/v1/users" : "/api/v1/groups";
-		const char *fields = object == OKTA_USERS ? pp->fields : NULL;
-		char	   *expr = NULL;
-
-		if (pp->search != NIL)
-		{
-			if (vals_have_placeholders(pp, vals))
-				expr = okta_search_display(pp->search, vals);
-			else
-			{
-				oc_search  *s = build_search(pp->search, vals);
-
-				expr = oc_search_render(s);
-				oc_search_free(s);
-				if (expr)
-				{
-					char	   *copy = pstrdup(expr);
-
-					free(expr);
-					expr = copy;
-				}
-			}
-		}
-		if (expr)
-			return list_make1(listing(path, page_size, limit_hint,
-									  pp->use_filter ? "filter" : "search", expr, ROWS_ALL,
-									  fields));
-		if (object == OKTA_GROUPS)
-			return list_make1(listing(path, page_size, limit_hint, NULL, NULL, ROWS_ALL,
-									  NULL));
-
 		/*
-		 * Okta's plain listing leaves DEPROVISIONED users out: fetch them with
-		 * a second listing.  Each listing keeps only its own side of the
-		 * split, so a user changing status mid-scan is not doubled.
+		 * Memberships without a parent: list the groups, then each one's
+		 * members.  expand=stats gives each group's member count, so that
+		 * the largest groups (the longest chains of pages) start first.
 		 */
-		return list_make2(listing(path, page_size, limit_hint, NULL, NULL,
-								  ROWS_NOT_DEPROVISIONED, fields),
-						  listing(path, page_size, limit_hint, "filter",
-								  "status eq \"DEPROVISIONED\"", ROWS_DEPROVISIONED, fields));
+		ListingOpts g = {page_size, 0, NULL, 0};
+
+		*fanout = true;
+		return list_make1(listing(fanout_table()->parent_kind, &g, "expand", "stats",
+								  ROWS_ALL));
 	}
+
+	expr = search_expression(pp, vals);
+	if (expr)
+		return list_make1(listing(t->kind, &o, pp->use_filter ? "filter" : "search", expr,
+								  ROWS_ALL));
+	if (t->kind->hidden == NULL)
+		return list_make1(listing(t->kind, &o, NULL, NULL, ROWS_ALL));
 
 	/*
-	 * Memberships without a parent: list the groups, then each one's
-	 * members.  expand=stats gives each group's member count, so that the
-	 * largest groups (the longest chains of pages) start first.
+	 * Okta's plain user listing leaves DEPROVISIONED users out: fetch them
+	 * with a second listing.  Each listing keeps only its own side of the
+	 * split, so a user changing status mid-scan is not doubled.
 	 */
-	*fanout = true;
-	return list_make1(listing("/api/v1/groups", page_size, 0, "expand", "stats", ROWS_ALL,
-							  NULL));
+	return list_make2(listing(t->kind, &o, NULL, NULL, ROWS_NOT_DEPROVISIONED),
+					  listing(t->kind, &o, "filter", t->kind->hidden, ROWS_DEPROVISIONED));
 }
 
 bool

@@ -10,84 +10,20 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-typedef struct ColDef
-{
-	const char *name;
-	const char *type;
-	const char *path;			/* NULL: derived from the name */
-} ColDef;
-
-static const ColDef user_cols[] = {
-	{"id", "text", NULL},
-	{"status", "text", NULL},
-	{"created", "timestamptz", NULL},
-	{"activated", "timestamptz", NULL},
-	{"status_changed", "timestamptz", NULL},
-	{"last_login", "timestamptz", NULL},
-	{"last_updated", "timestamptz", NULL},
-	{"password_changed", "timestamptz", NULL},
-	{"transitioning_to_status", "text", NULL},
-	{"type_id", "text", "type.id"},
-	{"login", "text", NULL},
-	{"email", "text", NULL},
-	{"second_email", "text", NULL},
-	{"first_name", "text", NULL},
-	{"last_name", "text", NULL},
-	{"middle_name", "text", NULL},
-	{"honorific_prefix", "text", NULL},
-	{"honorific_suffix", "text", NULL},
-	{"title", "text", NULL},
-	{"display_name", "text", NULL},
-	{"nick_name", "text", NULL},
-	{"profile_url", "text", NULL},
-	{"primary_phone", "text", NULL},
-	{"mobile_phone", "text", NULL},
-	{"street_address", "text", NULL},
-	{"city", "text", NULL},
-	{"state", "text", NULL},
-	{"zip_code", "text", NULL},
-	{"country_code", "text", NULL},
-	{"postal_address", "text", NULL},
-	{"preferred_language", "text", NULL},
-	{"locale", "text", NULL},
-	{"timezone", "text", NULL},
-	{"user_type", "text", NULL},
-	{"employee_number", "text", NULL},
-	{"cost_center", "text", NULL},
-	{"organization", "text", NULL},
-	{"division", "text", NULL},
-	{"department", "text", NULL},
-	{"manager_id", "text", NULL},
-	{"manager", "text", NULL},
-	{"profile", "jsonb", NULL},
-	{NULL, NULL, NULL}
-};
-
-static const ColDef group_cols[] = {
-	{"id", "text", NULL},
-	{"created", "timestamptz", NULL},
-	{"last_updated", "timestamptz", NULL},
-	{"last_membership_updated", "timestamptz", NULL},
-	{"type", "text", NULL},
-	{"object_class", "text[]", NULL},
-	{"name", "text", NULL},
-	{"description", "text", NULL},
-	{"profile", "jsonb", NULL},
-	{NULL, NULL, NULL}
-};
-
+/*
+ * The columns of a kind's fields that IMPORT makes (tables.c), but skip
+ * (its id, in member tables, where the member-id column stands for it)
+ */
 static void
-append_cols(StringInfo buf, const ColDef *cols, bool skip_id)
+append_cols(StringInfo buf, const OktaKindDef *kind, const char *skip)
 {
-	const ColDef *c;
+	const OktaFieldDef *f;
 
-	for (c = cols; c->name; c++)
+	for (f = kind->fields; f->path; f++)
 	{
-		if (skip_id && strcmp(c->name, "id") == 0)
+		if (f->column == NULL || (skip && strcmp(f->column, skip) == 0))
 			continue;
-		appendStringInfo(buf, ",\n  %s %s", quote_identifier(c->name), c->type);
-		if (c->path)
-			appendStringInfo(buf, " OPTIONS (path %s)", quote_literal_cstr(c->path));
+		okta_append_column_def(buf, kind, f);
 	}
 }
 
@@ -153,17 +89,27 @@ schema_type(json_object *prop)
 	return "jsonb";
 }
 
+/* a column name a table of kind already has (custom attributes skip it) */
 static bool
-is_standard_user_column(const char *name)
+is_standard_column(const OktaKindDef *kind, const char *name)
 {
-	const ColDef *c;
+	const OktaFieldDef *f;
+	int			i;
 
-	for (c = user_cols; c->name; c++)
+	for (f = kind->fields; f->path; f++)
 	{
-		if (strcmp(c->name, name) == 0)
+		if (f->column && strcmp(f->column, name) == 0)
 			return true;
 	}
-	return strcmp(name, "group_id") == 0 || strcmp(name, "user_id") == 0;
+	for (i = 0; i < okta_table_count(); i++)
+	{
+		const OktaTableDef *t = okta_table((OktaObject) i);
+
+		if (t->kind == kind && t->parent_kind &&
+			(strcmp(name, t->parent_column) == 0 || strcmp(name, t->member_column) == 0))
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -223,7 +169,7 @@ custom_user_columns(ForeignServer *server)
 		{
 			char	   *col = snake_case(key);
 
-			if (col[0] == '\0' || is_standard_user_column(col))
+			if (col[0] == '\0' || is_standard_column(okta_table(OKTA_USERS)->kind, col))
 				continue;
 			appendStringInfo(&buf, ",\n  %s %s OPTIONS (path %s)", quote_identifier(col),
 							 schema_type(prop),
@@ -267,45 +213,40 @@ okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 				 errmsg("remote schema \"%s\" does not exist", stmt->remote_schema),
 				 errhint("An Okta org has one schema: IMPORT FOREIGN SCHEMA okta FROM SERVER ... INTO ...")));
 
-	if (wanted(stmt, "users") || wanted(stmt, "group_members"))
-		custom = custom_user_columns(server);
-
-	for (obj = OKTA_USERS; obj <= OKTA_USER_GROUPS; obj++)
+	/* custom attributes, once, when a table of users is imported */
+	for (obj = 0; obj < okta_table_count(); obj++)
 	{
-		const char *table = okta_object_name((OktaObject) obj);
+		const OktaTableDef *t = okta_table((OktaObject) obj);
+
+		if (t->kind == okta_table(OKTA_USERS)->kind && wanted(stmt, t->name))
+		{
+			custom = custom_user_columns(server);
+			break;
+		}
+	}
+
+	for (obj = 0; obj < okta_table_count(); obj++)
+	{
+		const OktaTableDef *t = okta_table((OktaObject) obj);
 		StringInfoData buf;
 
-		if (!wanted(stmt, table))
+		if (!wanted(stmt, t->name))
 			continue;
 		initStringInfo(&buf);
-		appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (",
-						 quote_identifier(table));
-		switch ((OktaObject) obj)
-		{
-			case OKTA_USERS:
-				appendStringInfoString(&buf, "\n  id text");
-				append_cols(&buf, user_cols, true);
-				if (custom)
-					appendStringInfoString(&buf, custom);
-				break;
-			case OKTA_GROUPS:
-				appendStringInfoString(&buf, "\n  id text");
-				append_cols(&buf, group_cols, true);
-				break;
-			case OKTA_GROUP_MEMBERS:
-				appendStringInfoString(&buf, "\n  group_id text,\n  user_id text");
-				append_cols(&buf, user_cols, true);
-				if (custom)
-					appendStringInfoString(&buf, custom);
-				break;
-			case OKTA_USER_GROUPS:
-				appendStringInfoString(&buf, "\n  user_id text,\n  group_id text");
-				append_cols(&buf, group_cols, true);
-				break;
-		}
+		appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (", quote_identifier(t->name));
+		if (t->parent_kind)
+			appendStringInfo(&buf, "\n  %s text,\n  %s text",
+							 quote_identifier(t->parent_column),
+							 quote_identifier(t->member_column));
+		else
+			appendStringInfoString(&buf, "\n  id text");
+		append_cols(&buf, t->kind, "id");
+		/* the user schema's custom attributes, in tables of users */
+		if (custom && t->kind == okta_table(OKTA_USERS)->kind)
+			appendStringInfoString(&buf, custom);
 		appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object %s)",
 						 quote_identifier(server->servername),
-						 quote_literal_cstr(table));
+						 quote_literal_cstr(t->name));
 		cmds = lappend(cmds, buf.data);
 	}
 	return cmds;

@@ -45,6 +45,7 @@ typedef struct OktaPlanInfo
 	int			page_size;
 	OktaPushPlan *pp;			/* from the rel's own quals */
 	char	   *fields;			/* projection of user listings, or NULL */
+	int			omit;			/* what user listings may omit */
 } OktaPlanInfo;
 
 /* fdw_private of the plan: a List indexed by these */
@@ -102,7 +103,6 @@ typedef struct OktaScanState
 	int			next_request;
 	bool		fanout;
 	int			max_concurrency;	/* listings in flight at once */
-	int			omit;			/* OC_CURSOR_OMIT_* for user listings */
 	MemoryContext cxt;			/* the scan's long-lived memory */
 
 	/*
@@ -135,36 +135,6 @@ typedef struct OktaScanState
 
 #define REQUEST_COST 100.0		/* one Okta round trip, in planner cost units */
 
-/* rows of an unnarrowed scan: a guess, Okta has no statistics to offer */
-static double
-base_rows(OktaObject object)
-{
-	switch (object)
-	{
-		case OKTA_USERS:
-			return 10000;
-		case OKTA_GROUPS:
-			return 500;
-		default:
-			return 20000;
-	}
-}
-
-/* rows per looked-up value */
-static double
-rows_per_lookup(OktaObject object)
-{
-	switch (object)
-	{
-		case OKTA_GROUP_MEMBERS:
-			return 50;
-		case OKTA_USER_GROUPS:
-			return 10;
-		default:
-			return 1;
-	}
-}
-
 /* number of values of a lookup: the length of a constant array, else a guess */
 static double
 lookup_values(const OktaPushPlan *pp)
@@ -188,29 +158,27 @@ static void
 estimate_scan(OktaPlanInfo *fp, const OktaPushPlan *pp, double rows,
 			  double *requests)
 {
+	const OktaTableDef *t = okta_table(fp->topts.object);
 	double		pages;
 
 	if (pp && pp->lookup != LOOKUP_NONE)
 	{
 		double		n = lookup_values(pp);
 
-		*requests = n * Max(1, ceil(rows_per_lookup(fp->topts.object) / fp->page_size));
+		*requests = n * Max(1, ceil(t->rows_per_lookup / fp->page_size));
 		return;
 	}
 	pages = Max(1, ceil(rows / fp->page_size));
-	switch (fp->topts.object)
+	if (t->parent_kind)
 	{
-		case OKTA_USERS:
-			*requests = pages + ((pp && pp->search) ? 0 : 1);
-			break;
-		case OKTA_GROUPS:
-			*requests = pages;
-			break;
-		default:
-			/* the group listing, then one listing per group at least */
-			*requests = ceil(base_rows(OKTA_GROUPS) / fp->page_size) + base_rows(OKTA_GROUPS) + pages;
-			break;
+		/* the parents' listing, then one listing per parent at least */
+		double		parents = okta_table(OKTA_GROUPS)->base_rows;
+
+		*requests = ceil(parents / fp->page_size) + parents + pages;
 	}
+	else
+		/* a second listing for what the plain one leaves out */
+		*requests = pages + ((t->kind->hidden && !(pp && pp->search)) ? 1 : 0);
 }
 
 static void
@@ -237,12 +205,14 @@ oktaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 		pull_varattnos((Node *) ri->clause, baserel->relid, &fp->attrs_used);
 	}
 	/* ask user listings for only the fields those columns read */
-	if (sopts.fields_projection)
-		fp->fields = okta_user_fields(foreigntableid, fp->topts.object, fp->attrs_used);
+	okta_listing_projection(foreigntableid, fp->topts.object, fp->attrs_used,
+							&fp->fields, &fp->omit);
+	if (!sopts.fields_projection)
+		fp->fields = NULL;
 	if (fp->pp && fp->pp->lookup != LOOKUP_NONE)
-		rows = lookup_values(fp->pp) * rows_per_lookup(fp->topts.object);
+		rows = lookup_values(fp->pp) * okta_table(fp->topts.object)->rows_per_lookup;
 	else
-		rows = base_rows(fp->topts.object) *
+		rows = okta_table(fp->topts.object)->base_rows *
 			clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(rows);
 	baserel->fdw_private = fp;
@@ -332,7 +302,7 @@ oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		if (pp->lookup == LOOKUP_NONE || pp->lookup_array)
 			continue;
 		ppi = get_baserel_parampathinfo(root, baserel, outer);
-		rows = clamp_row_est(rows_per_lookup(fp->topts.object) *
+		rows = clamp_row_est(okta_table(fp->topts.object)->rows_per_lookup *
 							 clauselist_selectivity(root, baserel->baserestrictinfo,
 													0, JOIN_INNER, NULL));
 		estimate_scan(fp, pp, rows, &requests);
@@ -368,46 +338,6 @@ limit_hint(PlannerInfo *root, RelOptInfo *baserel)
 	return (int) root->limit_tuples;
 }
 
-/*
- * What the scan's user objects may leave out (OC_CURSOR_OMIT_*): the
- * credentials and transitioningToStatus when no column used reads them.
- */
-static int
-omit_flags(Oid relid, OktaObject object, Bitmapset *attrs_used)
-{
-	bool		creds = false;
-	bool		transitioning = false;
-	int			i = -1;
-
-	if (object == OKTA_GROUPS)
-		return 0;
-	if (object == OKTA_USER_GROUPS)		/* member listings: ids only */
-		return OC_CURSOR_OMIT_CREDENTIALS | OC_CURSOR_OMIT_TRANSITIONING;
-	while ((i = bms_next_member(attrs_used, i)) >= 0)
-	{
-		AttrNumber	att = i + FirstLowInvalidHeapAttributeNumber;
-		char	   *path;
-		char	   *name;
-
-		if (att == 0)
-			return 0;			/* the whole row */
-		if (att < 0)
-			continue;
-		path = okta_column_path(relid, att);
-		name = get_attname(relid, att, true);
-		if (name == NULL)
-			continue;
-		if (path ? strncmp(path, "credentials", 11) == 0 : strcmp(name, "credentials") == 0)
-			creds = true;
-		if (path ? strcmp(path, "transitioningToStatus") == 0
-			: strcmp(name, "transitioning_to_status") == 0)
-			transitioning = true;
-	}
-	if (creds)
-		return 0;
-	return OC_CURSOR_OMIT_CREDENTIALS | (transitioning ? 0 : OC_CURSOR_OMIT_TRANSITIONING);
-}
-
 static ForeignScan *
 oktaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				   ForeignPath *best_path, List *tlist, List *scan_clauses,
@@ -437,8 +367,7 @@ oktaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	priv = lappend(priv, attrs);
 	priv = lappend(priv, makeInteger(fp->page_size));
 	priv = lappend(priv, makeInteger(limit_hint(root, baserel)));
-	priv = lappend(priv, makeInteger(omit_flags(foreigntableid, fp->topts.object,
-												fp->attrs_used)));
+	priv = lappend(priv, makeInteger(fp->omit));
 	priv = lappend(priv, makeString(fp->fields ? fp->fields : ""));
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, pp->exprs,
 							priv, NIL, NIL, outer_plan);
@@ -552,7 +481,7 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	st->pp.exprs = fsplan->fdw_exprs;
 	st->page_size = intVal(list_nth(priv, PRIV_PAGE_SIZE));
 	st->limit_hint = intVal(list_nth(priv, PRIV_LIMIT));
-	st->omit = intVal(list_nth(priv, PRIV_OMIT));
+	st->pp.omit = intVal(list_nth(priv, PRIV_OMIT));
 	st->pp.fields = strVal(list_nth(priv, PRIV_FIELDS));
 	if (st->pp.fields[0] == '\0')
 		st->pp.fields = NULL;
@@ -672,10 +601,6 @@ add_source(OktaScanState *st, const char *target, int flags, const char *parent_
 	ScanSource *src = palloc0(sizeof(ScanSource));
 	oc_error	err;
 
-	/* requests that return users may ask for less */
-	if (st->object != OKTA_GROUPS &&
-		!(st->object == OKTA_USER_GROUPS && !st->fanout))
-		flags |= st->omit;
 	src->cur = oc_cursor_open(st->client, target, flags);
 	if (src->cur == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -800,7 +725,7 @@ fill_sources(OktaScanState *st)
 			memmove(&st->pending[best], &st->pending[best + 1],
 					sizeof(PendingGroup) * (st->npending - best - 1));
 			st->npending--;
-			req = okta_member_request(pg.gid, st->page_size, st->pp.fields);
+			req = okta_fanout_request(pg.gid, st->page_size, st->pp.fields, st->pp.omit);
 			add_source(st, req->target, req->flags, pg.gid, pg.gpage, pg.gnode, ROWS_ALL);
 			oc_page_free(pg.gpage);	/* the source holds its own reference */
 			pfree(req->target);
@@ -867,7 +792,7 @@ pick_source(OktaScanState *st)
 static inline bool
 group_rows(const OktaScanState *st)
 {
-	return st->fanout && st->object == OKTA_USER_GROUPS;
+	return st->fanout && okta_table(st->object)->fanout_parent_rows;
 }
 
 static void
@@ -1037,9 +962,9 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (reqs == NIL)
 		appendStringInfoString(&buf, "none");
 	if (fanout)
-		appendStringInfo(&buf, ", then GET /api/v1/groups/{id}/users?limit=%d%s%s for each group",
-						 st->page_size, st->pp.fields ? "&fields=" : "",
-						 st->pp.fields ? st->pp.fields : "");
+		appendStringInfo(&buf, ", then GET %s for each group",
+						 okta_fanout_request(NULL, st->page_size, st->pp.fields,
+											 st->pp.omit)->display);
 	ExplainPropertyText("Okta Request", buf.data, es);
 	if (es->analyze && es->verbose)
 	{

@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "foreign/foreign.h"
+#include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
 
@@ -33,6 +34,98 @@ typedef enum OktaObject
 	OKTA_GROUP_MEMBERS,
 	OKTA_USER_GROUPS
 } OktaObject;
+
+/* ---------- tables.c: what each foreign table is ---------- */
+
+/* what Okta lets a scan do with a field (OktaFieldDef.flags) */
+#define OF_SEARCH			0x0001	/* text =, IN, LIKE 'p%' (IS NOT NULL under
+									 * profile) in `search` */
+#define OF_TIMESTAMP		0x0002	/* timestamp comparisons in `search` */
+#define OF_FILTER_EQ		0x0004	/* `filter` takes eq */
+#define OF_FILTER_GTLT		0x0008	/* `filter` takes gt and lt */
+#define OF_FILTER_GELE		0x0010	/* `filter` takes ge and le */
+#define OF_PROJECT			0x0020	/* a `fields` projection may name it */
+#define OF_OMIT_CREDENTIALS 0x0040	/* `okta-response` omit can leave it out */
+#define OF_OMIT_TRANSITIONING 0x0080
+#define OF_LOOKUP_ID		0x0100	/* GET {collection}/{value} fetches one */
+#define OF_LOOKUP_LOGIN		0x0200	/* the same, by login (users) */
+
+/* one field of an Okta object kind */
+typedef struct OktaFieldDef
+{
+	const char *path;			/* Okta's dotted path: "status", "profile.login" */
+	const char *column;			/* the column IMPORT makes, NULL: none */
+	const char *type;			/* its SQL type */
+	int			flags;			/* OF_* */
+} OktaFieldDef;
+
+/* an Okta object kind: users, groups */
+typedef struct OktaKindDef
+{
+	const char *name;			/* "user" */
+	const char *collection;		/* "/api/v1/users" */
+	const OktaFieldDef *fields; /* NULL-terminated */
+	bool		projection;		/* its listings take a `fields` projection and
+								 * `okta-response` omit */
+	const char *hidden;			/* `filter` for the objects its plain listing
+								 * leaves out (read by a second listing), or
+								 * NULL */
+} OktaKindDef;
+
+/* a foreign table's object */
+typedef struct OktaTableDef
+{
+	OktaObject	object;
+	const char *name;			/* the object option, IMPORT's table name */
+	const OktaKindDef *kind;	/* the objects its rows read */
+	/* member tables */
+	const OktaKindDef *parent_kind; /* whose members, NULL if not one */
+	const char *member_path;	/* {parent collection}/{id}{member_path} */
+	const char *parent_column;	/* the parent's id: "group_id" */
+	const char *member_column;	/* the member's id: "user_id" */
+	bool		fanout_parent_rows; /* read by fan-out over groups, a row is
+									 * the group's columns and the member's id */
+	/* planner estimates: an unnarrowed scan's rows, rows per lookup */
+	double		base_rows;
+	double		rows_per_lookup;
+} OktaTableDef;
+
+/* what a column reads (okta_column_info) */
+typedef enum OktaColRole
+{
+	COL_FIELD,					/* an Okta field */
+	COL_LOOKUP_ID,				/* ... that fetches one object by id */
+	COL_LOOKUP_LOGIN,			/* ... or by login */
+	COL_PARENT_ID				/* a member table's parent id */
+} OktaColRole;
+
+typedef struct OktaColumnInfo
+{
+	OktaColRole role;
+	Oid			typid;
+	bool		has_path;		/* from a path option */
+	char	   *path;			/* the field read; NULL for COL_PARENT_ID */
+	char	   *name_key;		/* no path option: the name's camelCase, which
+								 * the row reader looks up at the top level,
+								 * then under profile; else NULL */
+	const OktaFieldDef *def;	/* the known field at path, or NULL */
+} OktaColumnInfo;
+
+extern const OktaTableDef *okta_table(OktaObject object);
+extern int	okta_table_count(void);
+extern const char *okta_object_name(OktaObject obj);
+extern bool okta_parse_object(const char *name, OktaObject *obj);
+extern char *okta_object_names(int from, const char *sep_last);
+extern char *okta_column_path(Oid relid, AttrNumber attnum);
+extern char *okta_camel_case(const char *s);
+extern const OktaFieldDef *okta_kind_field(const OktaKindDef *kind, const char *path);
+extern void okta_column_info(Oid relid, OktaObject object, AttrNumber attnum,
+							 OktaColumnInfo *info);
+extern const char *okta_column_search_attr(Oid relid, OktaObject object,
+										   const OktaColumnInfo *info, bool *is_ts);
+extern bool okta_field_filter_op(OktaObject object, const char *path, const char *op);
+extern void okta_append_column_def(StringInfo buf, const OktaKindDef *kind,
+								   const OktaFieldDef *f);
 
 /* server options, resolved */
 typedef struct OktaServerOptions
@@ -75,9 +168,6 @@ extern void okta_stats_record(Oid serverid, OktaObject object, const OktaScanCou
 /* option.c */
 extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *opts);
 extern void okta_get_table_options(Oid relid, OktaTableOptions *opts);
-extern char *okta_column_path(Oid relid, AttrNumber attnum);
-extern const char *okta_object_name(OktaObject obj);
-extern bool okta_parse_object(const char *name, OktaObject *obj);
 extern char *okta_read_key_file(const char *path);
 
 /* connection.c */
@@ -93,7 +183,8 @@ extern const char *okta_error_hint(const oc_error *err);
 /* deparse.c */
 typedef struct OktaRequest
 {
-	char	   *target;			/* path?query, encoded, for the wire */
+	char	   *target;			/* path?query, encoded, for the wire; NULL when
+								 * built for EXPLAIN with values unknown */
 	char	   *display;		/* the same with the query decoded */
 	int			flags;			/* OC_CURSOR_* */
 	int			row_filter;		/* ROWS_* */
@@ -119,6 +210,7 @@ typedef struct OktaPushPlan
 	bool		use_filter;		/* Okta's filter grammar suffices */
 	List	   *exprs;			/* value expressions (fdw_exprs) */
 	char	   *fields;			/* Okta's `fields` for user listings, or NULL */
+	int			omit;			/* OC_CURSOR_OMIT_* for user objects */
 } OktaPushPlan;
 
 /* a value expression's value at execution, or a placeholder for EXPLAIN */
@@ -135,9 +227,10 @@ extern bool okta_is_lookup_column(Oid relid, OktaObject object, AttrNumber attnu
 extern List *okta_plan_requests(OktaObject object, const OktaPushPlan *pp,
 								const OktaValue *vals, int page_size,
 								int limit_hint, bool *fanout);
-extern OktaRequest *okta_member_request(const char *group_id, int page_size,
-										const char *fields);
-extern char *okta_user_fields(Oid relid, OktaObject object, Bitmapset *attrs_used);
+extern OktaRequest *okta_fanout_request(const char *id, int page_size,
+										const char *fields, int omit);
+extern void okta_listing_projection(Oid relid, OktaObject object, Bitmapset *attrs_used,
+									char **fields, int *omit);
 extern char *okta_value_placeholder(Node *e);
 extern bool vals_have_placeholders(const OktaPushPlan *pp, const OktaValue *vals);
 extern char *okta_search_display(List *node, const OktaValue *vals);
@@ -153,8 +246,6 @@ typedef struct OktaRowContext
 	uint32		value;			/* the value being converted */
 	uint32		id;				/* the object's id, 0 if none */
 } OktaRowContext;
-/* a column name's Okta field name: snake_case to camelCase */
-extern char *okta_camel_case(const char *s);
 extern OktaRowMap *okta_rowmap_prepare(Relation rel, OktaObject object,
 									   Bitmapset *attrs_used);
 /* find the fields the columns read in object node obj of page */

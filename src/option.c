@@ -45,33 +45,7 @@ static const OktaOption valid_options[] = {
 	{NULL, InvalidOid}
 };
 
-static const char *const object_names[] = {
-	"users", "groups", "group_members", "user_groups"
-};
-
 PG_FUNCTION_INFO_V1(oktafdw_validator);
-
-const char *
-okta_object_name(OktaObject obj)
-{
-	return object_names[obj];
-}
-
-bool
-okta_parse_object(const char *name, OktaObject *obj)
-{
-	int			i;
-
-	for (i = 0; i < (int) lengthof(object_names); i++)
-	{
-		if (strcmp(name, object_names[i]) == 0)
-		{
-			*obj = (OktaObject) i;
-			return true;
-		}
-	}
-	return false;
-}
 
 static int
 int_option(DefElem *def, int min, int max)
@@ -329,7 +303,7 @@ oktafdw_validator(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"object\": \"%s\"", defGetString(def)),
-						 errhint("Valid values are users, groups, group_members and user_groups.")));
+						 errhint("Valid values are %s.", okta_object_names(0, " and "))));
 		}
 		else if (strcmp(def->defname, "pushdown") == 0)
 			(void) defGetBoolean(def);
@@ -460,22 +434,7 @@ okta_get_table_options(Oid relid, OktaTableOptions *opts)
 					(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 					 errmsg("foreign table \"%s\" has no \"object\" option",
 							relname ? relname : "?"),
-					 errhint("Add OPTIONS (object 'users') (or groups, group_members, user_groups).")));
+					 errhint("Add OPTIONS (object '%s') (or %s).", okta_object_name(OKTA_USERS),
+							 okta_object_names(1, ", "))));
 	}
-}
-
-char *
-okta_column_path(Oid relid, AttrNumber attnum)
-{
-	List	   *options = GetForeignColumnOptions(relid, attnum);
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "path") == 0)
-			return defGetString(def);
-	}
-	return NULL;
 }

@@ -333,4 +333,35 @@ extern void oc_search_free(oc_search *s);
 /* base64url without padding */
 extern void oc_b64url(oc_buf *b, const unsigned char *data, size_t len);
 
+/* ---------- request.c: request targets ---------- */
+
+/*
+ * One request's target (path?query, percent-encoded, for the wire) and its
+ * shown form (query values as they are, unknown segments as {name}; for
+ * EXPLAIN).  Build with init, then path/segment/unknown in order, then the
+ * parameters.  oc_request_target is NULL when a segment is unknown or
+ * memory ran out.
+ */
+typedef struct oc_request
+{
+	oc_buf		target;
+	oc_buf		shown;
+	int			nparams;
+	int			unknown;
+} oc_request;
+
+extern void oc_request_init(oc_request *r, const char *path);
+/* a literal piece of path, e.g. "/users" */
+extern void oc_request_path(oc_request *r, const char *literal);
+/* "/" and a value as one percent-encoded segment */
+extern void oc_request_segment(oc_request *r, const char *value);
+/* "/" and a segment not known yet, shown as {name} */
+extern void oc_request_unknown(oc_request *r, const char *name);
+extern void oc_request_param(oc_request *r, const char *name, const char *value);
+extern void oc_request_param_int(oc_request *r, const char *name, long value);
+extern const char *oc_request_target(const oc_request *r);
+extern const char *oc_request_shown(const oc_request *r);
+extern int	oc_request_failed(const oc_request *r);
+extern void oc_request_free(oc_request *r);
+
 #endif							/* OKTA_CLIENT_H */

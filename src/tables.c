@@ -1,0 +1,359 @@
+/*
+ * tables.c
+ *      What each foreign table is: the one description of oktafdw's objects.
+ *
+ * An Okta object kind (a user, a group) is described once, by its fields:
+ * each field's Okta path, the column IMPORT FOREIGN SCHEMA makes for it
+ * (name and type), and what Okta lets a scan do with it — compare it in
+ * `search`, in `filter` and with which operators, name it in a `fields`
+ * projection, leave it out with `okta-response` omit, fetch an object by it.
+ * A table (the `object` option) is a kind plus the endpoint that lists its
+ * rows; a member table (group_members, user_groups) also has the parent-id
+ * column that names whose members a listing holds, and the column that
+ * holds each member's id.
+ *
+ * Planning (deparse.c), the row reader (convert.c), IMPORT (import.c),
+ * EXPLAIN and the projection all ask this file which field a column reads:
+ * okta_column_info() is the rule, in one place.  Adding a table is adding
+ * its kind's fields and its row in `tables` below, plus its endpoint logic
+ * in deparse.c's okta_plan_requests() if the endpoint has a new shape.
+ */
+#include "oktafdw.h"
+
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "utils/lsyscache.h"
+
+/* ---------- object kinds and their fields ---------- */
+
+/*
+ * The user object (GET /api/v1/users): the columns IMPORT makes, in their
+ * order, then the other top-level fields.  A column's path is not written as
+ * an option when its name leads to it (okta_column_info).
+ */
+static const OktaFieldDef user_fields[] = {
+	{"id", "id", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_ID | OF_PROJECT},
+	{"status", "status", "text", OF_SEARCH | OF_FILTER_EQ | OF_PROJECT},
+	{"created", "created", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
+	{"activated", "activated", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
+	{"statusChanged", "status_changed", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
+	{"lastLogin", "last_login", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
+	{"lastUpdated", "last_updated", "timestamptz",
+	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT | OF_FILTER_GELE | OF_PROJECT},
+	{"passwordChanged", "password_changed", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
+	{"transitioningToStatus", "transitioning_to_status", "text",
+	OF_PROJECT | OF_OMIT_TRANSITIONING},
+	{"type.id", "type_id", "text", OF_SEARCH},
+	{"profile.login", "login", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_LOGIN},
+	{"profile.email", "email", "text", OF_SEARCH | OF_FILTER_EQ},
+	{"profile.secondEmail", "second_email", "text", OF_SEARCH},
+	{"profile.firstName", "first_name", "text", OF_SEARCH | OF_FILTER_EQ},
+	{"profile.lastName", "last_name", "text", OF_SEARCH | OF_FILTER_EQ},
+	{"profile.middleName", "middle_name", "text", OF_SEARCH},
+	{"profile.honorificPrefix", "honorific_prefix", "text", OF_SEARCH},
+	{"profile.honorificSuffix", "honorific_suffix", "text", OF_SEARCH},
+	{"profile.title", "title", "text", OF_SEARCH},
+	{"profile.displayName", "display_name", "text", OF_SEARCH},
+	{"profile.nickName", "nick_name", "text", OF_SEARCH},
+	{"profile.profileUrl", "profile_url", "text", OF_SEARCH},
+	{"profile.primaryPhone", "primary_phone", "text", OF_SEARCH},
+	{"profile.mobilePhone", "mobile_phone", "text", OF_SEARCH},
+	{"profile.streetAddress", "street_address", "text", OF_SEARCH},
+	{"profile.city", "city", "text", OF_SEARCH},
+	{"profile.state", "state", "text", OF_SEARCH},
+	{"profile.zipCode", "zip_code", "text", OF_SEARCH},
+	{"profile.countryCode", "country_code", "text", OF_SEARCH},
+	{"profile.postalAddress", "postal_address", "text", OF_SEARCH},
+	{"profile.preferredLanguage", "preferred_language", "text", OF_SEARCH},
+	{"profile.locale", "locale", "text", OF_SEARCH},
+	{"profile.timezone", "timezone", "text", OF_SEARCH},
+	{"profile.userType", "user_type", "text", OF_SEARCH},
+	{"profile.employeeNumber", "employee_number", "text", OF_SEARCH},
+	{"profile.costCenter", "cost_center", "text", OF_SEARCH},
+	{"profile.organization", "organization", "text", OF_SEARCH},
+	{"profile.division", "division", "text", OF_SEARCH},
+	{"profile.department", "department", "text", OF_SEARCH},
+	{"profile.managerId", "manager_id", "text", OF_SEARCH},
+	{"profile.manager", "manager", "text", OF_SEARCH},
+	{"profile", "profile", "jsonb", 0},
+	/* top-level fields no imported column reads */
+	{"type", NULL, NULL, OF_PROJECT},
+	{"realmId", NULL, NULL, OF_PROJECT},
+	/* how a projection treats these is not documented: whole objects */
+	{"credentials", NULL, NULL, OF_OMIT_CREDENTIALS},
+	{"_links", NULL, NULL, 0},
+	{"_embedded", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/* The group object (GET /api/v1/groups). */
+static const OktaFieldDef group_fields[] = {
+	{"id", "id", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_ID},
+	{"created", "created", "timestamptz", OF_TIMESTAMP},
+	{"lastUpdated", "last_updated", "timestamptz",
+	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT},
+	{"lastMembershipUpdated", "last_membership_updated", "timestamptz",
+	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT},
+	{"type", "type", "text", OF_SEARCH | OF_FILTER_EQ},
+	{"objectClass", "object_class", "text[]", 0},
+	{"profile.name", "name", "text", OF_SEARCH},
+	{"profile.description", "description", "text", OF_SEARCH},
+	{"profile", "profile", "jsonb", 0},
+	{"source", NULL, NULL, 0},
+	{"source.id", NULL, NULL, OF_SEARCH},
+	{"_links", NULL, NULL, 0},
+	{"_embedded", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/* the plain user listing leaves DEPROVISIONED users out (okta-api.md) */
+static const OktaKindDef user_kind = {
+	"user", "/api/v1/users", user_fields, true, "status eq \"DEPROVISIONED\""
+};
+
+static const OktaKindDef group_kind = {
+	"group", "/api/v1/groups", group_fields, false, NULL
+};
+
+/* ---------- tables ---------- */
+
+/*
+ * In OktaObject's order.  Member tables: the parent's kind, the sub-path
+ * of its member listing, the parent-id and member-id columns; the rows of
+ * a member listing are the members (group_members), or for user_groups the
+ * parent's groups.  A member table with no parent qual is read by a
+ * fan-out: the groups' listing, then each group's members.
+ */
+static const OktaTableDef tables[] = {
+	{OKTA_USERS, "users", &user_kind, NULL, NULL, NULL, NULL, false, 10000, 1},
+	{OKTA_GROUPS, "groups", &group_kind, NULL, NULL, NULL, NULL, false, 500, 1},
+	{OKTA_GROUP_MEMBERS, "group_members", &user_kind, &group_kind, "/users",
+	"group_id", "user_id", false, 20000, 50},
+	{OKTA_USER_GROUPS, "user_groups", &group_kind, &user_kind, "/groups",
+	"user_id", "group_id", true, 20000, 10},
+};
+
+const OktaTableDef *
+okta_table(OktaObject object)
+{
+	Assert((int) object >= 0 && (int) object < (int) lengthof(tables));
+	return &tables[object];
+}
+
+int
+okta_table_count(void)
+{
+	return (int) lengthof(tables);
+}
+
+const char *
+okta_object_name(OktaObject obj)
+{
+	return okta_table(obj)->name;
+}
+
+bool
+okta_parse_object(const char *name, OktaObject *obj)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(tables); i++)
+	{
+		if (strcmp(name, tables[i].name) == 0)
+		{
+			*obj = tables[i].object;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The object names from the from'th on, for messages: "users, groups,
+ * group_members and user_groups" (sep_last " and ")
+ */
+char *
+okta_object_names(int from, const char *sep_last)
+{
+	StringInfoData b;
+	int			i;
+	int			n = (int) lengthof(tables);
+
+	initStringInfo(&b);
+	for (i = from; i < n; i++)
+		appendStringInfo(&b, "%s%s", i == from ? "" : (i == n - 1 ? sep_last : ", "),
+						 tables[i].name);
+	return b.data;
+}
+
+/* ---------- columns ---------- */
+
+/* The `path` option of a column, or NULL. */
+char *
+okta_column_path(Oid relid, AttrNumber attnum)
+{
+	List	   *options = GetForeignColumnOptions(relid, attnum);
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "path") == 0)
+			return defGetString(def);
+	}
+	return NULL;
+}
+
+/* a column name's Okta field name: snake_case to camelCase */
+char *
+okta_camel_case(const char *s)
+{
+	char	   *out = palloc(strlen(s) + 1);
+	char	   *o = out;
+	bool		up = false;
+
+	for (; *s; s++)
+	{
+		if (*s == '_')
+		{
+			if (o != out)
+				up = true;
+			continue;
+		}
+		*o++ = up ? pg_toupper((unsigned char) *s) : *s;
+		up = false;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* the kind's field at this Okta path, or NULL */
+const OktaFieldDef *
+okta_kind_field(const OktaKindDef *kind, const char *path)
+{
+	const OktaFieldDef *f;
+
+	for (f = kind->fields; f->path; f++)
+	{
+		if (strcmp(f->path, path) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+/* is this a top-level field of the kind (one with no dot)? */
+static bool
+is_top_field(const OktaKindDef *kind, const char *name)
+{
+	return strchr(name, '.') == NULL && okta_kind_field(kind, name) != NULL;
+}
+
+/*
+ * Which field a column (without a path option) named `name` reads: its
+ * camelCase (*camel) at the top level when the kind has such a field, else
+ * under profile.  The row reader looks the camelCase up at the top level
+ * first and then under profile for any name, since an object may carry a
+ * top-level field this file does not know.
+ */
+static char *
+name_field(const OktaKindDef *kind, const char *name, char **camel)
+{
+	char	   *c = okta_camel_case(name);
+
+	if (camel)
+		*camel = c;
+	return is_top_field(kind, c) ? c : psprintf("profile.%s", c);
+}
+
+/*
+ * The rule: what a table's column reads.  The parent-id column of a member
+ * table is the parent's id (given by the request, not read from the
+ * object); the member-id column is the member object's id; any other column
+ * reads its `path` option, else its name's field (name_field).  info->def
+ * is the known field at that path (NULL for, e.g., custom profile
+ * attributes): what may be pushed, projected or omitted.  Lookups and
+ * search apply to the tables that list one kind's objects (users, groups),
+ * not to member tables, whose listings take no search.
+ */
+void
+okta_column_info(Oid relid, OktaObject object, AttrNumber attnum, OktaColumnInfo *info)
+{
+	const OktaTableDef *t = okta_table(object);
+	char	   *path = okta_column_path(relid, attnum);
+	char	   *name = get_attname(relid, attnum, false);
+
+	memset(info, 0, sizeof(*info));
+	info->typid = get_atttype(relid, attnum);
+	info->has_path = path != NULL;
+	if (path == NULL && t->parent_column && strcmp(name, t->parent_column) == 0)
+	{
+		info->role = COL_PARENT_ID;
+		return;
+	}
+	if (path == NULL && t->member_column && strcmp(name, t->member_column) == 0)
+		info->path = pstrdup("id");
+	else if (path)
+		info->path = pstrdup(path);
+	else
+		info->path = name_field(t->kind, name, &info->name_key);
+	info->def = okta_kind_field(t->kind, info->path);
+	if (t->parent_kind == NULL && info->def)
+	{
+		if (info->def->flags & OF_LOOKUP_ID)
+			info->role = COL_LOOKUP_ID;
+		else if (info->def->flags & OF_LOOKUP_LOGIN)
+			info->role = COL_LOOKUP_LOGIN;
+	}
+}
+
+/*
+ * The Okta attribute a comparison on this column may be pushed to, or NULL:
+ * a timestamptz column on a timestamp field (*is_ts), a text column on a
+ * searchable string field.  Member tables push nothing but their parent.
+ */
+const char *
+okta_column_search_attr(Oid relid, OktaObject object, const OktaColumnInfo *info,
+						bool *is_ts)
+{
+	*is_ts = false;
+	if (okta_table(object)->parent_kind != NULL || info->def == NULL)
+		return NULL;
+	if (info->typid == TIMESTAMPTZOID && (info->def->flags & OF_TIMESTAMP))
+	{
+		*is_ts = true;
+		return info->def->path;
+	}
+	if (info->typid == TEXTOID && (info->def->flags & OF_SEARCH))
+		return info->def->path;
+	return NULL;
+}
+
+/* can Okta's `filter` (not only `search`) compare the field with op? */
+bool
+okta_field_filter_op(OktaObject object, const char *path, const char *op)
+{
+	const OktaFieldDef *f = okta_kind_field(okta_table(object)->kind, path);
+
+	if (f == NULL)
+		return false;
+	if (strcmp(op, "eq") == 0)
+		return (f->flags & OF_FILTER_EQ) != 0;
+	if (strcmp(op, "gt") == 0 || strcmp(op, "lt") == 0)
+		return (f->flags & OF_FILTER_GTLT) != 0;
+	if (strcmp(op, "ge") == 0 || strcmp(op, "le") == 0)
+		return (f->flags & OF_FILTER_GELE) != 0;
+	return false;
+}
+
+/* the column IMPORT makes for kind field f, with the path option if needed */
+void
+okta_append_column_def(StringInfo buf, const OktaKindDef *kind, const OktaFieldDef *f)
+{
+	char	   *derived = name_field(kind, f->column, NULL);
+
+	appendStringInfo(buf, ",\n  %s %s", quote_identifier(f->column), f->type);
+	if (strcmp(derived, f->path) != 0)
+		appendStringInfo(buf, " OPTIONS (path %s)", quote_literal_cstr(f->path));
+}
