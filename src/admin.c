@@ -173,8 +173,16 @@ okta_check(PG_FUNCTION_ARGS)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (oc_client_authenticate(client, &err) == 0)
 	{
-		oc_cursor  *cur = oc_cursor_open(client, "/api/v1/users?limit=1", OC_CURSOR_ARRAY);
+		oc_request	r;
+		oc_cursor  *cur;
 		oc_page    *page = NULL;
+
+		/* one user: GET /api/v1/users?limit=1 */
+		oc_request_init(&r, okta_table(OKTA_USERS)->kind->collection);
+		oc_request_param_int(&r, "limit", 1);
+		cur = oc_request_target(&r) ? oc_cursor_open(client, oc_request_target(&r),
+													 OC_CURSOR_ARRAY) : NULL;
+		oc_request_free(&r);
 
 		if (cur != NULL)
 		{

@@ -41,12 +41,14 @@ typedef struct OktaConnEntry
 static HTAB *conn_hash = NULL;
 static MemoryContext wait_cxt = NULL;
 
+static void conn_retire(OktaConn *conn);
+
 /*
- * A server or user mapping changed: forget the clients built from it (a
- * hash value of 0 means "everything").
+ * Forget the clients built from a server or user mapping (a hash value of
+ * 0 means "everything"): now (they go when let go), or when next acquired.
  */
 static void
-invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
+forget_clients(int cacheid, uint32 hashvalue, bool now)
 {
 	HASH_SEQ_STATUS scan;
 	OktaConnEntry *e;
@@ -56,11 +58,25 @@ invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
 	hash_seq_init(&scan, conn_hash);
 	while ((e = hash_seq_search(&scan)) != NULL)
 	{
-		if (hashvalue == 0 ||
-			(cacheid == FOREIGNSERVEROID && e->server_hashvalue == hashvalue) ||
-			(cacheid == USERMAPPINGOID && e->mapping_hashvalue == hashvalue))
+		if (hashvalue != 0 &&
+			!(cacheid == FOREIGNSERVEROID && e->server_hashvalue == hashvalue) &&
+			!(cacheid == USERMAPPINGOID && e->mapping_hashvalue == hashvalue))
+			continue;
+		if (!now)
 			e->invalidated = true;
+		else if (e->conn)
+		{
+			conn_retire(e->conn);
+			e->conn = NULL;
+		}
 	}
+}
+
+/* A server or user mapping changed: forget the clients built from it. */
+static void
+invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
+{
+	forget_clients(cacheid, hashvalue, false);
 }
 
 /*
@@ -233,18 +249,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 void
 okta_release_clients(void)
 {
-	HASH_SEQ_STATUS scan;
-	OktaConnEntry *e;
-
-	if (conn_hash == NULL)
-		return;
-	hash_seq_init(&scan, conn_hash);
-	while ((e = hash_seq_search(&scan)) != NULL)
-	{
-		if (e->conn)
-			conn_retire(e->conn);
-		e->conn = NULL;
-	}
+	forget_clients(0, 0, true);
 }
 
 static int

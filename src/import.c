@@ -141,7 +141,7 @@ custom_user_columns(ForeignServer *server)
 		return NULL;
 	}
 	conn = okta_acquire_conn(server, GetUserMapping(GetUserId(), server->serverid), &sopts);
-	cur = oc_cursor_open(okta_conn_client(conn), "/api/v1/meta/schemas/user/default", 0);
+	cur = oc_cursor_open(okta_conn_client(conn), okta_table(OKTA_USERS)->kind->schema, 0);
 	oc_error_clear(&err);
 	if (cur == NULL || oc_cursor_next(cur, &page, &err) <= 0)
 	{

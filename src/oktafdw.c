@@ -543,10 +543,13 @@ scan_start(ForeignScanState *node, OktaScanState *st)
 }
 
 static oc_cursor *
-open_cursor(OktaScanState *st, const OktaRequest *req)
+open_cursor(OktaScanState *st, const char *target, int flags)
 {
-	oc_cursor  *cur = oc_cursor_open(st->client, req->target, req->flags);
+	oc_cursor  *cur;
 
+	if (target == NULL)			/* built with a value unknown: EXPLAIN's */
+		elog(ERROR, "okta request has no target");
+	cur = oc_cursor_open(st->client, target, flags);
 	if (cur == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	return cur;
@@ -601,9 +604,7 @@ add_source(OktaScanState *st, const char *target, int flags, const char *parent_
 	ScanSource *src = palloc0(sizeof(ScanSource));
 	oc_error	err;
 
-	src->cur = oc_cursor_open(st->client, target, flags);
-	if (src->cur == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	src->cur = open_cursor(st, target, flags);
 	src->parent_id = parent_id;
 	src->gpage = oc_page_ref(gpage);
 	src->gnode = gnode;
@@ -680,7 +681,9 @@ fill_sources(OktaScanState *st)
 	}
 	if (st->gcur == NULL && st->next_request == 0)
 	{
-		st->gcur = open_cursor(st, linitial(st->requests));
+		OktaRequest *req = linitial(st->requests);
+
+		st->gcur = open_cursor(st, req->target, req->flags);
 		st->next_request = 1;
 	}
 	for (;;)

@@ -67,6 +67,8 @@ typedef struct OktaKindDef
 	const OktaFieldDef *fields; /* NULL-terminated */
 	bool		projection;		/* its listings take a `fields` projection and
 								 * `okta-response` omit */
+	const char *schema;			/* its schema (custom profile attributes), or
+								 * NULL */
 	const char *hidden;			/* `filter` for the objects its plain listing
 								 * leaves out (read by a second listing), or
 								 * NULL */

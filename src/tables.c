@@ -109,11 +109,12 @@ static const OktaFieldDef group_fields[] = {
 
 /* the plain user listing leaves DEPROVISIONED users out (okta-api.md) */
 static const OktaKindDef user_kind = {
-	"user", "/api/v1/users", user_fields, true, "status eq \"DEPROVISIONED\""
+	"user", "/api/v1/users", user_fields, true, "/api/v1/meta/schemas/user/default",
+	"status eq \"DEPROVISIONED\""
 };
 
 static const OktaKindDef group_kind = {
-	"group", "/api/v1/groups", group_fields, false, NULL
+	"group", "/api/v1/groups", group_fields, false, NULL, NULL
 };
 
 /* ---------- tables ---------- */
