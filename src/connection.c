@@ -325,7 +325,13 @@ okta_error_detail(const oc_error *err)
 void
 okta_report_error(oc_error *err, const char *what)
 {
-	const char *hint;
+	okta_report_error_hint(err, what, NULL);
+}
+
+/* okta_report_error, with this hint instead of the usual one (if not NULL) */
+void
+okta_report_error_hint(oc_error *err, const char *what, const char *hint)
+{
 
 	if (err->kind == OC_ERR_CANCELLED)
 	{
@@ -334,7 +340,8 @@ okta_report_error(oc_error *err, const char *what)
 				(errcode(ERRCODE_QUERY_CANCELED),
 				 errmsg("canceling statement due to user request")));
 	}
-	hint = okta_error_hint(err);
+	if (hint == NULL)
+		hint = okta_error_hint(err);
 	ereport(ERROR,
 			(errcode(errcode_for(err)),
 			 errmsg("%s", err->message),

@@ -38,7 +38,8 @@ typedef enum ColSource
 	SRC_PATH,					/* a dotted path: the path option, a
 								 * member's id */
 	SRC_NAME,					/* camelCase: top level, then profile */
-	SRC_PARENT_ID				/* the id of the scan's parent object */
+	SRC_PARENT_ID,				/* the id of the scan's parent object */
+	SRC_OBJECT					/* the whole object */
 } ColSource;
 
 typedef enum ColKind
@@ -182,6 +183,7 @@ struct OktaRowMap
 	char	   *arena;
 	Size		arena_left;
 	uint64		row;			/* counts okta_row_resolve calls */
+	uint32		object;			/* the object's node */
 };
 
 #define ROW_ARENA	2048
@@ -494,7 +496,7 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 	m->convert_encoding = GetDatabaseEncoding() != PG_UTF8 &&
 		GetDatabaseEncoding() != PG_SQL_ASCII;
 	/* every row's id (for messages) and status (the DEPROVISIONED split) */
-	idk = want_key(m, "id", NULL);
+	idk = want_key(m, okta_table(object)->kind->id_field, NULL);
 	statusk = want_key(m, "status", NULL);
 
 	for (i = 0; i < tupdesc->natts; i++)
@@ -517,6 +519,8 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		okta_column_info(RelationGetRelid(rel), object, att->attnum, &info);
 		if (info.role == COL_PARENT_ID)
 			c->source = SRC_PARENT_ID;
+		else if (info.role == COL_OBJECT)
+			c->source = SRC_OBJECT;
 		else if (info.name_key)
 		{
 			c->source = SRC_NAME;
@@ -684,6 +688,7 @@ okta_row_resolve(OktaRowMap *m, const oc_page *page, uint32 obj)
 	m->text = oc_page_text(page);
 	m->nodes = oc_page_nodes(page);
 	memset(m->slots, 0, sizeof(uint32) * m->nslots);
+	m->object = obj;
 	m->row++;
 	resolve_object(m, m->root, obj);
 }
@@ -1615,6 +1620,9 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 				v = m->slots[c->slot];
 				if (v == 0)
 					v = m->slots[c->slot2];
+				break;
+			case SRC_OBJECT:
+				v = m->object;
 				break;
 		}
 		if (v == 0 || m->nodes[v].type == OC_JNULL)	/* missing, or JSON null */

@@ -57,6 +57,8 @@ typedef struct ColInfo
 	ColRole		role;
 	const char *attr;			/* Okta attribute, NULL if not searchable */
 	bool		is_ts;			/* a timestamp attribute */
+	bool		filter_only;	/* the listing takes `filter`, no `search` */
+	bool		bounds;			/* ranges become since/until */
 } ColInfo;
 
 /* what pushdown may do with a column: tables.c's description of it */
@@ -78,10 +80,14 @@ column_info(Oid relid, OktaObject object, AttrNumber attnum, ColInfo *ci)
 		case COL_PARENT_ID:
 			ci->role = ROLE_PARENT;
 			return;
+		case COL_OBJECT:
 		case COL_FIELD:
 			break;
 	}
 	ci->attr = okta_column_search_attr(relid, object, &info, &ci->is_ts);
+	ci->filter_only = !okta_table(object)->kind->search;
+	ci->bounds = info.def && (info.def->flags & OF_BOUNDS) &&
+		info.typid == TIMESTAMPTZOID;
 }
 
 /* ---------- projection: Okta's `fields` parameter ---------- */
@@ -329,51 +335,21 @@ commute_op(const char *op)
 
 static List *push_expr(PushContext *cx, Node *n);
 
-static List *
-push_opexpr(PushContext *cx, OpExpr *op)
+/*
+ * Okta's name (eq, lt, le, gt, ge) of a built-in timestamptz comparison
+ * "column op value" (commuted: "value op column"), or NULL
+ */
+static const char *
+ts_operator(OpExpr *op, Node *value, bool commuted)
 {
-	Node	   *l,
-			   *r;
-	AttrNumber	att;
-	bool		commuted = false;
-	ColInfo		ci;
 	const char *oname;
 	const char *okta_op = NULL;
 
-	if (list_length(op->args) != 2)
-		return NIL;
-	l = linitial(op->args);
-	r = lsecond(op->args);
-	if ((att = our_column(cx, l)) == 0)
-	{
-		if ((att = our_column(cx, r)) == 0)
-			return NIL;
-		l = lsecond(op->args);
-		r = linitial(op->args);
-		commuted = true;
-	}
-	if (!value_ok(cx, r))
-		return NIL;
-	column_info(cx->relid, cx->object, att, &ci);
-	if (ci.attr == NULL)
-		return NIL;
-
-	if (!ci.is_ts)
-	{
-		/* text: = (case-insensitive at Okta, rechecked here), LIKE/ILIKE prefix */
-		if (op->opno == TextEqualOperator)
-			return list_make1(cmp_node(ci.attr, "eq", VK_TEXT, add_expr(cx, r)));
-		if ((op->opno == OID_TEXT_LIKE_OP || op->opno == OID_TEXT_ICLIKE_OP) && !commuted)
-			return list_make1(cmp_node(ci.attr, "sw", VK_LIKE, add_expr(cx, r)));
-		return NIL;
-	}
-
-	/* timestamptz: the built-in comparison operators only */
-	if (op->opno >= FirstNormalObjectId || exprType(r) != TIMESTAMPTZOID)
-		return NIL;
+	if (op->opno >= FirstNormalObjectId || exprType(value) != TIMESTAMPTZOID)
+		return NULL;
 	oname = get_opname(op->opno);
 	if (oname == NULL)
-		return NIL;
+		return NULL;
 	if (strcmp(oname, "=") == 0)
 		okta_op = "eq";
 	else if (strcmp(oname, "<") == 0)
@@ -384,10 +360,65 @@ push_opexpr(PushContext *cx, OpExpr *op)
 		okta_op = "gt";
 	else if (strcmp(oname, ">=") == 0)
 		okta_op = "ge";
+	if (okta_op && commuted)
+		okta_op = commute_op(okta_op);
+	return okta_op;
+}
+
+/* "column op value" or "value op column" on a column of ours: its parts */
+static bool
+column_op_value(PushContext *cx, OpExpr *op, AttrNumber *att, Node **value, bool *commuted)
+{
+	Node	   *l,
+			   *r;
+
+	if (list_length(op->args) != 2)
+		return false;
+	l = linitial(op->args);
+	r = lsecond(op->args);
+	*commuted = false;
+	if ((*att = our_column(cx, l)) == 0)
+	{
+		if ((*att = our_column(cx, r)) == 0)
+			return false;
+		r = l;
+		*commuted = true;
+	}
+	*value = r;
+	return value_ok(cx, r);
+}
+
+static List *
+push_opexpr(PushContext *cx, OpExpr *op)
+{
+	Node	   *r;
+	AttrNumber	att;
+	bool		commuted;
+	ColInfo		ci;
+	const char *okta_op;
+
+	if (!column_op_value(cx, op, &att, &r, &commuted))
+		return NIL;
+	column_info(cx->relid, cx->object, att, &ci);
+	if (ci.attr == NULL)
+		return NIL;
+
+	if (!ci.is_ts)
+	{
+		/* text: = (case-insensitive at Okta, rechecked here), LIKE/ILIKE prefix */
+		if (op->opno == TextEqualOperator)
+			return list_make1(cmp_node(ci.attr, "eq", VK_TEXT, add_expr(cx, r)));
+		if ((op->opno == OID_TEXT_LIKE_OP || op->opno == OID_TEXT_ICLIKE_OP) && !commuted &&
+			!ci.filter_only)
+			return list_make1(cmp_node(ci.attr, "sw", VK_LIKE, add_expr(cx, r)));
+		return NIL;
+	}
+
+	if (ci.filter_only)
+		return NIL;				/* no timestamp field takes filter ops alone */
+	okta_op = ts_operator(op, r, commuted);
 	if (okta_op == NULL)
 		return NIL;
-	if (commuted)
-		okta_op = commute_op(okta_op);
 	return list_make1(cmp_node(ci.attr, okta_op, VK_TS, add_expr(cx, r)));
 }
 
@@ -432,7 +463,8 @@ push_expr(PushContext *cx, Node *n)
 					(att = our_column(cx, (Node *) nt->arg)) == 0)
 					return NIL;
 				column_info(cx->relid, cx->object, att, &ci);
-				if (ci.attr == NULL || ci.is_ts || strncmp(ci.attr, "profile.", 8) != 0)
+				if (ci.attr == NULL || ci.is_ts || ci.filter_only ||
+					strncmp(ci.attr, "profile.", 8) != 0)
 					return NIL;
 				return list_make1(list_make2(makeInteger(PN_NOTNULL),
 											 makeString(pstrdup(ci.attr))));
@@ -552,6 +584,37 @@ filter_ok(OktaObject object, List *node)
 }
 
 /*
+ * The bounds of a since/until field (the System Log's published): each
+ * "column op value" of the scan's quals (a top-level AND), as (op, expr
+ * index) pairs.
+ */
+static List *
+plan_bounds(PushContext *cx, List *quals)
+{
+	List	   *bounds = NIL;
+	ListCell   *lc;
+
+	foreach(lc, quals)
+	{
+		Node	   *n = strip((Node *) lfirst_node(RestrictInfo, lc)->clause);
+		AttrNumber	att;
+		Node	   *value;
+		bool		commuted;
+		ColInfo		ci;
+		const char *op;
+
+		if (!IsA(n, OpExpr) || !column_op_value(cx, (OpExpr *) n, &att, &value, &commuted))
+			continue;
+		column_info(cx->relid, cx->object, att, &ci);
+		if (!ci.bounds || (op = ts_operator((OpExpr *) n, value, commuted)) == NULL)
+			continue;
+		bounds = lappend(bounds, list_make2(makeString(pstrdup(op)),
+											makeInteger(add_expr(cx, value))));
+	}
+	return bounds;
+}
+
+/*
  * Sort the quals (RestrictInfos) of a scan into a lookup and a search tree.
  * The result is what GetForeignPlan stores; *exprs gets the value
  * expressions (fdw_exprs).
@@ -613,7 +676,9 @@ okta_plan_pushdown(PlannerInfo *root, RelOptInfo *baserel, Oid relid,
 			pp->search = linitial(conj);
 		else if (conj != NIL)
 			pp->search = list_make2(makeInteger(PN_AND), conj);
-		pp->use_filter = pp->search != NIL && filter_ok(object, pp->search);
+		pp->use_filter = pp->search != NIL &&
+			(!okta_table(object)->kind->search || filter_ok(object, pp->search));
+		pp->bounds = plan_bounds(&cx, quals);
 	}
 	pp->exprs = cx.exprs;
 	return pp;
@@ -870,7 +935,7 @@ typedef struct ListingOpts
 static int
 listing_tail(oc_request *r, const OktaKindDef *kind, const ListingOpts *o)
 {
-	int			limit = o->page_size;
+	int			limit = kind->page_size ? kind->page_size : o->page_size;
 
 	if (o->limit_hint > 0 && o->limit_hint < limit)
 		limit = o->limit_hint;
@@ -1026,15 +1091,128 @@ search_expression(const OktaPushPlan *pp, const OktaValue *vals)
 	return copy;
 }
 
+/* Okta keeps the System Log's events this long (okta-api.md §7) */
+#define LOG_RETENTION_DAYS 90
+
+/* a bound of since/until: a timestamp, or shown as text when not known */
+typedef struct Bound
+{
+	bool		known;
+	TimestampTz ts;
+	const char *shown;
+} Bound;
+
+static void
+add_bound(oc_request *r, const char *name, const Bound *b)
+{
+	char	   *s;
+
+	if (!b->known)
+	{
+		oc_request_unknown_param(r, name, b->shown);
+		return;
+	}
+	s = okta_timestamp(b->ts, "ge");	/* a whole millisecond: as it is */
+	if (s == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range for the Okta System Log")));
+	oc_request_param(r, name, s);
+}
+
+/*
+ * The System Log's listing: published's bounds as since (inclusive) and
+ * until (exclusive), at whole milliseconds (Okta's precision) and rounded
+ * so that the request only widens (every qual is rechecked); no lower bound
+ * asks for all Okta keeps (now - 90 days, not Okta's default of 7 days),
+ * and an until is always sent (now at most), since a log query without one
+ * is a poll that never ends.  NIL when no event can match.  now NULL: not
+ * known yet (EXPLAIN), shown as such.
+ */
+static List *
+log_listing(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *vals,
+			const ListingOpts *o, const TimestampTz *now, const char *filter)
+{
+	Bound		since = {false, 0, NULL};
+	Bound		until = {false, 0, NULL};
+	bool		lower_set = false;
+	bool		upper_set = false;
+	oc_request	r;
+	ListCell   *lc;
+	int			flags;
+
+	foreach(lc, pp->bounds)
+	{
+		const char *op = strVal(linitial(lfirst(lc)));
+		const OktaValue *v = &vals[intVal(lsecond(lfirst(lc)))];
+		bool		lower = strcmp(op, "lt") != 0 && strcmp(op, "le") != 0;
+		bool		upper = strcmp(op, "gt") != 0 && strcmp(op, "ge") != 0;
+		TimestampTz ts,
+					ms,
+					u;
+
+		if (v->isnull)
+			return NIL;			/* published op NULL: no row */
+		if (v->display)
+		{
+			/* not known yet (EXPLAIN): shown */
+			if (lower && !lower_set)
+				since = (Bound) {false, 0, v->display};
+			if (upper && !upper_set)
+				until = (Bound) {false, 0, v->display};
+			lower_set |= lower;
+			upper_set |= upper;
+			continue;
+		}
+		ts = DatumGetTimestampTz(v->value);
+		if (TIMESTAMP_NOT_FINITE(ts))
+		{
+			/* > infinity and < -infinity hold for no row; the others for all */
+			if ((lower && !TIMESTAMP_IS_NOBEGIN(ts)) || (upper && TIMESTAMP_IS_NOBEGIN(ts)))
+				return NIL;
+			continue;
+		}
+		ms = ts - ((ts % 1000) + 1000) % 1000;	/* down to a whole millisecond */
+		/* < ts: until ts rounded up; <= ts and = ts: until the next millisecond */
+		u = (strcmp(op, "lt") == 0 && ms == ts) ? ms : ms + 1000;
+		if (lower && (!lower_set || (since.known && ms > since.ts)))
+			since = (Bound) {true, ms, NULL};
+		if (upper && (!upper_set || (until.known && u < until.ts)))
+			until = (Bound) {true, u, NULL};
+		lower_set |= lower;
+		upper_set |= upper;
+	}
+	if (!lower_set)
+		since = now ? (Bound) {true, *now - (TimestampTz) LOG_RETENTION_DAYS * USECS_PER_DAY, NULL}
+			: (Bound) {false, 0, "{now - 90 days}"};
+	if (now && (!upper_set || (until.known && until.ts > *now)))
+		until = (Bound) {true, *now, NULL};
+	else if (!upper_set)
+		until = (Bound) {false, 0, "{now}"};
+	if (since.known && until.known && since.ts >= until.ts)
+		return NIL;
+
+	oc_request_init(&r, t->kind->collection);
+	add_bound(&r, "since", &since);
+	add_bound(&r, "until", &until);
+	if (filter)
+		oc_request_param(&r, "filter", filter);
+	if (pp->sort != 0)
+		oc_request_param(&r, "sortOrder", pp->sort > 0 ? "ASCENDING" : "DESCENDING");
+	flags = listing_tail(&r, t->kind, o);
+	return list_make1(finish_request(&r, flags, ROWS_ALL, NULL));
+}
+
 /*
  * The requests of a scan, in order.  vals holds the evaluated value
- * expressions (or, for EXPLAIN, display placeholders).  With *fanout set,
- * the one request lists groups, and each group's members are fetched in
- * turn (okta_fanout_request).
+ * expressions (or, for EXPLAIN, display placeholders); now is the scan's
+ * start (NULL for EXPLAIN without running).  With *fanout set, the one
+ * request lists groups, and each group's members are fetched in turn
+ * (okta_fanout_request).
  */
 List *
 okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *vals,
-				   int page_size, int limit_hint, bool *fanout)
+				   int page_size, int limit_hint, const TimestampTz *now, bool *fanout)
 {
 	const OktaTableDef *t = okta_table(object);
 	ListingOpts o = {page_size, limit_hint, pp->fields, pp->omit};
@@ -1043,6 +1221,8 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 	*fanout = false;
 	if (pp->lookup != LOOKUP_NONE)
 		return lookup_requests(t, pp, vals, &o);
+	if (okta_kind_bounds(t->kind))
+		return log_listing(t, pp, vals, &o, now, search_expression(pp, vals));
 
 	if (t->parent_kind)
 	{

@@ -10,10 +10,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
-/*
- * The columns of a kind's fields that IMPORT makes (tables.c), but skip
- * (its id, in member tables, where the member-id column stands for it)
- */
+/* the columns of a kind's fields that IMPORT makes (tables.c), but skip */
 static void
 append_cols(StringInfo buf, const OktaKindDef *kind, const char *skip)
 {
@@ -21,7 +18,7 @@ append_cols(StringInfo buf, const OktaKindDef *kind, const char *skip)
 
 	for (f = kind->fields; f->path; f++)
 	{
-		if (f->column == NULL || (skip && strcmp(f->column, skip) == 0))
+		if (f->column == NULL || (skip && strcmp(f->path, skip) == 0))
 			continue;
 		okta_append_column_def(buf, kind, f);
 	}
@@ -229,21 +226,25 @@ okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	{
 		const OktaTableDef *t = okta_table((OktaObject) obj);
 		StringInfoData buf;
+		StringInfoData cols;
 
 		if (!wanted(stmt, t->name))
 			continue;
-		initStringInfo(&buf);
-		appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (", quote_identifier(t->name));
+		initStringInfo(&cols);
 		if (t->parent_kind)
-			appendStringInfo(&buf, "\n  %s text,\n  %s text",
+			appendStringInfo(&cols, ",\n  %s text,\n  %s text",
 							 quote_identifier(t->parent_column),
 							 quote_identifier(t->member_column));
-		else
-			appendStringInfoString(&buf, "\n  id text");
-		append_cols(&buf, t->kind, "id");
+		/* a member table's member-id column stands for the member's id */
+		append_cols(&cols, t->kind, t->parent_kind ? t->kind->id_field : NULL);
 		/* the user schema's custom attributes, in tables of users */
 		if (custom && t->kind == okta_table(OKTA_USERS)->kind)
-			appendStringInfoString(&buf, custom);
+			appendStringInfoString(&cols, custom);
+		if (t->object_column)
+			appendStringInfo(&cols, ",\n  %s jsonb", quote_identifier(t->object_column));
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "CREATE FOREIGN TABLE %s (%s", quote_identifier(t->name),
+						 cols.data + 1);
 		appendStringInfo(&buf, "\n) SERVER %s OPTIONS (object %s)",
 						 quote_identifier(server->servername),
 						 quote_literal_cstr(t->name));

@@ -22,7 +22,11 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/paths.h"
+#include "access/stratnum.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
@@ -46,6 +50,8 @@ typedef struct OktaPlanInfo
 	OktaPushPlan *pp;			/* from the rel's own quals */
 	char	   *fields;			/* projection of user listings, or NULL */
 	int			omit;			/* what user listings may omit */
+	int			order;			/* the query's order, which the scan can give:
+								 * 1 ascending, -1 descending, 0 none */
 } OktaPlanInfo;
 
 /* fdw_private of the plan: a List indexed by these */
@@ -61,7 +67,9 @@ enum OktaPrivateIndex
 	PRIV_PAGE_SIZE,
 	PRIV_LIMIT,
 	PRIV_OMIT,
-	PRIV_FIELDS					/* String: `fields` of user listings, "" if none */
+	PRIV_FIELDS,				/* String: `fields` of user listings, "" if none */
+	PRIV_BOUNDS,				/* since/until: Lists (op, expr index) */
+	PRIV_SORT					/* sortOrder: 1, -1, or 0 */
 };
 
 /* one listing of a scan */
@@ -263,6 +271,65 @@ lookup_join_clauses(PlannerInfo *root, RelOptInfo *baserel, Oid relid, OktaObjec
 	return clauses;
 }
 
+/*
+ * The query's order (root->query_pathkeys), when the scan can return its
+ * rows in it: one pathkey on a field whose listing Okta sorts (the System
+ * Log's published, sortOrder), with timestamptz's own ordering.  1 for
+ * ascending, -1 for descending, 0 otherwise.  The field is never null, so
+ * either NULLS placement holds.
+ */
+static int
+query_order(PlannerInfo *root, RelOptInfo *baserel, Oid relid, OktaObject object)
+{
+	const OktaFieldDef *bf = okta_kind_bounds(okta_table(object)->kind);
+	PathKey    *pk;
+	ListCell   *lc;
+
+	if (bf == NULL || list_length(root->query_pathkeys) != 1)
+		return 0;
+	pk = linitial(root->query_pathkeys);
+	if (pk->pk_eclass->ec_has_volatile ||
+		pk->pk_opfamily != get_opclass_family(GetDefaultOpClass(TIMESTAMPTZOID, BTREE_AM_OID)))
+		return 0;
+	foreach(lc, pk->pk_eclass->ec_members)
+	{
+		EquivalenceMember *em = lfirst(lc);
+		Expr	   *e = em->em_expr;
+		OktaColumnInfo info;
+
+		while (IsA(e, RelabelType))
+			e = ((RelabelType *) e)->arg;
+		if (em->em_is_child || !IsA(e, Var) || ((Var *) e)->varno != baserel->relid ||
+			((Var *) e)->varlevelsup != 0 || ((Var *) e)->varattno <= 0)
+			continue;
+		okta_column_info(relid, object, ((Var *) e)->varattno, &info);
+		if (info.def != bf || info.typid != TIMESTAMPTZOID)
+			continue;
+#if PG_VERSION_NUM >= 180000
+		return pk->pk_cmptype == COMPARE_LT ? 1 : pk->pk_cmptype == COMPARE_GT ? -1 : 0;
+#else
+		return pk->pk_strategy == BTLessStrategyNumber ? 1 :
+			pk->pk_strategy == BTGreaterStrategyNumber ? -1 : 0;
+#endif
+	}
+	return 0;
+}
+
+static void
+add_scan_path(PlannerInfo *root, RelOptInfo *baserel, double rows, double requests,
+			  List *pathkeys, Relids required_outer)
+{
+	add_path(baserel, (Path *)
+			 create_foreignscan_path(root, baserel, NULL, rows,
+									 10.0, 10.0 + requests * REQUEST_COST +
+									 rows * cpu_tuple_cost * 10,
+									 pathkeys, required_outer, NULL,
+#if PG_VERSION_NUM >= 170000
+									 NIL,
+#endif
+									 NIL));
+}
+
 static void
 oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
@@ -271,15 +338,11 @@ oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	ListCell   *lc;
 
 	estimate_scan(fp, fp->pp, baserel->rows, &requests);
-	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
-									 10.0, 10.0 + requests * REQUEST_COST +
-									 baserel->rows * cpu_tuple_cost * 10,
-									 NIL, NULL, NULL,
-#if PG_VERSION_NUM >= 170000
-									 NIL,
-#endif
-									 NIL));
+	add_scan_path(root, baserel, baserel->rows, requests, NIL, NULL);
+	/* rows in the query's order, when Okta can sort them (sortOrder) */
+	if (fp->topts.pushdown &&
+		(fp->order = query_order(root, baserel, foreigntableid, fp->topts.object)) != 0)
+		add_scan_path(root, baserel, baserel->rows, requests, root->query_pathkeys, NULL);
 
 	/*
 	 * Parameterized paths: with "lookup column = outer value", each outer
@@ -306,15 +369,7 @@ oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 							 clauselist_selectivity(root, baserel->baserestrictinfo,
 													0, JOIN_INNER, NULL));
 		estimate_scan(fp, pp, rows, &requests);
-		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, rows,
-										 10.0, 10.0 + requests * REQUEST_COST +
-										 rows * cpu_tuple_cost * 10,
-										 NIL, ppi->ppi_req_outer, NULL,
-#if PG_VERSION_NUM >= 170000
-										 NIL,
-#endif
-										 NIL));
+		add_scan_path(root, baserel, rows, requests, NIL, ppi->ppi_req_outer);
 	}
 }
 
@@ -323,7 +378,7 @@ oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
  * to it (one relation, nothing that needs every row first); 0 otherwise.
  */
 static int
-limit_hint(PlannerInfo *root, RelOptInfo *baserel)
+limit_hint(PlannerInfo *root, RelOptInfo *baserel, bool sorted)
 {
 	Query	   *parse = root->parse;
 
@@ -332,7 +387,7 @@ limit_hint(PlannerInfo *root, RelOptInfo *baserel)
 	if (bms_membership(root->all_baserels) != BMS_SINGLETON)
 		return 0;
 	if (parse->hasAggs || parse->groupClause || parse->groupingSets ||
-		parse->distinctClause || parse->sortClause || parse->hasWindowFuncs ||
+		parse->distinctClause || (parse->sortClause && !sorted) || parse->hasWindowFuncs ||
 		parse->hasTargetSRFs || root->hasHavingQual || parse->setOperations)
 		return 0;
 	return (int) root->limit_tuples;
@@ -366,9 +421,13 @@ oktaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	priv = lappend(priv, makeInteger(pp->use_filter ? 1 : 0));
 	priv = lappend(priv, attrs);
 	priv = lappend(priv, makeInteger(fp->page_size));
-	priv = lappend(priv, makeInteger(limit_hint(root, baserel)));
+	/* sorted by the scan (sortOrder): the query's order is the scan's */
+	pp->sort = best_path->path.pathkeys != NIL ? fp->order : 0;
+	priv = lappend(priv, makeInteger(limit_hint(root, baserel, pp->sort != 0)));
 	priv = lappend(priv, makeInteger(fp->omit));
 	priv = lappend(priv, makeString(fp->fields ? fp->fields : ""));
+	priv = lappend(priv, pp->bounds);
+	priv = lappend(priv, makeInteger(pp->sort));
 	return make_foreignscan(tlist, scan_clauses, baserel->relid, pp->exprs,
 							priv, NIL, NIL, outer_plan);
 }
@@ -482,6 +541,8 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	st->page_size = intVal(list_nth(priv, PRIV_PAGE_SIZE));
 	st->limit_hint = intVal(list_nth(priv, PRIV_LIMIT));
 	st->pp.omit = intVal(list_nth(priv, PRIV_OMIT));
+	st->pp.bounds = (List *) list_nth(priv, PRIV_BOUNDS);
+	st->pp.sort = intVal(list_nth(priv, PRIV_SORT));
 	st->pp.fields = strVal(list_nth(priv, PRIV_FIELDS));
 	if (st->pp.fields[0] == '\0')
 		st->pp.fields = NULL;
@@ -527,6 +588,7 @@ scan_start(ForeignScanState *node, OktaScanState *st)
 	OktaValue  *vals = palloc0(sizeof(OktaValue) * Max(n, 1));
 	ListCell   *lc;
 	int			i = 0;
+	TimestampTz now;
 
 	foreach(lc, st->value_states)
 	{
@@ -535,8 +597,9 @@ scan_start(ForeignScanState *node, OktaScanState *st)
 	}
 	st->started = true;
 	st->next_request = 0;
+	now = GetCurrentTimestamp();
 	st->requests = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
-									  st->limit_hint, &st->fanout);
+									  st->limit_hint, &now, &st->fanout);
 	if (st->requests == NIL)
 		st->done = true;		/* e.g. id = '' or id IN (NULL): nothing to ask */
 	MemoryContextSwitchTo(old);
@@ -562,8 +625,16 @@ scan_error(OktaScanState *st, oc_error *err) pg_attribute_noreturn();
 static void
 scan_error(OktaScanState *st, oc_error *err)
 {
+	const char *scope = okta_table(st->object)->kind->scope;
+
 	if (err->kind != OC_ERR_CANCELLED)
 		st->counters.errors++;
+	/* a table that needs a scope of its own: name it */
+	if (scope && (strcmp(err->code, "E0000006") == 0 ||
+				  strcmp(err->code, "insufficient_scope") == 0))
+		okta_report_error_hint(err, NULL,
+							   psprintf("Grant the %s scope to the app in the Okta Admin Console and add it to the server's scopes option.",
+										scope));
 	okta_report_error(err, NULL);
 }
 
@@ -612,10 +683,7 @@ add_source(OktaScanState *st, const char *target, int flags, const char *parent_
 	st->sources = lappend(st->sources, src);
 	MemoryContextSwitchTo(old);
 	if (oc_cursor_start(src->cur, &err) < 0)
-	{
-		st->counters.errors++;
-		okta_report_error(&err, NULL);
-	}
+		scan_error(st, &err);
 }
 
 /* fan-out: queue the groups of the page just taken in */
@@ -953,7 +1021,7 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			i++;
 		}
 		reqs = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
-								  st->limit_hint, &fanout);
+								  st->limit_hint, NULL, &fanout);
 	}
 	initStringInfo(&buf);
 	foreach(lc, reqs)

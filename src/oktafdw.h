@@ -23,6 +23,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
+#include "utils/timestamp.h"
 
 #include "client/okta_client.h"
 
@@ -32,7 +33,8 @@ typedef enum OktaObject
 	OKTA_USERS = 0,
 	OKTA_GROUPS,
 	OKTA_GROUP_MEMBERS,
-	OKTA_USER_GROUPS
+	OKTA_USER_GROUPS,
+	OKTA_SYSTEM_LOG
 } OktaObject;
 
 /* ---------- tables.c: what each foreign table is ---------- */
@@ -49,6 +51,8 @@ typedef enum OktaObject
 #define OF_OMIT_TRANSITIONING 0x0080
 #define OF_LOOKUP_ID		0x0100	/* GET {collection}/{value} fetches one */
 #define OF_LOOKUP_LOGIN		0x0200	/* the same, by login (users) */
+#define OF_BOUNDS			0x0400	/* ranges become `since`/`until`, and the
+									 * listing can be sorted by it (`sortOrder`) */
 
 /* one field of an Okta object kind */
 typedef struct OktaFieldDef
@@ -65,6 +69,13 @@ typedef struct OktaKindDef
 	const char *name;			/* "user" */
 	const char *collection;		/* "/api/v1/users" */
 	const OktaFieldDef *fields; /* NULL-terminated */
+	const char *id_field;		/* the field naming an object in messages */
+	const char *scope;			/* the scope its reads need, beyond the
+								 * default ones; NULL if none */
+	bool		search;			/* its listing takes `search` (else only
+								 * `filter`) */
+	int			page_size;		/* `limit` of its listings; 0: the server's
+								 * page_size */
 	bool		projection;		/* its listings take a `fields` projection and
 								 * `okta-response` omit */
 	const char *schema;			/* its schema (custom profile attributes), or
@@ -87,6 +98,7 @@ typedef struct OktaTableDef
 	const char *member_column;	/* the member's id: "user_id" */
 	bool		fanout_parent_rows; /* read by fan-out over groups, a row is
 									 * the group's columns and the member's id */
+	const char *object_column;	/* the whole object as jsonb, or NULL */
 	/* planner estimates: an unnarrowed scan's rows, rows per lookup */
 	double		base_rows;
 	double		rows_per_lookup;
@@ -98,7 +110,8 @@ typedef enum OktaColRole
 	COL_FIELD,					/* an Okta field */
 	COL_LOOKUP_ID,				/* ... that fetches one object by id */
 	COL_LOOKUP_LOGIN,			/* ... or by login */
-	COL_PARENT_ID				/* a member table's parent id */
+	COL_PARENT_ID,				/* a member table's parent id */
+	COL_OBJECT					/* the whole object */
 } OktaColRole;
 
 typedef struct OktaColumnInfo
@@ -106,7 +119,8 @@ typedef struct OktaColumnInfo
 	OktaColRole role;
 	Oid			typid;
 	bool		has_path;		/* from a path option */
-	char	   *path;			/* the field read; NULL for COL_PARENT_ID */
+	char	   *path;			/* the field read; NULL for COL_PARENT_ID and
+								 * COL_OBJECT */
 	char	   *name_key;		/* no path option: the name's camelCase, which
 								 * the row reader looks up at the top level,
 								 * then under profile; else NULL */
@@ -121,6 +135,7 @@ extern char *okta_object_names(int from, const char *sep_last);
 extern char *okta_column_path(Oid relid, AttrNumber attnum);
 extern char *okta_camel_case(const char *s);
 extern const OktaFieldDef *okta_kind_field(const OktaKindDef *kind, const char *path);
+extern const OktaFieldDef *okta_kind_bounds(const OktaKindDef *kind);
 extern void okta_column_info(Oid relid, OktaObject object, AttrNumber attnum,
 							 OktaColumnInfo *info);
 extern const char *okta_column_search_attr(Oid relid, OktaObject object,
@@ -179,6 +194,8 @@ extern OktaConn *okta_acquire_conn(ForeignServer *server, UserMapping *user,
 extern void okta_release_conn(OktaConn *conn);
 extern oc_client *okta_conn_client(OktaConn *conn);
 extern void okta_report_error(oc_error *err, const char *what) pg_attribute_noreturn();
+extern void okta_report_error_hint(oc_error *err, const char *what,
+								   const char *hint) pg_attribute_noreturn();
 extern void okta_release_clients(void);
 extern const char *okta_error_hint(const oc_error *err);
 
@@ -213,6 +230,8 @@ typedef struct OktaPushPlan
 	List	   *exprs;			/* value expressions (fdw_exprs) */
 	char	   *fields;			/* Okta's `fields` for user listings, or NULL */
 	int			omit;			/* OC_CURSOR_OMIT_* for user objects */
+	List	   *bounds;			/* since/until: (op, expr index) pairs */
+	int			sort;			/* sortOrder: 1 ascending, -1 descending, 0 none */
 } OktaPushPlan;
 
 /* a value expression's value at execution, or a placeholder for EXPLAIN */
@@ -228,7 +247,7 @@ extern OktaPushPlan *okta_plan_pushdown(PlannerInfo *root, RelOptInfo *baserel,
 extern bool okta_is_lookup_column(Oid relid, OktaObject object, AttrNumber attnum);
 extern List *okta_plan_requests(OktaObject object, const OktaPushPlan *pp,
 								const OktaValue *vals, int page_size,
-								int limit_hint, bool *fanout);
+								int limit_hint, const TimestampTz *now, bool *fanout);
 extern OktaRequest *okta_fanout_request(const char *id, int page_size,
 										const char *fields, int omit);
 extern void okta_listing_projection(Oid relid, OktaObject object, Bitmapset *attrs_used,

@@ -107,14 +107,68 @@ static const OktaFieldDef group_fields[] = {
 	{NULL, NULL, NULL, 0}
 };
 
+/*
+ * The System Log's event (GET /api/v1/logs): `filter` only (no `search`);
+ * published ranges become since/until and its order sortOrder.
+ */
+static const OktaFieldDef log_fields[] = {
+	{"uuid", "uuid", "text", 0},
+	{"published", "published", "timestamptz", OF_BOUNDS},
+	{"eventType", "event_type", "text", OF_FILTER_EQ},
+	{"severity", "severity", "text", OF_FILTER_EQ},
+	{"displayMessage", "display_message", "text", 0},
+	{"actor.id", "actor_id", "text", OF_FILTER_EQ},
+	{"actor.type", "actor_type", "text", 0},
+	{"actor.alternateId", "actor_alternate_id", "text", 0},
+	{"actor.displayName", "actor_display_name", "text", 0},
+	{"client.ipAddress", "client_ip", "text", 0},
+	{"outcome.result", "outcome_result", "text", OF_FILTER_EQ},
+	{"outcome.reason", "outcome_reason", "text", 0},
+	{"transaction.id", "transaction_id", "text", 0},
+	{"target", "target", "jsonb", 0},
+	{"debugContext.debugData", "debug_context", "jsonb", 0},
+	/* top-level fields no column reads by name */
+	{"version", NULL, NULL, 0},
+	{"legacyEventType", NULL, NULL, 0},
+	{"actor", NULL, NULL, 0},
+	{"client", NULL, NULL, 0},
+	{"outcome", NULL, NULL, 0},
+	{"transaction", NULL, NULL, 0},
+	{"debugContext", NULL, NULL, 0},
+	{"authenticationContext", NULL, NULL, 0},
+	{"securityContext", NULL, NULL, 0},
+	{"request", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
 /* the plain user listing leaves DEPROVISIONED users out (okta-api.md) */
 static const OktaKindDef user_kind = {
-	"user", "/api/v1/users", user_fields, true, "/api/v1/meta/schemas/user/default",
-	"status eq \"DEPROVISIONED\""
+	.name = "user",
+	.collection = "/api/v1/users",
+	.fields = user_fields,
+	.id_field = "id",
+	.search = true,
+	.projection = true,
+	.schema = "/api/v1/meta/schemas/user/default",
+	.hidden = "status eq \"DEPROVISIONED\""
 };
 
 static const OktaKindDef group_kind = {
-	"group", "/api/v1/groups", group_fields, false, NULL, NULL
+	.name = "group",
+	.collection = "/api/v1/groups",
+	.fields = group_fields,
+	.id_field = "id",
+	.search = true
+};
+
+/* pages of up to 1000 events (okta-api.md §7) */
+static const OktaKindDef log_kind = {
+	.name = "event",
+	.collection = "/api/v1/logs",
+	.fields = log_fields,
+	.id_field = "uuid",
+	.scope = "okta.logs.read",
+	.page_size = 1000
 };
 
 /* ---------- tables ---------- */
@@ -127,12 +181,32 @@ static const OktaKindDef group_kind = {
  * fan-out: the groups' listing, then each group's members.
  */
 static const OktaTableDef tables[] = {
-	{OKTA_USERS, "users", &user_kind, NULL, NULL, NULL, NULL, false, 10000, 1},
-	{OKTA_GROUPS, "groups", &group_kind, NULL, NULL, NULL, NULL, false, 500, 1},
-	{OKTA_GROUP_MEMBERS, "group_members", &user_kind, &group_kind, "/users",
-	"group_id", "user_id", false, 20000, 50},
-	{OKTA_USER_GROUPS, "user_groups", &group_kind, &user_kind, "/groups",
-	"user_id", "group_id", true, 20000, 10},
+	{
+		.object = OKTA_USERS, .name = "users", .kind = &user_kind,
+		.base_rows = 10000, .rows_per_lookup = 1
+	},
+	{
+		.object = OKTA_GROUPS, .name = "groups", .kind = &group_kind,
+		.base_rows = 500, .rows_per_lookup = 1
+	},
+	{
+		.object = OKTA_GROUP_MEMBERS, .name = "group_members", .kind = &user_kind,
+		.parent_kind = &group_kind, .member_path = "/users",
+		.parent_column = "group_id", .member_column = "user_id",
+		.base_rows = 20000, .rows_per_lookup = 50
+	},
+	{
+		.object = OKTA_USER_GROUPS, .name = "user_groups", .kind = &group_kind,
+		.parent_kind = &user_kind, .member_path = "/groups",
+		.parent_column = "user_id", .member_column = "group_id",
+		.fanout_parent_rows = true,
+		.base_rows = 20000, .rows_per_lookup = 10
+	},
+	{
+		.object = OKTA_SYSTEM_LOG, .name = "system_log", .kind = &log_kind,
+		.object_column = "event",
+		.base_rows = 10000, .rows_per_lookup = 1
+	},
 };
 
 const OktaTableDef *
@@ -244,6 +318,20 @@ okta_kind_field(const OktaKindDef *kind, const char *path)
 	return NULL;
 }
 
+/* the kind's field whose ranges become since/until (OF_BOUNDS), or NULL */
+const OktaFieldDef *
+okta_kind_bounds(const OktaKindDef *kind)
+{
+	const OktaFieldDef *f;
+
+	for (f = kind->fields; f->path; f++)
+	{
+		if (f->flags & OF_BOUNDS)
+			return f;
+	}
+	return NULL;
+}
+
 /* is this a top-level field of the kind (one with no dot)? */
 static bool
 is_top_field(const OktaKindDef *kind, const char *name)
@@ -293,6 +381,11 @@ okta_column_info(Oid relid, OktaObject object, AttrNumber attnum, OktaColumnInfo
 		info->role = COL_PARENT_ID;
 		return;
 	}
+	if (path == NULL && t->object_column && strcmp(name, t->object_column) == 0)
+	{
+		info->role = COL_OBJECT;
+		return;
+	}
 	if (path == NULL && t->member_column && strcmp(name, t->member_column) == 0)
 		info->path = pstrdup("id");
 	else if (path)
@@ -326,7 +419,7 @@ okta_column_search_attr(Oid relid, OktaObject object, const OktaColumnInfo *info
 		*is_ts = true;
 		return info->def->path;
 	}
-	if (info->typid == TEXTOID && (info->def->flags & OF_SEARCH))
+	if (info->typid == TEXTOID && (info->def->flags & (OF_SEARCH | OF_FILTER_EQ)))
 		return info->def->path;
 	return NULL;
 }
