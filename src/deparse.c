@@ -1184,11 +1184,11 @@ log_listing(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *vals
 	}
 	if (!lower_set)
 		since = now ? (Bound) {true, *now - (TimestampTz) LOG_RETENTION_DAYS * USECS_PER_DAY, NULL}
-			: (Bound) {false, 0, "{now - 90 days}"};
+			: (Bound) {false, 0, "now - 90 days"};
 	if (now && (!upper_set || (until.known && until.ts > *now)))
 		until = (Bound) {true, *now, NULL};
 	else if (!upper_set)
-		until = (Bound) {false, 0, "{now}"};
+		until = (Bound) {false, 0, "now"};
 	if (since.known && until.known && since.ts >= until.ts)
 		return NIL;
 
