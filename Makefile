@@ -7,10 +7,10 @@ OBJS = src/oktafdw.o src/option.o src/tables.o src/connection.o src/deparse.o \
 	src/convert.o src/import.o src/admin.o $(CLIENT_OBJS)
 
 EXTENSION = oktafdw
-DATA = sql/oktafdw--0.1.0.sql
+DATA = sql/oktafdw--0.1.0.sql sql/oktafdw--0.1.0--0.2.0.sql
 PGFILEDESC = "oktafdw - foreign data wrapper for Okta"
 
-REGRESS = setup options auth admin tables pushdown matrix joins fields differential import explain faults cron
+REGRESS = setup options auth admin tables pushdown matrix joins fields differential import upgrade explain faults cron
 REGRESS_OPTS = --inputdir=.
 
 

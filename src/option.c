@@ -34,6 +34,7 @@ static const OktaOption valid_options[] = {
 	{"max_concurrency", ForeignServerRelationId},
 	{"dpop", ForeignServerRelationId},
 	{"fields_projection", ForeignServerRelationId},
+	{"reconcile_interval", ForeignServerRelationId},
 	{"client_id", UserMappingRelationId},
 	{"private_key", UserMappingRelationId},
 	{"private_key_file", UserMappingRelationId},
@@ -94,6 +95,23 @@ bool_option(DefElem *def)
 				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, s),
 				 errhint("Valid values are true and false.")));
 	return v;
+}
+
+/* an interval, not negative (okta_sync reads it) */
+static void
+interval_option(DefElem *def)
+{
+	char	   *s = defGetString(def);
+	Datum		d;
+	Interval   *zero = palloc0(sizeof(Interval));
+
+	d = DirectFunctionCall3(interval_in, CStringGetDatum(s),
+							ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, d, IntervalPGetDatum(zero))))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", def->defname, s),
+				 errhint("Give an interval that is not negative, e.g. '1 day' ('0' reconciles on every sync).")));
 }
 
 static void
@@ -256,6 +274,8 @@ oktafdw_validator(PG_FUNCTION_ARGS)
 			(void) dpop_option(def);
 		else if (strcmp(def->defname, "fields_projection") == 0)
 			(void) bool_option(def);
+		else if (strcmp(def->defname, "reconcile_interval") == 0)
+			interval_option(def);
 		else if (strcmp(def->defname, "client_id") == 0)
 		{
 			if (*defGetString(def) == '\0')

@@ -17,7 +17,7 @@
 
 struct json_object;
 
-#define OKTAFDW_VERSION_STR "0.1.0"
+#define OKTAFDW_VERSION_STR "0.2.0"
 
 /* ---------- errors ---------- */
 
