@@ -1123,8 +1123,9 @@ add_bound(oc_request *r, const char *name, const Bound *b)
 /*
  * The System Log's listing: published's bounds as since (inclusive) and
  * until (exclusive), at whole milliseconds (Okta's precision) and rounded
- * so that the request only widens (every qual is rechecked); no lower bound
- * asks for all Okta keeps (now - 90 days, not Okta's default of 7 days),
+ * so that the request only widens (every qual is rechecked); no lower bound,
+ * or one older than what Okta keeps, asks for all Okta keeps (now - 90
+ * days, not Okta's default of 7 days),
  * and an until is always sent (now at most), since a log query without one
  * is a poll that never ends.  NIL when no event can match.  now NULL: not
  * known yet (EXPLAIN), shown as such.
@@ -1182,9 +1183,15 @@ log_listing(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *vals
 		lower_set |= lower;
 		upper_set |= upper;
 	}
-	if (!lower_set)
-		since = now ? (Bound) {true, *now - (TimestampTz) LOG_RETENTION_DAYS * USECS_PER_DAY, NULL}
-			: (Bound) {false, 0, "now - 90 days"};
+	/*
+	 * Okta keeps 90 days (and refuses a since more than 180 days back): an
+	 * earlier lower bound is the same as that one
+	 */
+	if (now && (!lower_set || (since.known &&
+							   since.ts < *now - (TimestampTz) LOG_RETENTION_DAYS * USECS_PER_DAY)))
+		since = (Bound) {true, *now - (TimestampTz) LOG_RETENTION_DAYS * USECS_PER_DAY, NULL};
+	else if (!lower_set)
+		since = (Bound) {false, 0, "now - 90 days"};
 	if (now && (!upper_set || (until.known && until.ts > *now)))
 		until = (Bound) {true, *now, NULL};
 	else if (!upper_set)
