@@ -4,6 +4,7 @@
     oktasim.py init  DIR [--users N] [--groups G] [--seed S]
     oktasim.py serve DIR [--port 0] [--bind 127.0.0.1] [--rate-limit N] [--verbose]
                          [--record-secrets] [--gzip] [--fields on|ignore|reject]
+                         [--logs-rate-limit N] [--log-delay S] [--timestamps ms|s]
     oktasim.py ctl   DIR ACTION [ARG...]
 
 init writes the test PKI, the registered OAuth clients (clients.json), the
@@ -62,10 +63,14 @@ def cmd_serve(args):
     if args.rate_limit < 0:
         sys.stderr.write("oktasim: --rate-limit must be >= 0\n")
         return 2
+    if args.logs_rate_limit < 0 or args.log_delay < 0:
+        sys.stderr.write("oktasim: --logs-rate-limit and --log-delay must be >= 0\n")
+        return 2
     return sim_server.serve(args.dir, port=args.port, bind=args.bind,
                             rate_limit=args.rate_limit, verbose=args.verbose,
                             record_secrets=args.record_secrets, gzip_replies=args.gzip,
-                            fields_mode=args.fields)
+                            fields_mode=args.fields, logs_rate_limit=args.logs_rate_limit,
+                            log_delay=args.log_delay, timestamps=args.timestamps)
 
 
 def cmd_ctl(args):
@@ -106,6 +111,15 @@ def main(argv=None):
     p.add_argument("--fields", choices=("on", "ignore", "reject"), default="on",
                    help="user listings' `fields` projection: on (default), ignore (whole "
                    "objects), reject (400 E0000001); ctl fields MODE changes it while serving")
+    p.add_argument("--logs-rate-limit", type=int, default=sim_server.LOGS_RATE_LIMIT,
+                   help="the System Log bucket's limit per 60 s window (default %d, Okta's "
+                   "Workforce figure)" % sim_server.LOGS_RATE_LIMIT)
+    p.add_argument("--log-delay", type=float, default=0.0,
+                   help="seconds between an event and its showing in /api/v1/logs "
+                   "(default 0); ctl log-delay S changes it while serving")
+    p.add_argument("--timestamps", choices=("ms", "s"), default="ms",
+                   help="changes' object timestamps: ms (default: every change its own "
+                   "millisecond) or s (whole seconds, as recorded Okta objects show)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ctl", help="control a running server: rotate-nonce, expire-tokens, "
@@ -114,10 +128,16 @@ def main(argv=None):
                        "slow MS[:COUNT] [after=N], "
                        "bad-body malformed|truncated|short|reset|duplicate-keys[:COUNT] [after=N], "
                        "dpop-skew S, gzip on|off, fields on|ignore|reject, traffic [reset], "
-                       "status")
+                       "status; changes: user-create [k=v...] [status=S], user-update ID k=v..., "
+                       "user-status ID STATUS, user-delete ID, group-create NAME "
+                       "[description=D], group-rename GID NAME, group-update GID k=v..., "
+                       "group-delete GID, member-add GID UID, member-remove GID UID, "
+                       "churn N [--seed S]; log: log-delay S, log-seed N [days=D] [seed=S], "
+                       "timestamps ms|s")
     p.add_argument("dir")
     p.add_argument("action")
-    p.add_argument("arg", nargs="*")
+    # everything after ACTION is its argument, options too (churn 5 --seed 7)
+    p.add_argument("arg", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_ctl)
 
     args = parser.parse_args(argv)

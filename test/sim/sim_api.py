@@ -19,6 +19,7 @@ from sim_common import CT_JSON, CT_JSON_UTF8, Response, json_bytes, not_found, o
 USERS_SCOPE = "okta.users.read"
 GROUPS_SCOPE = "okta.groups.read"
 SCHEMAS_SCOPE = "okta.schemas.read"
+LOGS_SCOPE = "okta.logs.read"
 
 _LOGO_BASE = "https://ok12static.oktacdn.com/assets/img/logos/groups/odyssey/"
 LOGO_LINKS = [   # member order as in the recorded samples
@@ -266,48 +267,39 @@ class Params:
 
 
 class Org:
-    """Loaded org data, indexes and pre-serialised JSON."""
+    """Loaded org data, indexes and pre-serialised JSON.
+
+    The canonical state is three dicts: users and groups by id, and each
+    group's member ids.  Changes (sim_changes.py) edit them through the
+    primitives below, under `lock`, then call commit(), which rebuilds what
+    the handlers read (lists ordered by id, indexes, pre-serialised bytes) and
+    swaps it in; handlers run under the same lock, so a request never sees
+    half a change."""
 
     def __init__(self, data, base_url):
         self.base_url = base_url
-        self.users = data["users"]
-        self.groups = data["groups"]
+        self.lock = threading.RLock()
         self.schema_id = data["schema_id"]
+        self.user_types = data["user_types"]
         self.user_type_id = data["user_types"][0]["id"]
         self.custom_attributes = data["custom_attributes"]
         self.group_sources = data["group_sources"]
-        self.user_ids = [u["id"] for u in self.users]
-        self.group_ids = [g["id"] for g in self.groups]
-        assert self.user_ids == sorted(self.user_ids) and self.group_ids == sorted(self.group_ids)
-        self.user_index = {uid: i for i, uid in enumerate(self.user_ids)}
-        self.group_index = {gid: i for i, gid in enumerate(self.group_ids)}
-        self.login_index = {}
-        short = {}
-        for i, u in enumerate(self.users):
-            login = u["profile"]["login"]
-            self.login_index[login.casefold()] = i
-            short.setdefault(login.split("@")[0].casefold(), []).append(i)
-        self.short_index = {k: v[0] for k, v in short.items() if len(v) == 1}
-        self.members = {gid: [] for gid in self.group_ids}
-        self.user_groups = {uid: [] for uid in self.user_ids}
+        self.user_by_id = {u["id"]: u for u in data["users"]}
+        self.group_by_id = {g["id"]: g for g in data["groups"]}
+        self.member_ids = {gid: set() for gid in self.group_by_id}
         for gid, uid in data["memberships"]:
-            self.members[gid].append(self.user_index[uid])
-            self.user_groups[uid].append(self.group_index[gid])
-        for lst in list(self.members.values()) + list(self.user_groups.values()):
-            lst.sort()
-        self.visible_users = [i for i, u in enumerate(self.users) if u["status"] != "DEPROVISIONED"]
+            self.member_ids[gid].add(uid)
+        # serialised forms by id, dropped when the object changes
+        self._user_bytes = {}       # uid -> (full, {omit: lean})
+        self._group_bytes = {}      # gid -> bytes
+        self._truth_bytes = {}      # id -> bytes as in users.json / groups.json
+        self._membership_bytes = {}     # gid -> its rows of memberships.json
 
-        self.user_json = [json_bytes(self._user_for_list(u)) for u in self.users]
-        # the same users as Okta sends them when asked to leave fields out
-        self.user_json_lean = {omit: [json_bytes(self._user_for_list(u, omit)) for u in self.users]
-                               for omit in LEAN_VARIANTS}
-        self.group_json = [json_bytes(self._group_served(g)) for g in self.groups]
-
-        profile_types = {name: sim_search.STRING for name, _, _ in BASE_ATTRIBUTES}
+        self.profile_types = {name: sim_search.STRING for name, _, _ in BASE_ATTRIBUTES}
         for attr in self.custom_attributes:
-            profile_types[attr["name"]] = _TYPE_MAP[attr["type"]]
+            self.profile_types[attr["name"]] = _TYPE_MAP[attr["type"]]
         self.dialects = {
-            ("users", "search"): sim_search.user_search_dialect(profile_types),
+            ("users", "search"): sim_search.user_search_dialect(self.profile_types),
             ("users", "filter"): sim_search.user_filter_dialect(),
             ("groups", "search"): sim_search.group_search_dialect(
                 {n: sim_search.STRING for n in GROUP_PROFILE_ATTRIBUTES}),
@@ -315,62 +307,124 @@ class Org:
         }
         self._cache = OrderedDict()     # (kind, param, expr) -> list of indexes
         self._cache_lock = threading.Lock()
+        self.commit()
 
-    # ---- changes made during a test (ctl update-user) ---------------------
+    # ---- primitives for changes (sim_changes.py), under `lock` --------------
 
-    def update_user(self, changes, now_text):
-        """Merge {"id": ..., "status": ..., "profile": {...}} into a user, as an
-        admin's edit would: lastUpdated moves to now.  Returns the user."""
-        uid = changes.get("id")
-        if uid not in self.user_index:
-            raise ValueError("no user %r" % (uid,))
-        i = self.user_index[uid]
-        user = dict(self.users[i])
-        for key, value in changes.items():
-            if key == "profile":
-                profile = dict(user["profile"])
-                profile.update(value)
-                if profile.get("login") != user["profile"].get("login"):
-                    raise ValueError("changing a login is not supported")
-                user["profile"] = profile
-            elif key in ("status", "lastLogin"):
-                user[key] = value
-            elif key != "id":
-                raise ValueError("cannot change %r" % (key,))
-        user["lastUpdated"] = now_text
-        if user["status"] != self.users[i]["status"]:
-            user["statusChanged"] = now_text
-        self.users[i] = user
-        self.user_json[i] = json_bytes(self._user_for_list(user))
-        for omit, lst in self.user_json_lean.items():
-            lst[i] = json_bytes(self._user_for_list(user, omit))
-        self.visible_users = [j for j, u in enumerate(self.users) if u["status"] != "DEPROVISIONED"]
+    def put_user(self, user):
+        """Add or replace a user (a new dict: the old one may be served)."""
+        uid = user["id"]
+        self.user_by_id[uid] = user
+        self._user_bytes.pop(uid, None)
+        self._truth_bytes.pop(uid, None)
+
+    def drop_user(self, uid):
+        """Remove a user and every membership it had."""
+        del self.user_by_id[uid]
+        self._user_bytes.pop(uid, None)
+        self._truth_bytes.pop(uid, None)
+        for gid, members in self.member_ids.items():
+            if uid in members:
+                members.discard(uid)
+                self._membership_bytes.pop(gid, None)
+
+    def set_member(self, gid, uid, present):
+        """Add or remove one membership; returns whether it changed."""
+        members = self.member_ids[gid]
+        if (uid in members) == present:
+            return False
+        (members.add if present else members.discard)(uid)
+        self._membership_bytes.pop(gid, None)
+        return True
+
+    def put_group(self, group):
+        gid = group["id"]
+        self.group_by_id[gid] = group
+        self.member_ids.setdefault(gid, set())
+        self._group_bytes.pop(gid, None)
+        self._truth_bytes.pop(gid, None)
+
+    def drop_group(self, gid):
+        del self.group_by_id[gid]
+        del self.member_ids[gid]
+        self._membership_bytes.pop(gid, None)
+        self._group_bytes.pop(gid, None)
+        self._truth_bytes.pop(gid, None)
+
+    def commit(self):
+        """Rebuild the served lists and indexes from the canonical state."""
+        users = [self.user_by_id[uid] for uid in sorted(self.user_by_id)]
+        groups = [self.group_by_id[gid] for gid in sorted(self.group_by_id)]
+        user_ids = [u["id"] for u in users]
+        group_ids = [g["id"] for g in groups]
+        user_index = {uid: i for i, uid in enumerate(user_ids)}
+        group_index = {gid: i for i, gid in enumerate(group_ids)}
+        login_index, short = {}, {}
+        for i, u in enumerate(users):
+            login = u["profile"]["login"]
+            login_index[login.casefold()] = i
+            short.setdefault(login.split("@")[0].casefold(), []).append(i)
+        members = {gid: sorted(user_index[uid] for uid in self.member_ids[gid])
+                   for gid in group_ids}
+        user_groups = {uid: [] for uid in user_ids}
+        for gi, gid in enumerate(group_ids):
+            for uid in self.member_ids[gid]:
+                user_groups[uid].append(gi)
+        serialised = [self._serialised_user(u) for u in users]
+
+        # swap in (handlers read these attributes under `lock`)
+        self.users, self.groups = users, groups
+        self.user_ids, self.group_ids = user_ids, group_ids
+        self.user_index, self.group_index = user_index, group_index
+        self.login_index = login_index
+        self.short_index = {k: v[0] for k, v in short.items() if len(v) == 1}
+        self.members, self.user_groups = members, user_groups
+        self.visible_users = [i for i, u in enumerate(users) if u["status"] != "DEPROVISIONED"]
+        self.user_json = [full for full, _ in serialised]
+        # the same users as Okta sends them when asked to leave fields out
+        self.user_json_lean = {omit: [lean[omit] for _, lean in serialised]
+                               for omit in LEAN_VARIANTS}
+        self.group_json = [self._serialised_group(g) for g in groups]
         with self._cache_lock:
             self._cache.clear()
-        return user
 
-    def change_membership(self, gid, uid, add, now_text):
-        """Add uid to (or remove it from) group gid; lastMembershipUpdated
-        moves to now."""
-        if gid not in self.group_index:
-            raise ValueError("no group %r" % (gid,))
-        if uid not in self.user_index:
-            raise ValueError("no user %r" % (uid,))
-        gi, ui = self.group_index[gid], self.user_index[uid]
-        members, groups = self.members[gid], self.user_groups[uid]
-        if add and ui not in members:
-            bisect.insort(members, ui)
-            bisect.insort(groups, gi)
-        elif not add and ui in members:
-            members.remove(ui)
-            groups.remove(gi)
-        group = dict(self.groups[gi])
-        group["lastMembershipUpdated"] = now_text
-        self.groups[gi] = group
-        self.group_json[gi] = json_bytes(self._group_served(group))
-        with self._cache_lock:
-            self._cache.clear()
-        return group
+    def _serialised_user(self, user):
+        hit = self._user_bytes.get(user["id"])
+        if hit is None:
+            hit = (json_bytes(self._user_for_list(user)),
+                   {omit: json_bytes(self._user_for_list(user, omit)) for omit in LEAN_VARIANTS})
+            self._user_bytes[user["id"]] = hit
+        return hit
+
+    def _serialised_group(self, group):
+        hit = self._group_bytes.get(group["id"])
+        if hit is None:
+            hit = self._group_bytes[group["id"]] = json_bytes(self._group_served(group))
+        return hit
+
+    def truth(self):
+        """The ground-truth files' contents (users.json, groups.json,
+        memberships.json), as `init` writes them: objects without _links,
+        ordered by id; memberships by group id, then user id."""
+        def objects(items):
+            out = []
+            for item in items:
+                hit = self._truth_bytes.get(item["id"])
+                if hit is None:
+                    hit = self._truth_bytes[item["id"]] = json_bytes(item)
+                out.append(hit)
+            return b"[" + b",".join(out) + b"]\n"
+        rows = []
+        for gid in self.group_ids:
+            hit = self._membership_bytes.get(gid)
+            if hit is None:
+                hit = self._membership_bytes[gid] = b",".join(
+                    json_bytes({"group_id": gid, "user_id": uid})
+                    for uid in sorted(self.member_ids[gid]))
+            if hit:
+                rows.append(hit)
+        return {"users.json": objects(self.users), "groups.json": objects(self.groups),
+                "memberships.json": b"[" + b",".join(rows) + b"]\n"}
 
     # ---- serialisation --------------------------------------------------
 
@@ -522,10 +576,11 @@ class Org:
 class Api:
     """Routes /api/v1 paths to handlers. Each route: (bucket, scope, handler)."""
 
-    def __init__(self, org, fields_mode="on"):
+    def __init__(self, org, fields_mode="on", log=None):
         self.org = org
         # `fields`: on (project), ignore (whole objects), reject (400)
         self.fields_mode = fields_mode
+        self.log = log              # sim_log.EventLog: GET /api/v1/logs
 
     def route(self, segments):
         """segments: decoded path segments. Returns (bucket, scope, callable) or None."""
@@ -551,6 +606,9 @@ class Api:
                 return "group_users", GROUPS_SCOPE, lambda p: self.list_group_users(rest[1], p)
         elif rest == ["meta", "schemas", "user", "default"]:
             return "other", SCHEMAS_SCOPE, self.user_schema
+        elif rest == ["logs"] and self.log is not None:
+            # its own bucket (okta-api.md section 8: a small one)
+            return "logs", LOGS_SCOPE, self.log.list_events
         return None
 
     # ---- helpers ----------------------------------------------------------------

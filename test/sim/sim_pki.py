@@ -158,6 +158,8 @@ def make_credentials(directory):
         _client("0oanorole", [k1], admin_role=False, note="scopes granted, no admin role"),
         _client("0oaschema", [k1], scopes=DEFAULT_SCOPES + ["okta.schemas.read"],
                 note="may read the user schema"),
+        _client("0oalogs", [k1], scopes=DEFAULT_SCOPES + ["okta.schemas.read", "okta.logs.read"],
+                note="may also read the user schema and the System Log"),
     ]
     registry = {
         "token_endpoint_path": "/oauth2/v1/token",

@@ -496,6 +496,12 @@ def compile_expression(text, dialect, resolve=resolve_path):
     return _build(node, dialect, resolve)
 
 
+def compile_node(node, dialect, resolve=resolve_path):
+    """A parsed and validated AST as predicate(obj) -> bool (for callers
+    that check more than validate() does, e.g. the System Log filter)."""
+    return _build(node, dialect, resolve)
+
+
 # --------------------------------------------------------------------------
 # The Okta dialects
 # --------------------------------------------------------------------------

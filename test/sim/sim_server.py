@@ -20,6 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sim_api
 import sim_auth
+import sim_changes
+import sim_data
+import sim_log
 from sim_common import (CT_JSON, SUMMARY_INVALID_TOKEN, SUMMARY_RATE_LIMIT, Response,
                         method_not_allowed, new_request_id, not_found,
                         oauth_error, okta_error)
@@ -28,6 +31,10 @@ TOKEN_PATH = "/oauth2/v1/token"
 CONTROL_PREFIX = "/__sim/"
 MAX_BODY = 1 << 20
 RATE_WINDOW = 60
+# the System Log's bucket: okta-api.md section 8, /api/v1/logs 120 a minute
+# (Workforce; 20/50/50 for Integrator Free/One App/Enterprise)
+LOGS_RATE_LIMIT = 120
+BUCKETS = ("token", "users", "user", "groups", "group", "group_users", "logs", "other")
 GZIP_LEVEL = 6
 GZIP_CACHE_BYTES = 256 << 20
 
@@ -176,23 +183,36 @@ def _log_escape(text):
 
 
 class RateLimiter:
-    """Fixed 60 s windows per bucket, started by the first request."""
+    """Fixed 60 s windows per bucket, started by the first request.  One
+    limit for every bucket, but for the buckets given their own (the System
+    Log's: okta-api.md section 8)."""
 
-    def __init__(self, limit):
+    def __init__(self, limit, bucket_limits=None):
         self.default_limit = limit
+        self.default_bucket_limits = dict(bucket_limits or {})
         self.limit = limit
+        self.bucket_limits = dict(self.default_bucket_limits)
         self.lock = threading.Lock()
         self.buckets = {}
 
     def reset(self):
         with self.lock:
             self.limit = self.default_limit
+            self.bucket_limits = dict(self.default_bucket_limits)
             self.buckets.clear()
 
-    def set_limit(self, limit):
+    def set_limit(self, limit, bucket=None):
+        """Every bucket's limit (bucket None), or one bucket's."""
         with self.lock:
-            self.limit = limit
+            if bucket is None:
+                self.limit = limit
+                self.bucket_limits.clear()
+            else:
+                self.bucket_limits[bucket] = limit
             self.buckets.clear()
+
+    def limit_of(self, bucket):
+        return self.bucket_limits.get(bucket, self.limit)
 
     def take(self, bucket):
         """Count one request; returns (allowed, limit, remaining, reset_epoch)."""
@@ -203,7 +223,7 @@ class RateLimiter:
                 start, count = now, 0
             count += 1
             self.buckets[bucket] = (start, count)
-            limit = self.limit
+            limit = self.bucket_limits.get(bucket, self.limit)
         reset = int(start + RATE_WINDOW + 0.999)
         return count <= limit, limit, max(0, limit - count), reset
 
@@ -334,7 +354,8 @@ class Simulator:
     """Everything the request handler needs, independent of the socket layer."""
 
     def __init__(self, directory, org_data, registry, base_url, rate_limit, verbose=False,
-                 record_secrets=False, gzip_replies=False, fields_mode="on"):
+                 record_secrets=False, gzip_replies=False, fields_mode="on",
+                 logs_rate_limit=LOGS_RATE_LIMIT, log_delay=0.0, timestamps="ms"):
         self.directory = directory
         self.gzip_default = gzip_replies
         self.gzip = gzip_replies
@@ -344,7 +365,11 @@ class Simulator:
         self.verbose = verbose
         self.org = sim_api.Org(org_data, base_url)
         self.fields_default = fields_mode
-        self.api = sim_api.Api(self.org, fields_mode)
+        # the org's changes (ctl) and their System Log
+        self.clock = sim_changes.Clock(precision=timestamps)
+        self.log = sim_log.EventLog(self.clock, base_url, log_delay)
+        self.changes = sim_changes.Changes(self.org, self.log, self.clock, directory)
+        self.api = sim_api.Api(self.org, fields_mode, self.log)
         self.secrets_path = os.path.join(directory, "secrets.log") if record_secrets else None
         self.secrets_lock = threading.Lock()
         self.in_flight_lock = threading.Lock()
@@ -352,7 +377,7 @@ class Simulator:
         self.max_in_flight = 0      # high-water mark since start or reset (ctl status)
         self.auth = sim_auth.AuthServer(registry, base_url,
                                         record=self.record_secret if record_secrets else None)
-        self.rates = RateLimiter(rate_limit)
+        self.rates = RateLimiter(rate_limit, {"logs": logs_rate_limit})
         self.faults = Faults()
         self.log_path = os.path.join(directory, "requests.log")
         self.log_lock = threading.Lock()
@@ -465,7 +490,9 @@ class Simulator:
         if error is not None:
             return error
         try:
-            return handler(params)
+            # under the org's lock: a change (ctl) is never seen half made
+            with self.org.lock:
+                return handler(params)
         except sim_api.ApiError as err:
             return err.response
 
@@ -513,6 +540,8 @@ class Simulator:
                 faults.reset()
             self.gzip = self.gzip_default
             self.api.fields_mode = self.fields_default
+            self.log.delay_ms = self.log.default_delay_ms
+            self.clock.precision = self.clock.default_precision
             return {"ok": True}
         if action == "gzip":
             if arg not in ("on", "off"):
@@ -532,11 +561,21 @@ class Simulator:
             out.update(self.traffic.snapshot(reset=arg == "reset"))
             return out
         if action == "rate-limit":
-            limit = int(arg)
+            # rate-limit N: every bucket; rate-limit N BUCKET: that one
+            words = (arg or "").split()
+            if len(words) not in (1, 2):
+                raise ValueError("rate-limit N [BUCKET]")
+            limit = int(words[0])
             if limit < 0:
                 raise ValueError("limit must be >= 0")
-            self.rates.set_limit(limit)
-            return {"ok": True, "rate_limit": limit}
+            bucket = words[1] if len(words) == 2 else None
+            if bucket is not None and bucket not in BUCKETS:
+                raise ValueError("rate-limit N [%s]" % "|".join(BUCKETS))
+            self.rates.set_limit(limit, bucket)
+            out = {"ok": True, "rate_limit": limit}
+            if bucket is not None:
+                out = {"ok": True, "bucket": bucket, "rate_limit": limit}
+            return out
         if action == "fail-next":
             usage = "fail-next STATUS[:COUNT] [after=N] [reset=S] with a 4xx/5xx status"
             status, count, opts = _parse_fault_arg(arg, usage, ("after", "reset"))
@@ -550,21 +589,6 @@ class Simulator:
                                      reset=opts.get("reset", 1)))
             return {"ok": True, "status": status, "count": count,
                     "after": opts.get("after", 0), "reset": opts.get("reset", 1)}
-        if action in ("add-member", "remove-member"):
-            # an admin changes a group: ARG is "GROUP_ID USER_ID"
-            parts = (arg or "").split()
-            if len(parts) != 2:
-                raise ValueError("%s GROUP_ID USER_ID" % action)
-            now = time.time()
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
-            group = self.org.change_membership(parts[0], parts[1], action == "add-member", stamp)
-            return {"ok": True, "group": group["id"], "lastMembershipUpdated": stamp}
-        if action == "update-user":
-            # an admin edits a user: {"id": ..., "status": ..., "profile": {...}}
-            now = time.time()
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%03dZ" % (int(now * 1000) % 1000)
-            user = self.org.update_user(json.loads(arg or "{}"), stamp)
-            return {"ok": True, "id": user["id"], "lastUpdated": user["lastUpdated"]}
         if action == "dpop-skew":
             # proofs look this many seconds old: a client with a wrong clock
             auth.dpop_skew = int(arg)
@@ -611,12 +635,20 @@ class Simulator:
         if action == "status":
             with auth.lock:
                 tokens = len(auth.tokens)
+            with self.org.lock:
+                users, groups = len(self.org.users), len(self.org.groups)
             return {"ok": True, "nonce": auth.nonce, "tokens": tokens,
-                    "rate_limit": self.rates.limit, "faults": faults.status(),
+                    "rate_limit": self.rates.limit,
+                    "logs_rate_limit": self.rates.limit_of("logs"),
+                    "faults": faults.status(),
                     "max_in_flight": self.max_in_flight,
                     "gzip": self.gzip, "fields": self.api.fields_mode,
-                    "users": len(self.org.users), "groups": len(self.org.groups)}
-        raise KeyError(action)
+                    "users": users, "groups": groups,
+                    "timestamps": self.clock.precision,
+                    "clock": sim_data.ts(self.clock.now_ms()),
+                    "log": self.log.status()}
+        # the org's changes and its System Log (sim_changes.py)
+        return self.changes.control(action, arg)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -844,7 +876,8 @@ class TLSThreadingServer(ThreadingHTTPServer):
 
 
 def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False,
-          record_secrets=False, gzip_replies=False, fields_mode="on"):
+          record_secrets=False, gzip_replies=False, fields_mode="on",
+          logs_rate_limit=LOGS_RATE_LIMIT, log_delay=0.0, timestamps="ms"):
     directory = os.path.abspath(directory)
     for stale in ("port", "pid") + (("secrets.log",) if record_secrets else ()):
         try:
@@ -867,7 +900,8 @@ def serve(directory, port=0, bind="127.0.0.1", rate_limit=10000, verbose=False,
     actual_port = server.server_address[1]
     base_url = "https://localhost:%d" % actual_port
     server.sim = Simulator(directory, org_data, registry, base_url, rate_limit, verbose,
-                           record_secrets, gzip_replies, fields_mode)
+                           record_secrets, gzip_replies, fields_mode, logs_rate_limit,
+                           log_delay, timestamps)
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()
