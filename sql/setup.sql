@@ -23,6 +23,9 @@ IMPORT FOREIGN SCHEMA okta FROM SERVER okta INTO okta;
 SELECT current_database() AS dbname \gset
 ALTER DATABASE :"dbname" SET oktafdw_test.sim_dir TO :'sim_dir';
 SET oktafdw_test.sim_dir TO :'sim_dir';
+\getenv sim_ctl OKTA_SIM_CTL
+ALTER DATABASE :"dbname" SET oktafdw_test.sim_ctl TO :'sim_ctl';
+SET oktafdw_test.sim_ctl TO :'sim_ctl';
 CREATE SCHEMA sim;
 -- the simulator's request log since the last sim.clear_log(), API calls only
 CREATE FUNCTION sim.log(pattern text DEFAULT '') RETURNS SETOF text
@@ -38,8 +41,9 @@ LANGUAGE sql AS $$
   SELECT jsonb_array_elements(
       pg_read_file(current_setting('oktafdw_test.sim_dir') || '/' || name || '.json')::jsonb)
 $$;
--- what okta.users must return, computed from the simulator's own data
-CREATE TABLE sim.users AS
+-- what okta.users must return, computed from the simulator's own data (the
+-- views read its files as they are now, the tables as they were at the start)
+CREATE VIEW sim.users_now AS
 SELECT u->>'id' AS id, u->>'status' AS status,
        (u->>'created')::timestamptz AS created,
        (u->>'activated')::timestamptz AS activated,
@@ -66,7 +70,7 @@ SELECT u->>'id' AS id, u->>'status' AS status,
        p->>'manager' AS manager,
        CASE WHEN jsonb_typeof(p) = 'object' THEN p END AS profile
 FROM sim.truth('users') AS u, LATERAL (SELECT u->'profile' AS p) AS x;
-CREATE TABLE sim.groups AS
+CREATE VIEW sim.groups_now AS
 SELECT g->>'id' AS id, (g->>'created')::timestamptz AS created,
        (g->>'lastUpdated')::timestamptz AS last_updated,
        (g->>'lastMembershipUpdated')::timestamptz AS last_membership_updated,
@@ -75,12 +79,30 @@ SELECT g->>'id' AS id, (g->>'created')::timestamptz AS created,
        g->'profile'->>'name' AS name, g->'profile'->>'description' AS description,
        g->'profile' AS profile
 FROM sim.truth('groups') AS g;
-CREATE TABLE sim.memberships AS
+CREATE VIEW sim.memberships_now AS
 SELECT m->>'group_id' AS group_id, m->>'user_id' AS user_id
 FROM sim.truth('memberships') AS m;
+CREATE TABLE sim.users AS SELECT * FROM sim.users_now;
+CREATE TABLE sim.groups AS SELECT * FROM sim.groups_now;
+CREATE TABLE sim.memberships AS SELECT * FROM sim.memberships_now;
 SELECT (SELECT count(*) FROM sim.users) AS users,
        (SELECT count(*) FROM sim.groups) AS groups,
        (SELECT count(*) > 0 FROM sim.memberships) AS has_memberships;
+-- a simulator control action from SQL (COPY FROM PROGRAM, as superuser):
+-- its JSON reply
+CREATE FUNCTION sim.ctl(args text) RETURNS jsonb LANGUAGE plpgsql
+SET client_min_messages = warning AS $$
+DECLARE
+  out text;
+BEGIN
+  DROP TABLE IF EXISTS sim_ctl_out;
+  CREATE TEMP TABLE sim_ctl_out (line text);
+  EXECUTE format('COPY sim_ctl_out FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x01'', QUOTE E''\x02'')',
+                 current_setting('oktafdw_test.sim_ctl') || ' ' || args);
+  SELECT string_agg(line, E'\n') INTO out FROM sim_ctl_out;
+  RETURN out::jsonb;
+END $$;
+
 -- run a statement; show its SQLSTATE, message, detail and hint, with the
 -- ids Okta makes up per request masked
 CREATE FUNCTION sim.try(q text) RETURNS text LANGUAGE plpgsql AS $$
