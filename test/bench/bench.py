@@ -538,6 +538,96 @@ def main():
             "%d pages; a connection per page; rows equal to the matview's" % sync_pages)
         fig(5, "ratio refresh / sync script", ratio(refresh_wall, sync_wall))
 
+    # ---- 7. okta_sync: a full load, then what changed --------------------------------
+    if want(7):
+        progress("7. okta_sync: full load, then 0.5% of users and the members of 1% of groups changed")
+        with admin.cursor() as cur:
+            cur.execute("SET client_min_messages = warning")
+            cur.execute("DROP SERVER IF EXISTS okta_logs CASCADE")
+            cur.execute("CREATE SERVER okta_logs FOREIGN DATA WRAPPER oktafdw "
+                        "OPTIONS (org_url %s, ca_file %s, page_size %s, "
+                        "scopes 'okta.users.read okta.groups.read okta.logs.read')",
+                        (SIM_URL, CA, str(PAGE)))
+            cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER okta_logs "
+                        "OPTIONS (client_id '0oalogs', private_key %s, key_id 'k1')", (key,))
+            for target in ("bench_mirror", "bench_mirror_logs"):
+                cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % target)
+        mirrors = (("okta", "bench_mirror", "without okta.logs.read"),
+                   ("okta_logs", "bench_mirror_logs", "with okta.logs.read"))
+
+        def sync(server, target, full):
+            t0 = time.monotonic()
+            r = one(conn, "SELECT mode, requests, users_upserted, memberships_added, "
+                    "memberships_removed FROM okta_sync(%s, %s, %s)", (server, target, full))
+            return time.monotonic() - t0, r
+
+        loads = {}
+        for server, target, _ in mirrors:
+            loads[target] = sync(server, target, True)
+            if loads[target][1][0] != "full":
+                raise RuntimeError("%s: the first okta_sync was %s" % (target, loads[target][1][0]))
+        # the changes, as one batch: 0.5% of users updated (one new user among
+        # them, so that Everyone moves), a member added and one removed in 1%
+        # of the groups
+        users = json.load(open(os.path.join(SIM_DIR, "users.json"), encoding="utf-8"))
+        groups = json.load(open(os.path.join(SIM_DIR, "groups.json"), encoding="utf-8"))
+        members = json.load(open(os.path.join(SIM_DIR, "memberships.json"), encoding="utf-8"))
+        active = [u["id"] for u in users if u["status"] == "ACTIVE"]
+        n_changed_users = max(1, n_users // 200)
+        steps = [["user-update", "%s title=bench-%d" % (uid, i)]
+                 for i, uid in enumerate(active[:n_changed_users - 1])]
+        steps.append(["user-create", "status=ACTIVE"])
+        by_group = {}
+        for m in members:
+            by_group.setdefault(m["group_id"], set()).add(m["user_id"])
+        okta_groups = [g["id"] for g in groups if g["type"] == "OKTA_GROUP" and by_group.get(g["id"])]
+        n_changed_groups = max(1, n_groups // 100)
+        for i, gid in enumerate(okta_groups[:n_changed_groups]):
+            outsider = next(u for u in active[n_changed_users + i:] if u not in by_group[gid])
+            steps.append(["member-add", "%s %s" % (gid, outsider)])
+            steps.append(["member-remove", "%s %s" % (gid, sorted(by_group[gid])[0])])
+        del users, members
+        ctl("batch", json.dumps(steps))
+        incr = {}
+        for server, target, _ in mirrors:
+            incr[target] = sync(server, target, False)
+            if incr[target][1][0] != "incremental":
+                raise RuntimeError("%s: the second okta_sync was %s" % (target, incr[target][1][0]))
+            counts = one(conn, "SELECT (SELECT count(*) FROM %s.users), "
+                         "(SELECT count(*) FROM %s.group_members)" % (target, target))
+            if counts[0] != n_users + 1:
+                raise RuntimeError("%s has %d users, the org %d" % (target, counts[0], n_users + 1))
+        # the same freshness by re-reading everything: materialized views
+        with admin.cursor() as cur:
+            cur.execute("DROP MATERIALIZED VIEW IF EXISTS bench_users, bench_members")
+            cur.execute("CREATE MATERIALIZED VIEW bench_users AS SELECT * FROM okta.users WITH NO DATA")
+            cur.execute("CREATE MATERIALIZED VIEW bench_members AS SELECT * FROM okta.group_members "
+                        "WITH NO DATA")
+        before = okta_stats(conn)
+        t0 = time.monotonic()
+        one(conn, "REFRESH MATERIALIZED VIEW bench_users; REFRESH MATERIALIZED VIEW bench_members; "
+            "SELECT 1")
+        refresh_wall = time.monotonic() - t0
+        after = okta_stats(conn)
+        refresh_requests = (after["requests"] + after["token_requests"]
+                            - before["requests"] - before["token_requests"])
+        fig(7, "changes made", "%s + %s" % (n(n_changed_users), n(2 * n_changed_groups)),
+            "users updated (one of them new) + memberships added/removed in %d groups"
+            % n_changed_groups)
+        fig(7, "REFRESH MATERIALIZED VIEW users + group_members", secs(refresh_wall),
+            "%s requests" % n(refresh_requests))
+        for server, target, label in mirrors:
+            fw, fr = loads[target]
+            iw, ir = incr[target]
+            fig(7, "okta_sync full load, %s" % label, secs(fw),
+                "%s requests; %s users, %s memberships" % (n(fr[1]), n(fr[2]), n(fr[3])))
+            target_share = 5 if server == "okta_logs" else 30
+            fig(7, "okta_sync incremental, %s" % label, secs(iw),
+                "%s requests = %.2f%% of the full load's (target <= %d%%); wall %.1f%% (target "
+                "<= 10%%); %s users upserted, +%s/-%s memberships"
+                % (n(ir[1]), 100.0 * ir[1] / max(1, fr[1]), target_share, 100.0 * iw / fw,
+                   n(ir[2]), n(ir[3]), n(ir[4])))
+
     conn.close()
     admin.close()
 

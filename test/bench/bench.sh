@@ -27,7 +27,7 @@ echo "bench: generating an org of $USERS users and $BENCH_GROUPS groups ..." >&2
 "$PY" test/sim/oktasim.py init "$WORK/org" --users "$USERS" --groups "$BENCH_GROUPS" >&2
 # a high rate limit: the client would otherwise slow down near the end of
 # a bucket (1,000,000 users page through 5,000 requests per listing)
-"$PY" test/sim/oktasim.py serve "$WORK/org" --port 0 --rate-limit 1000000 &
+"$PY" test/sim/oktasim.py serve "$WORK/org" --port 0 --rate-limit 1000000 --logs-rate-limit 1000000 &
 SIM_PID=$!
 for _ in $(seq 1 6000); do
 	[ -s "$WORK/org/port" ] && break

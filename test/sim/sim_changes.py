@@ -163,6 +163,7 @@ class Changes:
             "remove-member": self.ctl_member_remove_lenient,
             "update-user": self.ctl_update_user_lenient,
             "churn": self.ctl_churn,
+            "batch": self.ctl_batch,
         }
         self.log_actions = {"log-delay": self.ctl_log_delay, "log-seed": self.ctl_log_seed,
                             "timestamps": self.ctl_timestamps}
@@ -691,6 +692,24 @@ class Changes:
     CHURN_ATTRIBUTES = ("title", "department", "division", "city", "costCenter",
                         "organization", "nickName", "mobilePhone", "badgeNumber",
                         "isContractor", "skills")
+
+    def ctl_batch(self, arg, done):
+        """batch [[ACTION, ARG], ...]: several changes of the actions above as
+        one (one rebuild and truth write), e.g. a benchmark's hundreds of
+        updates; replies {"results": [...], "count": N}."""
+        try:
+            steps = json.loads(arg or "")
+        except ValueError:
+            raise ValueError("batch [[ACTION, ARG], ...]")
+        if not isinstance(steps, list):
+            raise ValueError("batch [[ACTION, ARG], ...]")
+        results = []
+        for step in steps:
+            if (not isinstance(step, list) or len(step) != 2 or step[0] in ("batch", "churn")
+                    or step[0] not in self.actions):
+                raise ValueError("batch: %r is not [ACTION, ARG] of a change" % (step,))
+            results.append(self.actions[step[0]](step[1], done))
+        return {"results": results, "count": len(results)}
 
     def ctl_churn(self, arg, done):
         """churn N [--seed S | seed=S]: N random changes of every kind, chosen

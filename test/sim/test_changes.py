@@ -497,6 +497,27 @@ def test_churn(ctx):
     ctx.refused("churn", "-1")
 
 
+def test_batch(ctx):
+    """batch: several changes as one ctl call (a benchmark's hundreds)."""
+    u = next(x for x in ctx.sim.load_json("users.json") if x["status"] == "ACTIVE")
+    g = next(x for x in ctx.sim.load_json("groups.json") if x["type"] == "OKTA_GROUP")
+    steps = [["user-update", "%s title=batched" % u["id"]],
+             ["member-add", "%s %s" % (g["id"], u["id"])],
+             ["user-create", "status=STAGED"]]
+    out = ctx.ctl("batch", json.dumps(steps))
+    checks.equal("batch made 3 changes", out["count"], 3)
+    users = {x["id"]: x for x in ctx.sim.load_json("users.json")}
+    checks.equal("batch: the update is in users.json", users[u["id"]]["profile"]["title"],
+                 "batched")
+    checks.check("batch: the membership is in memberships.json",
+                 {"group_id": g["id"], "user_id": u["id"]} in ctx.sim.load_json("memberships.json"))
+    checks.check("batch: the new user is in users.json", out["results"][2]["id"] in users)
+    truth_consistent(ctx, "after a batch")
+    ctx.refused("batch", "not json")
+    ctx.refused("batch", json.dumps([["churn", "3"]]))
+    ctx.refused("batch", json.dumps([["no-such-action", ""]]))
+
+
 def test_churn_deterministic():
     """The same seed on the same org makes the same changes (ids too):
     two orgs built in this process, no server needed."""
@@ -851,7 +872,7 @@ def main():
         for test in (test_user_create, test_user_update, test_user_status, test_user_delete,
                      test_groups, test_timestamps, test_lenient_edits, test_log_events_of_changes,
                      test_log_scope_and_bucket, test_log_parameters, test_log_polling,
-                     test_log_delay, test_churn):
+                     test_log_delay, test_churn, test_batch):
             t0 = time.time()
             checks.run(test, ctx)
             if os.environ.get("TIMINGS"):
