@@ -13,7 +13,9 @@
 SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key \gset
 \! $OKTA_SIM_CTL reset >/dev/null
 SELECT okta_reset();
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 
 -- rows of the mirror that the truth does not have, and the other way
 -- round, every column, as EXCEPT ALL both ways; the truth files are read
@@ -63,10 +65,14 @@ BEGIN
   FOR i IN 1..rounds LOOP
     c := sim.ctl(format('churn %s seed=%s', per_round, seed + i));
     IF settle > 0 THEN
+      -- a sync while the round's events become visible, more changes (in the
+      -- same second, mostly), then the round's sync once all are visible
       FOR k IN 1..cardinality(targets) LOOP
         PERFORM okta_sync(servers[k], targets[k]);
         COMMIT;
       END LOOP;
+      c := jsonb_build_object('count', (c->>'count')::int + (sim.ctl(format('churn %s seed=%s',
+             per_round / 2, seed + 100000 + i))->>'count')::int);
       PERFORM pg_sleep(settle);
     END IF;
     CALL sim.truth_now();
@@ -131,11 +137,12 @@ SELECT count(*) FILTER (WHERE r LIKE '%/groups/%/users%') AS member_listings,
 FROM sim.log_since(:before) r;
 SELECT * FROM sim.mirror_diff('mirror_logs');
 
--- ---- events published late (0.5 s after they happen), whole seconds ----
-SELECT sim.ctl('log-delay 0.5') ->> 'ok' AS delayed;
+-- ---- events published late and out of their order (up to 1.5 s after
+-- they happen), whole-second timestamps ----
+SELECT sim.ctl('log-delay 0 jitter=1.5') ->> 'ok' AS delayed;
 SELECT sim.ctl('timestamps s') ->> 'ok' AS whole_seconds;
 SELECT mode FROM okta_sync('okta_sync_logs', 'mirror_late');
-CALL sim.churn_rounds('{okta_sync,okta_sync_logs}', '{mirror_plain,mirror_late}', 20, 3000, 12, 0.7);
+CALL sim.churn_rounds('{okta_sync,okta_sync_logs}', '{mirror_plain,mirror_late}', 20, 3000, 12, 1.6);
 SELECT * FROM sim.rounds_seen;
 SELECT sim.ctl('reset') IS NOT NULL AS reset;
 
@@ -181,10 +188,12 @@ BEGIN
 END $$;
 SELECT sim.mirror_md5('mirror_plain') AS before_md5 \gset
 SELECT sim.ctl('churn 12 seed=6000') IS NOT NULL AS changed;
--- the third request and the 6 attempts of it (max_retries 5) fail
-SELECT sim.ctl('fail-next 503:6 after=2') IS NOT NULL AS armed;
+-- from the third request on, 24 fail: a listing's 6 attempts (max_retries
+-- 5) fail whichever of the listings in flight (4 at most) gets them
+SELECT sim.ctl('fail-next 503:24 after=2') IS NOT NULL AS armed;
 SELECT sim.try($$SELECT * FROM okta_sync('okta_sync', 'mirror_plain')$$);
 SELECT sim.mirror_md5('mirror_plain') = :'before_md5' AS unchanged;
+SELECT sim.ctl('reset') IS NOT NULL AS disarmed;
 SELECT mode FROM okta_sync('okta_sync', 'mirror_plain');
 SELECT * FROM sim.mirror_diff('mirror_plain');
 

@@ -820,16 +820,22 @@ class Changes:
     # ---- the log ------------------------------------------------------------------------
 
     def ctl_log_delay(self, arg):
-        """log-delay SECONDS: events recorded from now on become visible in
-        /api/v1/logs that long after they happen (published unchanged)."""
+        """log-delay SECONDS [jitter=J]: events recorded from now on become
+        visible in /api/v1/logs that long after they happen (published
+        unchanged), each J seconds more at most (so, out of their order)."""
+        words = (arg or "").split()
         try:
-            seconds = float(arg)
-        except (TypeError, ValueError):
-            raise ValueError("log-delay SECONDS")
-        if seconds < 0:
-            raise ValueError("log-delay SECONDS (>= 0)")
+            seconds = float(words[0])
+            jitter = float(words[1][len("jitter="):]) if len(words) == 2 and \
+                words[1].startswith("jitter=") else (0.0 if len(words) == 1 else None)
+        except (IndexError, TypeError, ValueError):
+            raise ValueError("log-delay SECONDS [jitter=J]")
+        if jitter is None or seconds < 0 or jitter < 0:
+            raise ValueError("log-delay SECONDS [jitter=J] (>= 0)")
         self.log.delay_ms = int(round(seconds * 1000))
-        return {"ok": True, "log_delay_s": self.log.delay_ms / 1000.0}
+        self.log.jitter_ms = int(round(jitter * 1000))
+        return {"ok": True, "log_delay_s": self.log.delay_ms / 1000.0,
+                "log_jitter_s": self.log.jitter_ms / 1000.0}
 
     def ctl_timestamps(self, arg):
         if arg not in TIMESTAMP_MODES:

@@ -20,6 +20,7 @@ docs/reference/system-log-query) and okta-api.md section 7:
 Where Okta's documents are silent the choice is noted where it is made.
 """
 
+import random
 import re
 import threading
 import urllib.parse
@@ -380,6 +381,7 @@ class EventLog:
         self.base_url = base_url
         self.default_delay_ms = int(round(delay_s * 1000))
         self.delay_ms = self.default_delay_ms
+        self.jitter_ms = 0              # each event's delay: delay_ms + [0, jitter_ms]
         self.lock = threading.Lock()
         self.events = []
         self.seq = 0
@@ -393,7 +395,10 @@ class EventLog:
         with self.lock:
             self.seq += 1
             if persisted_ms is None:
-                persisted_ms = published_ms + self.delay_ms
+                # with jitter, events become visible out of their order (a
+                # pseudo-random part per event, the same on every run)
+                persisted_ms = published_ms + self.delay_ms + (
+                    random.Random(self.seq).randint(0, self.jitter_ms) if self.jitter_ms else 0)
             event = Event(self.seq, published_ms, persisted_ms, obj)
             self.events.append(event)
         return event
@@ -405,7 +410,7 @@ class EventLog:
         return {"events": len(events),
                 "visible": sum(1 for e in events if e.persisted <= now
                                and e.published >= now - RETENTION_MS),
-                "delay_s": self.delay_ms / 1000.0}
+                "delay_s": self.delay_ms / 1000.0, "jitter_s": self.jitter_ms / 1000.0}
 
     # ---- GET /api/v1/logs -----------------------------------------------------------
 

@@ -541,6 +541,7 @@ class Simulator:
             self.gzip = self.gzip_default
             self.api.fields_mode = self.fields_default
             self.log.delay_ms = self.log.default_delay_ms
+            self.log.jitter_ms = 0
             self.clock.precision = self.clock.default_precision
             return {"ok": True}
         if action == "gzip":

@@ -860,8 +860,28 @@ def test_log_delay(ctx):
                  [e["uuid"] for e in got])
     ctx.refused("log-delay", "-1")
     ctx.refused("log-delay", "soon")
+    ctx.refused("log-delay", "1 jitter=-1")
+    ctx.refused("log-delay", "1 later=2")
+    # jitter: events become visible out of their order
+    out = ctx.ctl("log-delay", "0 jitter=2")
+    checks.equal("jitter set", (out["log_delay_s"], out["log_jitter_s"]), (0.0, 2.0))
+    made = time.time()
+    ctx.ctl("batch", json.dumps([["user-update", "%s title=Jitter%d" % (fresh["id"], i)]
+                                 for i in range(12)]))
+    window = "since=%s&until=%s&filter=%s" % (Q(iso(made - 1)), Q(iso(time.time() + 60)),
+                                              Q('target.id eq "%s"' % uid))
+    time.sleep(max(0, made + 1.0 - time.time()))
+    seen_early = [e["uuid"] for e in ctx.events(window)]
+    time.sleep(max(0, made + 2.5 - time.time()))
+    seen_late = ctx.events(window)
+    checks.equal("jitter: all visible after delay + jitter", len(seen_late), 12)
+    order = [e["uuid"] for e in seen_late]          # published order
+    checks.check("jitter: visible out of order (a later event seen before an earlier one)",
+                 any(u in seen_early and any(v not in seen_early for v in order[:order.index(u)])
+                     for u in order), (len(seen_early), time.time() - made))
     ctx.ctl("reset")
     checks.equal("reset: no delay", ctx.ctl("status")["log"]["delay_s"], 0.0)
+    checks.equal("reset: no jitter", ctx.ctl("status")["log"]["jitter_s"], 0.0)
 
 
 def main():
