@@ -199,7 +199,19 @@ extern void okta_report_error_hint(oc_error *err, const char *what,
 extern void okta_release_clients(void);
 extern const char *okta_error_hint(const oc_error *err);
 
-/* deparse.c */
+/* deparse.c: the pushed-down tree (kept in fdw_private as Lists) */
+#define PN_CMP		1			/* (tag, attr, op, value kind, expr index) */
+#define PN_NOTNULL	2			/* (tag, attr) */
+#define PN_AND		3			/* (tag, children) */
+#define PN_OR		4
+
+/* value kinds */
+#define VK_TEXT		1			/* a string */
+#define VK_TS		2			/* a timestamptz */
+#define VK_LIKE		3			/* a LIKE pattern: a prefix becomes sw */
+#define VK_TEXT_IN	4			/* an array of strings: or of eq */
+
+/* deparse.c (the push plan) and requests.c (the requests it makes) */
 typedef struct OktaRequest
 {
 	char	   *target;			/* path?query, encoded, for the wire; NULL when
@@ -242,16 +254,19 @@ typedef struct OktaValue
 	const char *display;		/* non-NULL: not evaluated, show this */
 } OktaValue;
 
+/* deparse.c */
 extern OktaPushPlan *okta_plan_pushdown(PlannerInfo *root, RelOptInfo *baserel,
 										Oid relid, OktaObject object, List *quals);
 extern bool okta_is_lookup_column(Oid relid, OktaObject object, AttrNumber attnum);
+extern void okta_listing_projection(Oid relid, OktaObject object, Bitmapset *attrs_used,
+									char **fields, int *omit);
+
+/* requests.c */
 extern List *okta_plan_requests(OktaObject object, const OktaPushPlan *pp,
 								const OktaValue *vals, int page_size,
 								int limit_hint, const TimestampTz *now, bool *fanout);
 extern OktaRequest *okta_fanout_request(const char *id, int page_size,
 										const char *fields, int omit);
-extern void okta_listing_projection(Oid relid, OktaObject object, Bitmapset *attrs_used,
-									char **fields, int *omit);
 extern char *okta_value_placeholder(Node *e);
 extern bool vals_have_placeholders(const OktaPushPlan *pp, const OktaValue *vals);
 extern char *okta_search_display(List *node, const OktaValue *vals);
