@@ -187,8 +187,10 @@ BEGIN
   ELSE
     relist := '{}';
   END IF;
-  EXECUTE format('WITH d AS (DELETE FROM %1$I.group_members m WHERE NOT EXISTS '
-                 '(SELECT FROM okta_sync_groups g WHERE g.id = m.group_id) RETURNING 1) '
+  -- the memberships of deleted groups (by the index's group_id)
+  EXECUTE format('WITH d AS (DELETE FROM %1$I.group_members m WHERE m.group_id IN '
+                 '(SELECT g.id FROM %1$I.groups g WHERE NOT EXISTS '
+                 '(SELECT FROM okta_sync_groups s WHERE s.id = g.id)) RETURNING 1) '
                  'SELECT count(*) FROM d', tgt) INTO n;
   m_del := m_del + n;
   EXECUTE format('DELETE FROM %1$I.groups m WHERE NOT EXISTS '
@@ -279,20 +281,27 @@ BEGIN
     END IF;
   END IF;
 
-  -- ---- Everyone: every user, derived (never listed) ----
+  -- ---- Everyone: every user, derived (never listed); a deleted user's
+  -- memberships went with it, so an incremental call adds the users it read
   IF everyone IS NOT NULL THEN
-    EXECUTE format('WITH d AS (DELETE FROM %1$I.group_members m WHERE m.group_id = $1 '
-                   'AND NOT EXISTS (SELECT FROM %1$I.users u WHERE u.id = m.user_id) RETURNING 1) '
-                   'SELECT count(*) FROM d', tgt) INTO n USING everyone;
-    m_del := m_del + n;
-    EXECUTE format('INSERT INTO %1$I.group_members SELECT $1, id FROM %1$I.users '
-                   'ON CONFLICT DO NOTHING', tgt) USING everyone;
+    IF is_full THEN
+      EXECUTE format('WITH d AS (DELETE FROM %1$I.group_members m WHERE m.group_id = $1 '
+                     'AND NOT EXISTS (SELECT FROM %1$I.users u WHERE u.id = m.user_id) RETURNING 1) '
+                     'SELECT count(*) FROM d', tgt) INTO n USING everyone;
+      m_del := m_del + n;
+      EXECUTE format('INSERT INTO %1$I.group_members SELECT $1, id FROM %1$I.users '
+                     'ON CONFLICT DO NOTHING', tgt) USING everyone;
+    ELSE
+      EXECUTE format('INSERT INTO %1$I.group_members SELECT $1, s.id FROM okta_sync_users s '
+                     'JOIN %1$I.users u ON u.id = s.id ON CONFLICT DO NOTHING', tgt) USING everyone;
+    END IF;
     GET DIAGNOSTICS n = ROW_COUNT;
     m_add := m_add + n;
   END IF;
 
-  -- the watermark: Okta's own timestamps
-  EXECUTE format('SELECT max(last_updated) FROM %I.users', tgt) INTO wm;
+  -- the watermark: Okta's own timestamps, the latest read
+  SELECT max(last_updated) INTO wm FROM okta_sync_users;
+  wm := greatest(wm, st.users_watermark);
   EXECUTE format('SELECT coalesce(sum(s.requests + s.token_requests), 0) '
                  'FROM %I.okta_stats() s WHERE s.server = $1', ext) INTO req1 USING srv;
   EXECUTE format('DELETE FROM %I.sync_state', tgt);
