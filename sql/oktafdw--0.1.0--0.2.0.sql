@@ -174,16 +174,19 @@ BEGIN
   DROP TABLE IF EXISTS pg_temp.okta_sync_groups;
   EXECUTE format('CREATE TEMP TABLE okta_sync_groups AS SELECT * FROM %I.src_groups', tgt);
   SELECT id INTO everyone FROM okta_sync_groups WHERE type = 'BUILT_IN' AND name = 'Everyone';
-  -- whose members to list: all (full), else those whose
-  -- lastMembershipUpdated moved, and new ones; Everyone is derived
+  -- whose members to list: all (full), else new groups and those whose
+  -- lastMembershipUpdated moved, or is within the overlap of the last
+  -- call (Okta writes whole seconds: a change later in the same second as
+  -- the listing the last call read leaves it as it was); Everyone is derived
   IF is_full THEN
     SELECT coalesce(array_agg(id), '{}') INTO relist FROM okta_sync_groups
      WHERE id IS DISTINCT FROM everyone;
   ELSIF NOT logs THEN
     EXECUTE format('SELECT coalesce(array_agg(g.id), ''{}'') FROM okta_sync_groups g '
                    'LEFT JOIN %I.groups m ON m.id = g.id WHERE g.id IS DISTINCT FROM $1 '
-                   'AND (m.id IS NULL OR m.last_membership_updated IS DISTINCT FROM g.last_membership_updated)',
-                   tgt) INTO relist USING everyone;
+                   'AND (m.id IS NULL OR m.last_membership_updated IS DISTINCT FROM g.last_membership_updated '
+                   'OR g.last_membership_updated >= $2)',
+                   tgt) INTO relist USING everyone, st.synced_at - overlap;
   ELSE
     relist := '{}';
   END IF;
