@@ -14,8 +14,30 @@ REGRESS = setup options auth admin tables pushdown matrix joins fields different
 REGRESS_OPTS = --inputdir=.
 
 
-PG_CPPFLAGS = -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)
-SHLIB_LINK = $(shell pkg-config --libs json-c libcurl libcrypto)
+# ---- C libraries, through pkg-config, evaluated once ----
+# Each .pc file with the Debian package that ships it (test/deps.sh installs
+# them all).  A goal that compiles stops at once when one is missing, naming
+# the package; goals that compile nothing (make demo installs the packages
+# first, make clean) ask nothing.
+OC_PC_PACKAGES = json-c:libjson-c-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev
+OC_NOBUILD_GOALS = demo clean distclean maintainer-clean fuzz-clean
+OC_BUILDS := $(filter-out $(OC_NOBUILD_GOALS),$(or $(MAKECMDGOALS),all))
+
+ifneq ($(OC_BUILDS),)
+ifeq ($(shell command -v pkg-config 2>/dev/null),)
+$(error pkg-config is not installed: apt-get install pkg-config (or run test/deps.sh))
+endif
+OC_PC_MISSING := $(shell for p in $(OC_PC_PACKAGES); do \
+	pkg-config --exists "$${p%%:*}" 2>/dev/null || printf '%s ' "$${p#*:}"; done)
+ifneq ($(strip $(OC_PC_MISSING)),)
+$(error missing C libraries: apt-get install $(strip $(OC_PC_MISSING)) (or run test/deps.sh))
+endif
+OC_PKG_CFLAGS := $(shell pkg-config --cflags json-c libcurl)
+OC_PKG_LIBS := $(shell pkg-config --libs json-c libcurl libcrypto)
+endif
+
+PG_CPPFLAGS = -I$(srcdir)/src $(OC_PKG_CFLAGS)
+SHLIB_LINK = $(OC_PKG_LIBS)
 
 EXTRA_CLEAN = test/unit/test_client test/unit/test_client_scan0 test/unit/test_client_scan1 test/unit/*.o test/bench/tape_bench test/bench/users_page.json
 
@@ -23,17 +45,22 @@ EXTRA_CLEAN = test/unit/test_client test/unit/test_client_scan0 test/unit/test_c
 override with_llvm = no
 
 PG_CONFIG ?= pg_config
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
 include $(PGXS)
+else ifneq ($(OC_BUILDS),)
+$(error $(PG_CONFIG) not found: apt-get install postgresql-server-dev-15 (or run test/deps.sh))
+endif
 
-# PGXS does not track headers: every object depends on ours
-HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.h
-$(OBJS): $(HEADERS)
+# PGXS does not track headers: every object depends on ours.  (Not HEADERS:
+# PGXS installs the files named there.)
+PRIVATE_HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.h
+$(OBJS): $(PRIVATE_HEADERS)
 
 # ---- unit tests of the client layer (no PostgreSQL) ----
 UNIT_CFLAGS = -g -O1 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
-	-Wdeclaration-after-statement -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)
-UNIT_LIBS = $(shell pkg-config --libs json-c libcurl libcrypto)
+	-Wdeclaration-after-statement -I$(srcdir)/src $(OC_PKG_CFLAGS)
+UNIT_LIBS = $(OC_PKG_LIBS)
 CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
 
 test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
@@ -74,7 +101,7 @@ bench: all
 # against json-c's tokener on an Okta-like users page (test/bench/tape_bench.c);
 # -O2 -fno-strict-aliasing -fwrapv as PostgreSQL compiles the module
 BENCH_PARSE_CFLAGS = -g -O2 -fno-strict-aliasing -fwrapv -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
-	-Wdeclaration-after-statement -I$(srcdir)/src $(shell pkg-config --cflags json-c libcurl)
+	-Wdeclaration-after-statement -I$(srcdir)/src $(OC_PKG_CFLAGS)
 
 test/bench/tape_bench: test/bench/tape_bench.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
 	$(CC) $(BENCH_PARSE_CFLAGS) -o $@ test/bench/tape_bench.c $(CLIENT_SRCS) $(UNIT_LIBS)
