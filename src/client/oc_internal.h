@@ -20,9 +20,6 @@ extern void oc_set_error(oc_error *err, oc_errkind kind, const char *fmt,...)
 extern char *oc_buf_take(oc_buf *b);
 /* room for extra more bytes (and a NUL); 0 or -1 */
 extern int	oc_buf_reserve(oc_buf *b, size_t extra);
-/* a page from a malloc'd, NUL-terminated body, which it then owns */
-extern oc_page *oc_page_parse_take(char *body, size_t len, int want_array,
-								   oc_error *err);
 extern char *oc_strdup(const char *s);
 extern char *oc_strndup(const char *s, size_t n);
 extern int	oc_isalnum(int c);
@@ -42,6 +39,9 @@ extern int	oc_new_jti(char out[37]);
 extern void oc_sha256_b64url(const char *s, oc_buf *out);
 
 /* page.c */
+/* a page from a malloc'd, NUL-terminated body, which it then owns */
+extern oc_page *oc_page_parse_take(char *body, size_t len, int want_array,
+								   oc_error *err);
 extern char *oc_link_next(const char *header_value);
 extern void oc_parse_api_error(const char *body, size_t len, oc_error *err);
 extern void oc_parse_www_authenticate(const char *value, oc_error *err);

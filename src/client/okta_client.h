@@ -1,8 +1,11 @@
 /*
  * okta_client.h
  *      The Okta client layer: HTTPS transport (libcurl multi), client
- *      assertion and DPoP signing (OpenSSL), token cache, pagination and
- *      page parsing (json-c).
+ *      assertion and DPoP signing (OpenSSL), token cache, retries and rate
+ *      limits, pagination, and page parsing by the project's JSON tape
+ *      (jtape.c).  json-c builds the JWTs' JSON and reads token replies and
+ *      the user schema (oc_page_item); it is also the fuzzers' oracle for
+ *      the tape.
  *
  * Plain C99.  Nothing here includes PostgreSQL headers, so the layer can be
  * unit-tested, fuzzed and run under valgrind outside the server.  Failures
