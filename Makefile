@@ -1,8 +1,8 @@
 # oktafdw: PostgreSQL foreign data wrapper for Okta
 MODULE_big = oktafdw
 CLIENT_OBJS = src/client/util.o src/client/http.o src/client/jwt.o \
-	src/client/page.o src/client/jtape.o src/client/auth.o src/client/client.o \
-	src/client/search.o
+	src/client/page.o src/client/jtape.o src/client/auth.o src/client/exchange.o \
+	src/client/client.o src/client/search.o
 OBJS = src/oktafdw.o src/option.o src/connection.o src/deparse.o \
 	src/convert.o src/import.o src/admin.o $(CLIENT_OBJS)
 
@@ -58,8 +58,9 @@ PRIVATE_HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.
 $(OBJS): $(PRIVATE_HEADERS)
 
 # ---- unit tests of the client layer (no PostgreSQL) ----
+# -pthread: the exchange group's scripted HTTP server runs in a thread
 UNIT_CFLAGS = -g -O1 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
-	-Wdeclaration-after-statement -I$(srcdir)/src $(OC_PKG_CFLAGS)
+	-Wdeclaration-after-statement -pthread -I$(srcdir)/src $(OC_PKG_CFLAGS)
 UNIT_LIBS = $(OC_PKG_LIBS)
 CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
 
@@ -71,6 +72,11 @@ test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_cl
 # tape groups also run built with each portable one
 test/unit/test_client_scan%: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
 	$(CC) $(UNIT_CFLAGS) -DOC_JTAPE_SCAN=$* -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
+
+# no two files of the module call into each other both ways
+.PHONY: check-calls
+check-calls: all
+	test/check_calls.sh $(OBJS)
 
 .PHONY: unit test demo soak bench
 unit: test/unit/test_client test/unit/test_client_scan1 test/unit/test_client_scan0

@@ -70,7 +70,7 @@ valgrind-unit: test/unit/test_client
 	@$(FUZZ_DIR)/memcheck.sh valgrind "$(VG_FLAGS)" test/unit/test_client $(VG_UNIT_ARGS)
 
 test/unit/test_client_asan: test/unit/test_client.c $(FUZZ_CLIENT_SRCS) $(FUZZ_CLIENT_HDRS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ test/unit/test_client.c \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -pthread -o $@ test/unit/test_client.c \
 		$(FUZZ_CLIENT_SRCS) $(FUZZ_PKG_LIBS)
 
 asan-unit: test/unit/test_client_asan
