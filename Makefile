@@ -58,20 +58,24 @@ PRIVATE_HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.
 $(OBJS): $(PRIVATE_HEADERS)
 
 # ---- unit tests of the client layer (no PostgreSQL) ----
-# -pthread: the exchange group's scripted HTTP server runs in a thread
+# -pthread: the exchange group's scripted HTTP server runs in a thread;
+# UNIT_WRAP: the client layer's allocations go through the test's wrappers,
+# which fail one on demand (the oom group)
 UNIT_CFLAGS = -g -O1 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
 	-Wdeclaration-after-statement -pthread -I$(srcdir)/src $(OC_PKG_CFLAGS)
+UNIT_WRAP = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 UNIT_LIBS = $(OC_PKG_LIBS)
 CLIENT_SRCS = $(CLIENT_OBJS:.o=.c)
 
 test/unit/test_client: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_WRAP) $(UNIT_LIBS)
 
 # the tape's string scanner has a path per OC_JTAPE_SCAN level (2: SSE2,
 # 1: 64-bit words, 0: any C99; see scan_plain in src/client/jtape.c): the
 # tape groups also run built with each portable one
 test/unit/test_client_scan%: test/unit/test_client.c $(CLIENT_SRCS) src/client/okta_client.h src/client/oc_internal.h
-	$(CC) $(UNIT_CFLAGS) -DOC_JTAPE_SCAN=$* -o $@ test/unit/test_client.c $(CLIENT_SRCS) $(UNIT_LIBS)
+	$(CC) $(UNIT_CFLAGS) -DOC_JTAPE_SCAN=$* -o $@ test/unit/test_client.c $(CLIENT_SRCS) \
+		$(UNIT_WRAP) $(UNIT_LIBS)
 
 # no two files of the module call into each other both ways
 .PHONY: check-calls

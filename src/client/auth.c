@@ -150,19 +150,23 @@ add_header(struct curl_slist *list, const char *name, const char *value, int *fa
 	oc_buf		b;
 	struct curl_slist *n;
 
-	if (*failed)
-		return list;
-	oc_buf_init(&b);
-	oc_buf_puts(&b, name);
-	oc_buf_puts(&b, ": ");
-	oc_buf_puts(&b, value);
-	if (b.failed)
+	/* no value: a buffer that ran out of memory */
+	if (*failed || value == NULL)
 	{
 		*failed = 1;
 		return list;
 	}
-	n = curl_slist_append(list, b.data);
-	memset(b.data, 0, b.len);
+	oc_buf_init(&b);
+	oc_buf_puts(&b, name);
+	oc_buf_puts(&b, ": ");
+	oc_buf_puts(&b, value);
+	if (!b.failed)
+		n = curl_slist_append(list, b.data);
+	else
+		n = NULL;
+	/* the line may hold a token or a proof: wipe it (what of it there is) */
+	if (b.data)
+		memset(b.data, 0, b.len);
 	oc_buf_free(&b);
 	if (n == NULL)
 	{
@@ -266,11 +270,22 @@ oc_store_token(oc_client *c, const oc_buf *body, oc_error *err)
 
 	if (p == NULL)
 	{
-		err->kind = OC_ERR_AUTH;
-		oc_copy(err->message, sizeof(err->message), "the token endpoint sent an invalid reply");
+		/* out of memory stays so; anything else is the reply's fault */
+		if (err->kind != OC_ERR_NOMEM)
+		{
+			err->kind = OC_ERR_AUTH;
+			oc_copy(err->message, sizeof(err->message), "the token endpoint sent an invalid reply");
+		}
 		return -1;
 	}
 	root = oc_page_item(p, 0);
+	if (root == NULL)
+	{
+		/* the reply is a valid object: only memory can be lacking */
+		oc_page_free(p);
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		return -1;
+	}
 	if (!json_object_object_get_ex(root, "access_token", &v) ||
 		!json_object_is_type(v, json_type_string) ||
 		json_object_get_string_len(v) == 0)
@@ -324,6 +339,8 @@ token_form(oc_client *c)
 	oc_buf_puts(&form, assertion.data);
 	memset(assertion.data, 0, assertion.len);
 	oc_buf_free(&assertion);
+	if (form.failed && form.data)
+		memset(form.data, 0, form.len);	/* what of the assertion it holds */
 	return oc_buf_take(&form);
 }
 

@@ -100,6 +100,12 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 			return NULL;
 		}
 		c->api_token = oc_strdup(cfg->api_token);
+		if (c->api_token == NULL)
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
 	}
 	else
 	{
@@ -112,6 +118,12 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 		}
 		c->client_id = oc_strdup(cfg->client_id);
 		c->key_id = cfg->key_id ? oc_strdup(cfg->key_id) : NULL;
+		if (c->client_id == NULL || (cfg->key_id && c->key_id == NULL))
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
 		c->key = oc_key_load(cfg->private_key_pem, msg, sizeof(msg), hint, sizeof(hint));
 		if (c->key == NULL)
 		{

@@ -59,7 +59,8 @@ static int
 is_transient(const oc_xfer *x)
 {
 	if (x->resp.curl_result != CURLE_OK)
-		return !x->resp.oversize && x->resp.curl_result != CURLE_ABORTED_BY_CALLBACK &&
+		return !x->resp.oversize && !x->resp.nomem &&
+			x->resp.curl_result != CURLE_ABORTED_BY_CALLBACK &&
 			x->resp.curl_result != CURLE_PEER_FAILED_VERIFICATION &&
 			x->resp.curl_result != CURLE_SSL_CACERT_BADFILE &&
 			x->resp.curl_result != CURLE_UNSUPPORTED_PROTOCOL &&
@@ -164,6 +165,8 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 		if (r->oversize)
 			oc_set_error(err, OC_ERR_PARSE, "Okta reply is larger than %ld bytes",
 						 (long) OC_MAX_BODY_BYTES);
+		else if (r->nomem)
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
 		else if (r->curl_result == CURLE_OPERATION_TIMEDOUT)
 			oc_set_error(err, OC_ERR_TIMEOUT, "request to Okta timed out");
 		else

@@ -57,6 +57,8 @@ extern void oc_sha256_b64url(const char *s, oc_buf *out);
 /* a page from a malloc'd, NUL-terminated body, which it then owns */
 extern oc_page *oc_page_parse_take(char *body, size_t len, int want_array,
 								   oc_error *err);
+extern int	oc_link_find_next(const char *header_value, const char **url,
+							  size_t *len);
 extern char *oc_link_next(const char *header_value);
 extern void oc_parse_api_error(const char *body, size_t len, oc_error *err);
 extern void oc_parse_www_authenticate(const char *value, oc_error *err);
@@ -75,6 +77,7 @@ typedef struct oc_response
 	long		rl_reset;		/* epoch seconds, -1 if absent */
 	long		server_date;	/* epoch seconds from Date, -1 if absent */
 	int			oversize;
+	int			nomem;			/* out of memory while taking the reply in */
 	CURLcode	curl_result;
 	char		curl_error[CURL_ERROR_SIZE];
 } oc_response;

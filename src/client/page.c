@@ -241,12 +241,13 @@ param_value(const char *p, const char *stops, const char **val, size_t *vlen)
 }
 
 /*
- * The rel="next" target of a Link header value, or NULL.  A value may hold
- * several comma-separated links; rel may list several space-separated
- * relation types.
+ * Where the rel="next" target of a Link header value stands: 1 with *url
+ * and *len (in v), or 0 when there is none.  A value may hold several
+ * comma-separated links; rel may list several space-separated relation
+ * types.
  */
-char *
-oc_link_next(const char *v)
+int
+oc_link_find_next(const char *v, const char **url, size_t *len)
 {
 	const char *p = v;
 
@@ -259,11 +260,11 @@ oc_link_next(const char *v)
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		if (*p != '<')
-			return NULL;
+			return 0;
 		ustart = p + 1;
 		uend = strchr(ustart, '>');
 		if (uend == NULL)
-			return NULL;
+			return 0;
 		p = uend + 1;
 		/* parameters up to the next link */
 		while (*p && *p != ',')
@@ -305,9 +306,23 @@ oc_link_next(const char *v)
 			}
 		}
 		if (is_next && uend > ustart)
-			return oc_strndup(ustart, (size_t) (uend - ustart));
+		{
+			*url = ustart;
+			*len = (size_t) (uend - ustart);
+			return 1;
+		}
 	}
-	return NULL;
+	return 0;
+}
+
+/* A copy of the rel="next" target of a Link header value, or NULL. */
+char *
+oc_link_next(const char *v)
+{
+	const char *url;
+	size_t		len;
+
+	return oc_link_find_next(v, &url, &len) ? oc_strndup(url, len) : NULL;
 }
 
 /* a top-level string member of an object page, unescaped, into dst */

@@ -71,7 +71,7 @@ valgrind-unit: test/unit/test_client
 
 test/unit/test_client_asan: test/unit/test_client.c $(FUZZ_CLIENT_SRCS) $(FUZZ_CLIENT_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -pthread -o $@ test/unit/test_client.c \
-		$(FUZZ_CLIENT_SRCS) $(FUZZ_PKG_LIBS)
+		$(FUZZ_CLIENT_SRCS) $(UNIT_WRAP) $(FUZZ_PKG_LIBS)
 
 asan-unit: test/unit/test_client_asan
 	@$(FUZZ_DIR)/memcheck.sh asan "" test/unit/test_client_asan $(VG_UNIT_ARGS)

@@ -158,6 +158,66 @@ print_summary(void)
 }
 
 /* ================================================================
+ * Allocation failures on demand
+ *
+ * The tests are linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+ * (UNIT_WRAP in the Makefile): every allocation made by the client layer's
+ * code (and this file's) goes through the wrappers below, and oom_arm(n)
+ * makes the n-th allocation from then on, in the calling thread, fail
+ * (once).  Allocations inside libcurl, OpenSSL and json-c are their own.
+ * ================================================================ */
+
+void	   *__real_malloc(size_t n);
+void	   *__real_calloc(size_t n, size_t size);
+void	   *__real_realloc(void *p, size_t n);
+void	   *__wrap_malloc(size_t n);
+void	   *__wrap_calloc(size_t n, size_t size);
+void	   *__wrap_realloc(void *p, size_t n);
+
+static __thread long oom_countdown = 0;
+
+static int
+oom_now(void)
+{
+	return oom_countdown > 0 && --oom_countdown == 0;
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+	return oom_now() ? NULL : __real_malloc(n);
+}
+
+void *
+__wrap_calloc(size_t n, size_t size)
+{
+	return oom_now() ? NULL : __real_calloc(n, size);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+	return oom_now() ? NULL : __real_realloc(p, n);
+}
+
+/* fail the n-th allocation from now (0: none) */
+static void
+oom_arm(long n)
+{
+	oom_countdown = n;
+}
+
+/* has the armed failure happened?  (and disarm) */
+static int
+oom_happened(void)
+{
+	int			happened = oom_countdown == 0;
+
+	oom_countdown = 0;
+	return happened;
+}
+
+/* ================================================================
  * Small helpers
  * ================================================================ */
 
@@ -5034,6 +5094,173 @@ test_exchange(void)
 	free(pem);
 }
 
+/* ================================================================
+ * Out of memory: every allocation of a path failed in turn (oom_arm)
+ * gives a clean error or a result as good as without it -- never a crash,
+ * a half-made object or a leak (valgrind and ASan run this group too)
+ * ================================================================ */
+
+/* oc_client_create with each of its allocations failing in turn */
+static void
+oom_client_create(const oc_config *cfg, const char *what)
+{
+	long		n;
+
+	for (n = 1; n < 1000; n++)
+	{
+		oc_error	err;
+		oc_client  *c;
+		int			failed;
+
+		oom_arm(n);
+		c = oc_client_create(cfg, &err);
+		failed = oom_happened();
+		if (c != NULL)
+		{
+			/* a client is a whole one */
+			CHECKF(c->org_url && c->token_url && c->scopes &&
+				   (cfg->ca_file == NULL || c->ca_file) &&
+				   (cfg->api_token ? c->api_token != NULL :
+					c->client_id && c->key && (cfg->key_id == NULL || c->key_id)),
+				   "%s: allocation %ld failed: a client with a part missing", what, n);
+			oc_client_destroy(c);
+		}
+		else
+			CHECKF(failed && err.kind == OC_ERR_NOMEM,
+				   "%s: allocation %ld: no client (%s: %s)", what, n,
+				   oc_errkind_name(err.kind), err.message);
+		if (!failed)
+		{
+			CHECKF(c != NULL, "%s: no client", what);
+			break;
+		}
+	}
+}
+
+/* oc_xfer_new: the headers are the transfer's even when it cannot be made */
+static void
+oom_xfer_new(void)
+{
+	oc_config	cfg;
+	oc_error	err;
+	oc_client  *c;
+	long		n;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.org_url = "https://acme.okta.com";
+	cfg.api_token = SECRET_TOKEN;
+	c = oc_client_create(&cfg, &err);
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	for (n = 1; n < 100; n++)
+	{
+		struct curl_slist *h = curl_slist_append(NULL, "Authorization: SSWS " SECRET_TOKEN);
+		oc_xfer    *x;
+		int			failed;
+
+		oc_error_clear(&err);
+		oom_arm(n);
+		x = oc_xfer_new(c, "POST", "https://acme.okta.com/oauth2/v1/token", "a=b", h, &err);
+		failed = oom_happened();
+		CHECKF(x != NULL || err.kind == OC_ERR_NOMEM, "allocation %ld: %s", n, err.message);
+		oc_xfer_free(c, x);
+		if (!failed)
+			break;
+	}
+	oc_client_destroy(c);
+}
+
+/*
+ * A cursor read to its end, with each allocation failing in turn, against
+ * the scripted server: the listing's rows, or an error.
+ */
+static void
+oom_cursor(const char *what, oc_client *c, const mock_reply *script, int nscript,
+		   const char *path, int flags, long want)
+{
+	long		n;
+
+	for (n = 1; n < 5000; n++)
+	{
+		oc_error	err;
+		oc_cursor  *cur;
+		long		items;
+		int			failed;
+
+		oc_client_reset_token(c);
+		c->fields_refused = 0;
+		mock_script(script, nscript);
+		oc_error_clear(&err);
+		oom_arm(n);
+		cur = oc_cursor_open(c, path, flags);
+		items = cur ? drain(cur, &err) : -2;
+		failed = oom_happened();
+		oc_cursor_close(cur);
+		if (!failed)
+		{
+			CHECKF(items == want, "%s: %ld items, want %ld (%s)", what, items, want, err.message);
+			break;
+		}
+		/* the failure may hit a copy kept only to report: no harm then */
+		CHECKF(items == want || items == -2 ||
+			   (items == -1 && err.kind != OC_OK && err.message[0] != '\0'),
+			   "%s: allocation %ld failed: %ld items, %s: %s", what, n, items,
+			   oc_errkind_name(err.kind), err.message);
+	}
+	CHECKF(n > 1, "%s: allocates nothing?", what);
+}
+
+static void
+test_oom(void)
+{
+	static const mock_reply pages[] = {
+		REPLY_BAD_SEARCH,
+		REPLY_PAGE_1_OF_2,
+		REPLY_PAGE_2_OF_2,
+	};
+	static const mock_reply dpop[] = {
+		REPLY_AS_NONCE("as-1"),
+		REPLY_TOKEN("DPoP", "tok-o"),
+		REPLY_RS_NONCE("rs-1"),
+		{200, NULL, "{\"id\":\"00u1\"}", 0},
+	};
+	char	   *pem = key_pem(ec256(), PEM_PKCS8);
+	oc_config	cfg;
+	oc_client  *c;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.org_url = "https://acme.okta.com/";
+	cfg.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	cfg.api_token = SECRET_TOKEN;
+	oom_client_create(&cfg, "api_token");
+	cfg.api_token = NULL;
+	cfg.client_id = "0oa1";
+	cfg.private_key_pem = pem;
+	cfg.key_id = "k1";
+	if (pem)
+		oom_client_create(&cfg, "private key");
+	oom_xfer_new();
+
+	if (mock_start() < 0)
+	{
+		printf("     (no loopback socket: cursor checks skipped)\n");
+		free(pem);
+		return;
+	}
+	c = mock_client(NULL, 0, OC_DPOP_AUTO);
+	if (c)
+		oom_cursor("listing", c, pages, 3, "/api/v1/users?limit=2&fields=id",
+				   OC_CURSOR_ARRAY | OC_CURSOR_PREFETCH | OC_CURSOR_OMIT_CREDENTIALS, 3);
+	oc_client_destroy(c);
+	c = pem ? mock_client(pem, 0, OC_DPOP_ON) : NULL;
+	if (c)
+		oom_cursor("dpop", c, dpop, 4, "/api/v1/users/00u1", 0, 1);
+	oc_client_destroy(c);
+	mock_stop();
+	free(pem);
+}
+
 static const struct
 {
 	const char *name;
@@ -5068,6 +5295,7 @@ static const struct
 	{"rate_pause", test_rate_pause},
 	{"projection", test_projection},
 	{"exchange", test_exchange},
+	{"oom", test_oom},
 	{"found_bugs", test_found_bugs},
 };
 
