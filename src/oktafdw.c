@@ -124,6 +124,9 @@ typedef struct OktaScanState
 
 	bool		started;
 	bool		done;
+	OktaValue  *vals;			/* the values the requests were built with */
+	bool		fields_dropped; /* a listing was sent without its `fields`
+								 * (the org refused the projection) */
 	/* what the scan did, for EXPLAIN ANALYZE and okta_stats() */
 	Oid			serverid;
 	OktaScanCounters counters;
@@ -385,6 +388,8 @@ close_cursor(OktaScanState *st, oc_cursor **cur)
 	if (*cur == NULL)
 		return;
 	oc_cursor_stats(*cur, &requests, &retries);
+	if (oc_cursor_projection_dropped(*cur))
+		st->fields_dropped = true;
 	st->counters.requests += requests;
 	st->counters.retries += retries;
 	oc_cursor_close(*cur);
@@ -534,6 +539,7 @@ scan_start(ForeignScanState *node, OktaScanState *st)
 		i++;
 	}
 	st->started = true;
+	st->vals = vals;
 	st->next_request = 0;
 	st->requests = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
 									  st->limit_hint, &st->fanout);
@@ -923,13 +929,34 @@ oktaEndForeignScan(ForeignScanState *node)
 
 /* ---------- EXPLAIN ---------- */
 
+/* the requests as EXPLAIN shows them: "GET a; GET b, then GET c for each group" */
+static char *
+requests_text(OktaScanState *st, List *reqs, bool fanout, const char *fields)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, reqs)
+	{
+		OktaRequest *r = lfirst(lc);
+
+		appendStringInfo(&buf, "%sGET %s", buf.len ? "; " : "", r->display);
+	}
+	if (reqs == NIL)
+		appendStringInfoString(&buf, "none");
+	if (fanout)
+		appendStringInfo(&buf, ", then GET %s for each group",
+						 okta_fanout_request(NULL, st->page_size, fields, st->pp.omit)->display);
+	return buf.data;
+}
+
 static void
 oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	OktaScanState *st = node->fdw_state;
 	List	   *reqs = st->requests;
 	bool		fanout = st->fanout;
-	StringInfoData buf;
 	ListCell   *lc;
 
 	if (!st->started)
@@ -955,20 +982,25 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		reqs = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
 								  st->limit_hint, &fanout);
 	}
-	initStringInfo(&buf);
-	foreach(lc, reqs)
-	{
-		OktaRequest *r = lfirst(lc);
+	ExplainPropertyText("Okta Request", requests_text(st, reqs, fanout, st->pp.fields), es);
 
-		appendStringInfo(&buf, "%sGET %s", buf.len ? "; " : "", r->display);
+	/* the org refused the `fields` projection: what was sent instead */
+	foreach(lc, st->sources)
+	{
+		if (oc_cursor_projection_dropped(((ScanSource *) lfirst(lc))->cur))
+			st->fields_dropped = true;
 	}
-	if (reqs == NIL)
-		appendStringInfoString(&buf, "none");
-	if (fanout)
-		appendStringInfo(&buf, ", then GET %s for each group",
-						 okta_fanout_request(NULL, st->page_size, st->pp.fields,
-											 st->pp.omit)->display);
-	ExplainPropertyText("Okta Request", buf.data, es);
+	if (es->analyze && st->fields_dropped && st->vals)
+	{
+		OktaPushPlan whole = st->pp;
+
+		whole.fields = NULL;
+		reqs = okta_plan_requests(st->object, &whole, st->vals, st->page_size,
+								  st->limit_hint, &fanout);
+		ExplainPropertyText("Okta Request Sent",
+							psprintf("%s (the org refused the fields projection)",
+									 requests_text(st, reqs, fanout, NULL)), es);
+	}
 	if (es->analyze && es->verbose)
 	{
 		ExplainPropertyInteger("Okta Requests", NULL, st->counters.requests, es);

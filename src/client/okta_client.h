@@ -378,6 +378,8 @@ extern void oc_request_segment(oc_request *r, const char *value);
 extern void oc_request_unknown(oc_request *r, const char *name);
 extern void oc_request_param(oc_request *r, const char *name, const char *value);
 extern void oc_request_param_int(oc_request *r, const char *name, long value);
+/* a parameter whose value is not known yet, shown as {shown} */
+extern void oc_request_unknown_param(oc_request *r, const char *name, const char *shown);
 extern const char *oc_request_target(const oc_request *r);
 extern const char *oc_request_shown(const oc_request *r);
 extern int	oc_request_failed(const oc_request *r);

@@ -63,6 +63,13 @@ oc_request_param(oc_request *r, const char *name, const char *value)
 }
 
 void
+oc_request_unknown_param(oc_request *r, const char *name, const char *shown)
+{
+	oc_buf_printf(&r->shown, "%s%s={%s}", r->nparams++ ? "&" : "?", name, shown);
+	r->unknown = 1;
+}
+
+void
 oc_request_param_int(oc_request *r, const char *name, long value)
 {
 	char		v[24];

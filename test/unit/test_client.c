@@ -1253,6 +1253,62 @@ test_search_quote(void)
 	oc_buf_free(&b);
 }
 
+/* request targets (request.c): the target sent and the form shown */
+static void
+test_request(void)
+{
+	oc_request	r;
+
+	/* a listing: parameters encoded on the wire, as they are when shown */
+	oc_request_init(&r, "/api/v1/users");
+	oc_request_param(&r, "search", "profile.city eq \"Z\xc3\xbcrich & co\"");
+	oc_request_param_int(&r, "limit", 200);
+	oc_request_param(&r, "fields", "id,status,profile:(login)");
+	CHECK_STR(oc_request_target(&r),
+			  "/api/v1/users?search=profile.city%20eq%20%22Z%C3%BCrich%20%26%20co%22"
+			  "&limit=200&fields=id%2Cstatus%2Cprofile%3A%28login%29");
+	CHECK_STR(oc_request_shown(&r),
+			  "/api/v1/users?search=profile.city eq \"Z\xc3\xbcrich & co\"&limit=200"
+			  "&fields=id,status,profile:(login)");
+	CHECK_INT(oc_request_failed(&r), 0);
+	oc_request_free(&r);
+
+	/* a segment is one segment: '/', '?', '#', '%' and dot segments encoded */
+	oc_request_init(&r, "/api/v1/users");
+	oc_request_segment(&r, "../apps?x=1#y%2F");
+	oc_request_path(&r, "/groups");
+	CHECK_STR(oc_request_target(&r), "/api/v1/users/..%2Fapps%3Fx=1%23y%252F/groups");
+	CHECK_STR(oc_request_shown(&r), "/api/v1/users/..%2Fapps%3Fx=1%23y%252F/groups");
+	oc_request_free(&r);
+	oc_request_init(&r, "/api/v1/groups");
+	oc_request_segment(&r, "..");
+	CHECK_STR(oc_request_target(&r), "/api/v1/groups/%2E%2E");
+	oc_request_free(&r);
+
+	/* unknown values: shown as {name}, never sendable */
+	oc_request_init(&r, "/api/v1/groups");
+	oc_request_unknown(&r, "$1");
+	oc_request_path(&r, "/users");
+	oc_request_param_int(&r, "limit", 50);
+	CHECK(oc_request_target(&r) == NULL);
+	CHECK_STR(oc_request_shown(&r), "/api/v1/groups/{$1}/users?limit=50");
+	oc_request_free(&r);
+	oc_request_init(&r, "/api/v1/logs");
+	oc_request_unknown_param(&r, "since", "now - 90 days");
+	oc_request_param(&r, "until", "2026-01-01T00:00:00.000Z");
+	CHECK(oc_request_target(&r) == NULL);
+	CHECK_STR(oc_request_shown(&r),
+			  "/api/v1/logs?since={now - 90 days}&until=2026-01-01T00:00:00.000Z");
+	oc_request_free(&r);
+
+	/* the first parameter takes '?', later ones '&', whatever came before */
+	oc_request_init(&r, "/api/v1/groups");
+	oc_request_param(&r, "expand", "stats");
+	oc_request_param_int(&r, "limit", -1);
+	CHECK_STR(oc_request_target(&r), "/api/v1/groups?expand=stats&limit=-1");
+	oc_request_free(&r);
+}
+
 /* ================================================================
  * 7. org URLs
  * ================================================================ */
@@ -5274,6 +5330,7 @@ static const struct
 	{"encode_locale", test_encode_locale},
 	{"percent_decode", test_percent_decode},
 	{"search_quote", test_search_quote},
+	{"request", test_request},
 	{"org_url", test_org_url},
 	{"link_next", test_link_next},
 	{"tape", test_tape},
