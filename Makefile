@@ -5,6 +5,8 @@ CLIENT_OBJS = src/client/util.o src/client/http.o src/client/jwt.o \
 	src/client/search.o
 OBJS = src/oktafdw.o src/option.o src/connection.o src/deparse.o \
 	src/convert.o src/import.o src/admin.o $(CLIENT_OBJS)
+# jsonb and numeric written from the tape (also built into test/jsonb's module)
+OBJS += src/jsonb_write.o
 
 EXTENSION = oktafdw
 DATA = sql/oktafdw--0.1.0.sql
@@ -29,6 +31,7 @@ include $(PGXS)
 # PGXS does not track headers: every object depends on ours
 HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.h
 $(OBJS): $(HEADERS)
+$(OBJS): src/jsonb_write.h
 
 # ---- unit tests of the client layer (no PostgreSQL) ----
 UNIT_CFLAGS = -g -O1 -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
