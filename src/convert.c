@@ -686,8 +686,9 @@ okta_row_object_id(const OktaRowContext *ctx)
 
 /*
  * A value the column's type cannot take.  The message is only the reason:
- * fill_row (oktafdw.c) makes it the detail of an error naming the table,
- * column, Okta object and value, as it does with an input function's error.
+ * the row's error-context callback (fill_row in oktafdw.c) makes it the
+ * detail of an error naming the table, column, Okta object and value, as
+ * it does with an input function's error.
  */
 static void
 bad_value(const char *why) pg_attribute_noreturn();
