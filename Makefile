@@ -12,7 +12,7 @@ EXTENSION = oktafdw
 DATA = sql/oktafdw--0.1.0.sql
 PGFILEDESC = "oktafdw - foreign data wrapper for Okta"
 
-REGRESS = setup options auth admin tables pushdown matrix joins fields differential import explain faults cron
+REGRESS = setup options auth admin tables pushdown matrix joins fields differential import explain faults convert cron
 REGRESS_OPTS = --inputdir=.
 
 
