@@ -102,5 +102,11 @@ SELECT first_name, last_name, city, profile->>'city' AS profile_city,
 FROM okta.users WHERE login IN ('jose.muller@example.com', 'zoe.angstrom@example.com') ORDER BY login;
 SELECT first_name, title FROM okta.users WHERE login = 'percent.amp@example.com';
 SELECT first_name FROM okta.users WHERE login = 'watanabe.kenta@example.com';
+-- empty strings, which need no conversion (they used to be read on to the
+-- end of the page: a conversion returns such a string as it was, not
+-- NUL-terminated)
+SELECT title = '' AS title_empty, nick_name = '' AS nick_name_empty,
+       profile->'department' AS department_json, profile = profile::text::jsonb AS same_jsonb
+FROM okta.users WHERE login = 'empty.strings@example.com';
 \c contrib_regression
 DROP DATABASE oktafdw_latin1;

@@ -82,10 +82,15 @@ okta_tape_string(const OktaTape *tp, uint32 node, int *len)
 	}
 	if (tp->convert)
 	{
+		/*
+		 * A converted string is NUL-terminated; one that needs no conversion
+		 * (the empty string) comes back as it was, and is not
+		 */
 		char	   *c = pg_any_to_server(s, n, PG_UTF8);
 
+		if (c != s)
+			n = strlen(c);
 		s = c;
-		n = strlen(c);
 	}
 	*len = n;
 	return s;
