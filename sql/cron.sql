@@ -31,9 +31,9 @@ SELECT count(*) FROM directory_groups WHERE group_id = :'gid' AND user_id = :'ui
 -- the refresh jobs, every minute: one statement per job (with background
 -- workers, pg_cron 1.4 did not complete a two-statement job here)
 SELECT cron.schedule('refresh-directory', '* * * * *',
-  'REFRESH MATERIALIZED VIEW CONCURRENTLY directory') > 0 AS scheduled;
+  'REFRESH MATERIALIZED VIEW CONCURRENTLY directory') AS jobid;
 SELECT cron.schedule('refresh-directory-groups', '* * * * *',
-  'REFRESH MATERIALIZED VIEW CONCURRENTLY directory_groups') > 0 AS scheduled;
+  'REFRESH MATERIALIZED VIEW CONCURRENTLY directory_groups') AS jobid;
 -- wait (at most 3 minutes) for a run of each job to finish
 DO $$
 DECLARE
