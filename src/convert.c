@@ -13,13 +13,12 @@
  * into its slot; then each column converts its slot.  Strings are read in
  * place from the page's text (unescaped only when they hold escapes), and
  * jsonb values are built straight from the tape, without a JSON text to
- * parse again.
+ * parse again (jsonb_write.c).  An error in a column's conversion is worded
+ * by the row's error-context callback (fill_row in oktafdw.c).
  */
 #include "oktafdw.h"
 
 #include <limits.h>
-
-#include "jsonb_write.h"
 
 #include "access/htup_details.h"
 #include "access/sysattr.h"
@@ -33,6 +32,8 @@
 #include "utils/timestamp.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+
+#include "jsonb_write.h"
 
 typedef enum ColSource
 {
