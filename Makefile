@@ -5,12 +5,14 @@ CLIENT_OBJS = src/client/util.o src/client/http.o src/client/jwt.o \
 	src/client/client.o src/client/search.o src/client/request.o
 OBJS = src/oktafdw.o src/option.o src/tables.o src/connection.o src/deparse.o \
 	src/convert.o src/import.o src/admin.o $(CLIENT_OBJS)
+# jsonb and numeric written from the tape (also built into test/jsonb's module)
+OBJS += src/jsonb_write.o
 
 EXTENSION = oktafdw
 DATA = sql/oktafdw--0.1.0.sql
 PGFILEDESC = "oktafdw - foreign data wrapper for Okta"
 
-REGRESS = setup options auth admin tables pushdown matrix joins fields differential import explain faults cron
+REGRESS = setup options auth admin tables pushdown matrix joins fields differential import explain faults convert cron jsonb_bytes
 REGRESS_OPTS = --inputdir=.
 
 
@@ -54,7 +56,8 @@ endif
 
 # PGXS does not track headers: every object depends on ours.  (Not HEADERS:
 # PGXS installs the files named there.)
-PRIVATE_HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.h
+PRIVATE_HEADERS = src/oktafdw.h src/client/okta_client.h src/client/oc_internal.h \
+	src/jsonb_write.h
 $(OBJS): $(PRIVATE_HEADERS)
 
 # ---- unit tests of the client layer (no PostgreSQL) ----
@@ -122,3 +125,27 @@ test/bench/users_page.json: test/bench/tape_page.py test/sim/sim_data.py
 .PHONY: bench-parse
 bench-parse: test/bench/tape_bench test/bench/users_page.json
 	test/bench/tape_bench test/bench/users_page.json $(BENCH_ROUNDS)
+
+# ---- the test-only module oktafdw_test (test/jsonb/) ----
+# oktafdw's jsonb and numeric writer (src/jsonb_write.c, with the client's
+# tape) shown to SQL, for the jsonb_bytes regression test.  test/lib.sh
+# installs it into a test cluster's private tree (make install-test-module
+# DESTDIR=...); make install never does.  Hidden visibility: it runs its own
+# copy of the writer even in a backend that has loaded oktafdw.
+TEST_MODULE = test/jsonb/oktafdw_test$(DLSUFFIX)
+TEST_MODULE_SRCS = test/jsonb/oktafdw_test.c src/jsonb_write.c src/client/jtape.c src/client/util.c
+EXTRA_CLEAN += $(TEST_MODULE)
+
+$(TEST_MODULE): $(TEST_MODULE_SRCS) src/jsonb_write.h src/client/okta_client.h src/client/oc_internal.h
+	$(CC) $(CFLAGS) $(CFLAGS_SL) -fvisibility=hidden \
+		'-DPGDLLEXPORT=__attribute__((visibility("default")))' $(CPPFLAGS) \
+		-shared -o $@ $(TEST_MODULE_SRCS) $(LDFLAGS) $(LDFLAGS_SL)
+
+.PHONY: test-module install-test-module
+test-module: $(TEST_MODULE)
+
+install-test-module: $(TEST_MODULE)
+	$(MKDIR_P) '$(DESTDIR)$(pkglibdir)' '$(DESTDIR)$(datadir)/extension'
+	$(INSTALL_SHLIB) $(TEST_MODULE) '$(DESTDIR)$(pkglibdir)/'
+	$(INSTALL_DATA) test/jsonb/oktafdw_test.control test/jsonb/oktafdw_test--1.0.sql \
+		'$(DESTDIR)$(datadir)/extension/'

@@ -80,7 +80,7 @@ SELECT m->>'group_id' AS group_id, m->>'user_id' AS user_id
 FROM sim.truth('memberships') AS m;
 SELECT (SELECT count(*) FROM sim.users) AS users,
        (SELECT count(*) FROM sim.groups) AS groups,
-       (SELECT count(*) > 0 FROM sim.memberships) AS has_memberships;
+       (SELECT count(*) FROM sim.memberships) AS memberships;
 -- run a statement; show its SQLSTATE, message, detail and hint, with the
 -- ids Okta makes up per request masked
 CREATE FUNCTION sim.try(q text) RETURNS text LANGUAGE plpgsql AS $$

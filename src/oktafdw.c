@@ -804,12 +804,53 @@ group_rows(const OktaScanState *st)
 	return st->fanout && okta_table(st->object)->fanout_parent_rows;
 }
 
+/*
+ * The error-context callback of a row being filled (as postgres_fdw's
+ * conversion_error_callback): a data exception raised by a column's
+ * conversion -- a value its type cannot take (convert.c's reasons), an
+ * input function's or an encoding conversion's error -- is worded as an
+ * error naming the table, the column, the Okta object and the value, its
+ * own message the detail; any other error gets a context line naming them.
+ * An error raised below another context (a function called by a domain's
+ * check, say, which may catch its own errors by SQLSTATE) is left as it is
+ * but for that line.
+ */
+static void
+row_error_callback(void *arg)
+{
+	OktaRowContext *ctx = arg;
+	ErrorData  *edata = NULL;
+
+	if (ctx->column == NULL)
+		return;
+	if (ERRCODE_TO_CATEGORY(geterrcode()) == ERRCODE_DATA_EXCEPTION &&
+		error_context_stack->arg == arg)
+	{
+		/* the error being reported, copied (not in ErrorContext, where we are) */
+		MemoryContext old = MemoryContextSwitchTo(ctx->cxt);
+
+		edata = CopyErrorData();
+		MemoryContextSwitchTo(old);
+	}
+	if (edata && edata->elevel == ERROR)
+	{
+		errcode(ERRCODE_INVALID_TEXT_REPRESENTATION);
+		errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
+			   ctx->column, ctx->table);
+		errdetail("Okta object \"%s\" has %s: %s.", okta_row_object_id(ctx),
+				  okta_json_text(ctx->text, ctx->nodes, ctx->value, 200), edata->message);
+	}
+	else
+		errcontext("column \"%s\" of foreign table \"%s\", Okta object \"%s\"",
+				   ctx->column, ctx->table, okta_row_object_id(ctx));
+}
+
 static void
 fill_row(OktaScanState *st, uint32 item, TupleTableSlot *slot)
 {
 	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
 	const char *parent = st->parent_id;
-	MemoryContext cxt = CurrentMemoryContext;
+	ErrorContextCallback errcb;
 
 	if (group_rows(st))
 	{
@@ -823,33 +864,13 @@ fill_row(OktaScanState *st, uint32 item, TupleTableSlot *slot)
 		parent = okta_json_cstring(text, nodes, oc_json_get(text, nodes, item, "id", 2));
 	}
 
-	PG_TRY();
-	{
-		okta_row_fill(st->rowmap, tupdesc, parent,
-					  slot->tts_values, slot->tts_isnull, &st->rowctx);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		char	   *shown;
-
-		if (st->rowctx.column == NULL)
-			PG_RE_THROW();
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
-			PG_RE_THROW();
-		FlushErrorState();
-		shown = okta_json_text(st->rowctx.text, st->rowctx.nodes, st->rowctx.value, 200);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
-						st->rowctx.column, st->rowctx.table),
-				 errdetail("Okta object \"%s\" has %s: %s.",
-						   okta_row_object_id(&st->rowctx),
-						   shown, edata->message)));
-	}
-	PG_END_TRY();
+	st->rowctx.cxt = CurrentMemoryContext;
+	errcb.callback = row_error_callback;
+	errcb.arg = &st->rowctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	okta_row_fill(st->rowmap, tupdesc, parent, slot->tts_values, slot->tts_isnull, &st->rowctx);
+	error_context_stack = errcb.previous;
 	ExecStoreVirtualTuple(slot);
 }
 
