@@ -10,9 +10,11 @@ CREATE FOREIGN TABLE users_np (id text, status text, created timestamptz,
 CREATE FOREIGN TABLE groups_np (id text, type text, name text, description text,
   last_updated timestamptz, last_membership_updated timestamptz)
   SERVER okta OPTIONS (object 'groups', pushdown 'false');
--- what pushdown 'false' returns, fetched once
-CREATE TABLE ref_users AS SELECT * FROM users_np;
-CREATE TABLE ref_groups AS SELECT * FROM groups_np;
+-- what pushdown 'false' returns, fetched once, in a fixed order (listings
+-- run side by side, so rows arrive in no fixed order): the seeded random
+-- choices below are then the same from run to run
+CREATE TABLE ref_users AS SELECT * FROM users_np ORDER BY id;
+CREATE TABLE ref_groups AS SELECT * FROM groups_np ORDER BY id;
 SELECT (SELECT count(*) FROM ref_users) = (SELECT count(*) FROM sim.users) AS all_users,
        (SELECT count(*) FROM ref_groups) = (SELECT count(*) FROM sim.groups) AS all_groups;
 
@@ -116,7 +118,7 @@ SELECT run_differential('okta.users', 'ref_users', 'user', 250);
 SELECT run_differential('okta.groups', 'ref_groups', 'group', 100);
 -- every query agrees
 SELECT count(*) AS queries, count(*) FILTER (WHERE same) AS same,
-       count(*) FILTER (WHERE nrows > 0) > 100 AS many_with_rows
+       count(*) FILTER (WHERE nrows > 0) AS with_rows
 FROM diff_results;
 SELECT n, pred FROM diff_results WHERE NOT same ORDER BY n;
 -- and pushdown really narrowed most of them

@@ -83,8 +83,8 @@ $$;
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT * FROM check_scan('f_users');
 SELECT * FROM pages();
-SELECT count(*) > 0 AS ok FROM b_users WHERE status = 'LOCKED_OUT';
-SELECT count(*) > 0 AS ok FROM d_users WHERE status = 'LOCKED_OUT';
+SELECT count(*) = (SELECT count(*) FROM sim.users WHERE status = 'LOCKED_OUT') AS ok FROM b_users WHERE status = 'LOCKED_OUT';
+SELECT count(*) = (SELECT count(*) FROM sim.users WHERE status = 'LOCKED_OUT') AS ok FROM d_users WHERE status = 'LOCKED_OUT';
 
 --
 -- 5xx: retried with a backoff from the same cursor
@@ -211,7 +211,7 @@ SELECT * FROM check_scan('f_users');
 SELECT * FROM pages();
 -- the same with a DPoP-bound token (expire-tokens-after expires every token
 -- the simulator has issued, so this server first gets a new one)
-SELECT count(*) > 0 AS ok FROM d_users WHERE status = 'LOCKED_OUT';
+SELECT count(*) = (SELECT count(*) FROM sim.users WHERE status = 'LOCKED_OUT') AS ok FROM d_users WHERE status = 'LOCKED_OUT';
 \! $OKTA_SIM_CTL expire-tokens-after 1 >/dev/null
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT * FROM check_scan('d_users');
@@ -222,7 +222,7 @@ SELECT * FROM pages();
 SELECT * FROM check_scan('d_users');
 SELECT * FROM pages();
 -- the token is refreshed only once: a second 401 in a row is an error
-SELECT count(*) > 0 AS ok FROM f_users WHERE status = 'LOCKED_OUT';
+SELECT count(*) = (SELECT count(*) FROM sim.users WHERE status = 'LOCKED_OUT') AS ok FROM f_users WHERE status = 'LOCKED_OUT';
 \! $OKTA_SIM_CTL fail-next 401:2 after=1 >/dev/null
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT sim.try('SELECT count(*) FROM f_users WHERE status = ''LOCKED_OUT''');
@@ -302,7 +302,7 @@ BEGIN
 END $$;
 -- the other session gets its token first, so that the cancel finds it
 -- waiting for the hanging page, not for the token
-SELECT n > 0 AS ok
+SELECT n = (SELECT count(*) FROM sim.users WHERE status = 'LOCKED_OUT') AS ok
 FROM dblink('other', 'SELECT count(*) FROM f_users WHERE status = ''LOCKED_OUT''') AS t(n bigint);
 \! $OKTA_SIM_CTL delay 10000:1 >/dev/null
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
@@ -324,7 +324,7 @@ SELECT dblink_disconnect('other');
 SELECT dblink_connect('other2', format('dbname=%s port=%s', current_database(),
                                        current_setting('port'))) AS connected;
 SELECT pid AS other_pid FROM dblink('other2', 'SELECT pg_backend_pid()') AS t(pid int) \gset
-SELECT n > 0 AS ok
+SELECT n = (SELECT count(*) FROM sim.users WHERE status = 'LOCKED_OUT') AS ok
 FROM dblink('other2', 'SELECT count(*) FROM f_users WHERE status = ''LOCKED_OUT''') AS t(n bigint);
 \! $OKTA_SIM_CTL delay 10000:1 >/dev/null
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"

@@ -88,5 +88,18 @@ SELECT * FROM sim.log_since(:before);
 SELECT * FROM sim.compare('SELECT id, email FROM okta.users WHERE status = ''LOCKED_OUT''',
                           'SELECT id, email FROM sim.users WHERE status = ''LOCKED_OUT''');
 
+-- EXPLAIN ANALYZE says when the fallback changed the requests sent
+\! $OKTA_SIM_CTL fields reject >/dev/null
+SELECT okta_reset();
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id, login FROM okta.users WHERE status = 'LOCKED_OUT';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT user_id, login FROM okta.group_members WHERE group_id = 'no-such-group';
+-- and nothing of the kind when the org takes it
+\! $OKTA_SIM_CTL fields on >/dev/null
+SELECT okta_reset();
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id, login FROM okta.users WHERE status = 'LOCKED_OUT';
+
 \! $OKTA_SIM_CTL reset >/dev/null
 SELECT okta_reset();

@@ -88,7 +88,7 @@ SELECT count(*) AS missing FROM (
 -- the first session ticket has arrived cannot, so not always all of them)
 SELECT okta_reset();
 \! $OKTA_SIM_CTL traffic reset >/dev/null
-SELECT count(*) > 0 AS rows FROM gm_par;
+SELECT count(*) = (SELECT count(*) FROM sim.memberships) AS rows FROM gm_par;
 \! $OKTA_SIM_CTL traffic | /usr/bin/python3 -c 'import json,sys; t = json.load(sys.stdin); print("several connections:", t["connections"] > 1, "- some resumed:", 1 <= t["resumed_sessions"] < t["connections"])'
 -- an IN list's lookups run side by side too
 SELECT array_agg(id ORDER BY id) AS gids FROM (SELECT id FROM sim.groups ORDER BY id LIMIT 6) g \gset

@@ -46,7 +46,7 @@ SELECT * FROM sim.compare(:'uq' || $$(status = 'SUSPENDED' OR title ~ 'Engineer'
 -- NOT, custom attributes and other types are filtered locally
 SELECT * FROM sim.compare(:'uq' || $$NOT (status = 'ACTIVE') AND status = 'STAGED'$$, :'ut' || $$NOT (status = 'ACTIVE') AND status = 'STAGED'$$);
 -- stable expressions count as constants, evaluated at execution
-SELECT same, nrows >= 0 AS ran,
+SELECT same, nrows = (SELECT count(*) FROM sim.users WHERE last_login < now() - interval '400 days' AND status = 'ACTIVE') AS ran,
        regexp_replace(requests, '"[0-9T:.-]+Z"', '"<now - 400 days>"', 'g') AS requests
 FROM sim.compare(:'uq' || $$last_login < now() - interval '400 days' AND status = 'ACTIVE'$$,
                  :'ut' || $$last_login < now() - interval '400 days' AND status = 'ACTIVE'$$);

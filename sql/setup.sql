@@ -87,7 +87,7 @@ CREATE TABLE sim.groups AS SELECT * FROM sim.groups_now;
 CREATE TABLE sim.memberships AS SELECT * FROM sim.memberships_now;
 SELECT (SELECT count(*) FROM sim.users) AS users,
        (SELECT count(*) FROM sim.groups) AS groups,
-       (SELECT count(*) > 0 FROM sim.memberships) AS has_memberships;
+       (SELECT count(*) FROM sim.memberships) AS memberships;
 -- a simulator control action from SQL (COPY FROM PROGRAM, as superuser):
 -- its JSON reply
 CREATE FUNCTION sim.ctl(args text) RETURNS jsonb LANGUAGE plpgsql

@@ -14,7 +14,8 @@
  * into its slot; then each column converts its slot.  Strings are read in
  * place from the page's text (unescaped only when they hold escapes), and
  * jsonb values are built straight from the tape, without a JSON text to
- * parse again.
+ * parse again (jsonb_write.c).  An error in a column's conversion is worded
+ * by the row's error-context callback (fill_row in oktafdw.c).
  */
 #include "oktafdw.h"
 
@@ -32,6 +33,8 @@
 #include "utils/timestamp.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+
+#include "jsonb_write.h"
 
 typedef enum ColSource
 {
@@ -55,51 +58,6 @@ typedef enum ColKind
 	KIND_ARRAY,
 	KIND_INPUT					/* anything else: the type's input function */
 } ColKind;
-
-/*
- * The keys a jsonb column's objects held so far in this scan, kept in
- * jsonb's key order, with a hash table over them.  Okta's objects of a kind
- * (a profile: the org's schema) draw their keys from a small set, so after
- * the first rows every key is known: an object's keys are then looked up,
- * marked, and read off in order by one walk over the known keys, instead of
- * being sorted row after row.  A key not seen before is put in its place
- * (rare after the first rows); an object with an escaped key, or more keys
- * than fit, takes the sorting path.
- */
-#define JB_ORDER_MAX_KEYS	256
-#define JB_ORDER_MAX_BYTES	8192
-#define JB_ORDER_HASH		1024	/* a power of 2, > 2 * JB_ORDER_MAX_KEYS */
-
-typedef struct JbKnownKey
-{
-	uint64		k;				/* sort_key() */
-	int			off;			/* in bytes[] */
-	int			len;
-	uint32		stamp;			/* == JbKeyOrder.stamp: in the current object */
-	uint32		value;			/* then: its value's node */
-	struct FieldKey *fk;		/* the field of JbKeyOrder.fs it is, or NULL */
-} JbKnownKey;
-
-typedef struct JbKeyOrder
-{
-	int			nkeys;
-	uint32		stamp;			/* per object */
-	JbKnownKey	keys[JB_ORDER_MAX_KEYS];	/* in jsonb's order */
-	int16		hash[JB_ORDER_HASH];	/* index + 1 into keys, 0 = empty */
-	char		bytes[JB_ORDER_MAX_BYTES];
-	int			nbytes;
-
-	/*
-	 * When other columns read fields of the same object (a profile jsonb
-	 * and the profile's columns), the row reader marks its keys here while
-	 * it looks them up for those (fs: their fields), and the jsonb writer
-	 * uses those marks: one lookup per key, not two.
-	 */
-	const struct FieldSet *fs;
-	uint64		marked_row;		/* OktaRowMap.row of the marks, 0 = none */
-	uint32		marked_node;	/* the object marked */
-	int			marked_n;		/* its distinct keys */
-} JbKeyOrder;
 
 typedef struct OktaColumn
 {
@@ -303,90 +261,6 @@ fieldset_want(OktaRowMap *m, FieldSet *fs, const char *key)
 }
 
 /*
- * Copy n bytes: most values and keys are short, and a call to memcpy for
- * each cost more than the copying; up to 16 bytes move as two overlapping
- * words, without a call.
- */
-static inline void
-copy_small(char *dst, const char *src, int n)
-{
-	if (n > 16)
-		memcpy(dst, src, n);
-	else if (n >= 8)
-	{
-		uint64		a,
-					b;
-
-		memcpy(&a, src, 8);
-		memcpy(&b, src + n - 8, 8);
-		memcpy(dst, &a, 8);
-		memcpy(dst + n - 8, &b, 8);
-	}
-	else if (n >= 4)
-	{
-		uint32		a,
-					b;
-
-		memcpy(&a, src, 4);
-		memcpy(&b, src + n - 4, 4);
-		memcpy(dst, &a, 4);
-		memcpy(dst + n - 4, &b, 4);
-	}
-	else
-		while (n-- > 0)
-			*dst++ = *src++;
-}
-
-/*
- * Are n bytes at a and b the same?  Keys are short: up to 16 bytes are
- * compared as two overlapping words each way, without a call.
- */
-static inline bool
-bytes_eq(const char *a, const char *b, int n)
-{
-	if (n >= 8)
-	{
-		uint64		x,
-					y,
-					x2,
-					y2;
-
-		if (n > 16)
-			return memcmp(a, b, n) == 0;
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		memcpy(&x2, a + n - 8, 8);
-		memcpy(&y2, b + n - 8, 8);
-		return ((x ^ y) | (x2 ^ y2)) == 0;
-	}
-	if (n >= 4)
-	{
-		uint32		x,
-					y,
-					x2,
-					y2;
-
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		memcpy(&x2, a + n - 4, 4);
-		memcpy(&y2, b + n - 4, 4);
-		return ((x ^ y) | (x2 ^ y2)) == 0;
-	}
-	while (n-- > 0)
-		if (*a++ != *b++)
-			return false;
-	return true;
-}
-
-static inline uint32
-key_hash(const char *k, int len)
-{
-	/* keys differ mostly in length and their first and last letters */
-	return (uint32) len * 131u + (unsigned char) k[0] * 31u +
-		(unsigned char) k[len - 1] * 7u + (len > 2 ? (unsigned char) k[len / 2] : 0);
-}
-
-/*
  * Number the slots depth first, so that everything below a set is one
  * range (cleared when a duplicate key replaces an object), and build the
  * hash tables.
@@ -445,6 +319,13 @@ fieldset_find(const FieldSet *fs, const char *k, int len)
 		h = (h + 1) & fs->mask;
 	}
 	return NULL;
+}
+
+/* a jsonb column's key-order table tags each key with its field (or NULL) */
+static void *
+order_tag(void *fs, const char *key, int len)
+{
+	return fieldset_find(fs, key, len);
 }
 
 /* the slot of a dotted path's last field */
@@ -545,13 +426,7 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		c->kind = kind_of(c->typid);
 		if (c->kind == KIND_JSONB && !m->convert_encoding)
 		{
-			c->order = palloc(sizeof(JbKeyOrder));
-			c->order->nkeys = 0;
-			c->order->stamp = 0;
-			c->order->nbytes = 0;
-			c->order->fs = NULL;
-			c->order->marked_row = 0;
-			memset(c->order->hash, 0, sizeof(c->order->hash));
+			c->order = okta_jb_order_new();
 		}
 		if (c->kind == KIND_INPUT && type_is_array(c->typid))
 		{
@@ -584,7 +459,8 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		if (c->order && slot1[i] && slot1[i]->sub && slot1[i]->sub->order == NULL)
 		{
 			slot1[i]->sub->order = c->order;
-			c->order->fs = slot1[i]->sub;
+			c->order->tag_of = order_tag;
+			c->order->tag_arg = slot1[i]->sub;
 		}
 	}
 	m->id_slot = idk->slot;
@@ -593,10 +469,6 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 }
 
 /* ---------- per row ---------- */
-
-static void jb_order_new_object(JbKeyOrder *o);
-static inline JbKnownKey *jb_order_mark_key(JbKeyOrder *o, const oc_jnode *key, const char *text,
-											uint32 value, int *distinct);
 
 static void
 resolve_object(OktaRowMap *m, FieldSet *fs, uint32 obj)
@@ -627,7 +499,7 @@ resolve_object(OktaRowMap *m, FieldSet *fs, uint32 obj)
 
 			if (kk)
 			{
-				fk = kk->fk;
+				fk = kk->tag;
 				goto found;
 			}
 			o = NULL;			/* no marks for this object: the writer's own */
@@ -787,57 +659,43 @@ okta_row_object_id(const OktaRowContext *ctx)
 	return id ? id : pstrdup("?");
 }
 
+/*
+ * A value the column's type cannot take.  The message is only the reason:
+ * the row's error-context callback (fill_row in oktafdw.c) makes it the
+ * detail of an error naming the table, column, Okta object and value, as
+ * it does with an input function's error.
+ */
 static void
-bad_value(OktaRowContext *ctx, const char *why) pg_attribute_noreturn();
+bad_value(const char *why) pg_attribute_noreturn();
 
 static void
-bad_value(OktaRowContext *ctx, const char *why)
+bad_value(const char *why)
 {
-	char	   *v = okta_json_text(ctx->text, ctx->nodes, ctx->value, 200);
-	const char *column = ctx->column;
-
-	/* tells the row builder that this error needs no rewording */
-	ctx->column = NULL;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
-					column, ctx->table),
-			 errdetail("Okta object \"%s\" has %s: %s.",
-					   okta_row_object_id(ctx), v, why)));
+			 errmsg_internal("%s", why)));
 }
 
-/*
- * A string node's value: in place when it has no escapes (*len set; not
- * NUL-terminated), else unescaped into palloc'd memory.  A NUL inside is an
- * error (PostgreSQL text cannot hold it); so is anything the database
- * encoding cannot represent.
- */
+/* the row's tape, for the readers of jsonb_write.c */
+static inline OktaTape
+row_tape(OktaRowMap *m, OktaRowContext *ctx)
+{
+	OktaTape	tp;
+
+	tp.text = m->text;
+	tp.nodes = m->nodes;
+	tp.convert = m->convert_encoding;
+	tp.shown = &ctx->value;
+	return tp;
+}
+
+/* a string node's value (okta_tape_string) */
 static const char *
 string_value(OktaRowMap *m, uint32 node, int *len, OktaRowContext *ctx)
 {
-	const oc_jnode *nd = &m->nodes[node];
-	const char *s = m->text + nd->off;
-	int			n = nd->len;
+	OktaTape	tp = row_tape(m, ctx);
 
-	if (nd->escaped)
-	{
-		char	   *u = palloc(n + 1);
-
-		n = (int) oc_json_unescape(s, n, u);
-		u[n] = '\0';
-		if (memchr(u, '\0', n) != NULL)
-			bad_value(ctx, "a string with a NUL character");
-		s = u;
-	}
-	if (m->convert_encoding)
-	{
-		char	   *c = pg_any_to_server(s, n, PG_UTF8);
-
-		s = c;
-		n = strlen(c);
-	}
-	*len = n;
-	return s;
+	return okta_tape_string(&tp, node, len);
 }
 
 /* a scalar's text, NUL-terminated (strings unquoted) */
@@ -914,7 +772,7 @@ text_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 
 /* an integer: digits only (Okta's JSON integers), in range */
 static Datum
-int_datum(ColKind kind, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
+int_datum(ColKind kind, OktaRowMap *m, uint32 node)
 {
 	const oc_jnode *nd = &m->nodes[node];
 	const char *s = m->text + nd->off;
@@ -932,559 +790,22 @@ int_datum(ColKind kind, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 	for (; i < len; i++)
 	{
 		if (s[i] < '0' || s[i] > '9')
-			bad_value(ctx, "expected an integer");
+			bad_value("expected an integer");
 		if (v > (PG_UINT64_MAX - 9) / 10)
-			bad_value(ctx, "integer out of range");
+			bad_value("integer out of range");
 		v = v * 10 + (s[i] - '0');
 	}
 	if ((!neg && v > (uint64) PG_INT64_MAX) || (neg && v > (uint64) PG_INT64_MAX + 1))
-		bad_value(ctx, "integer out of range");
+		bad_value("integer out of range");
 	r = neg ? (int64) (0 - v) : (int64) v;
 	if ((kind == KIND_INT2 && (r < PG_INT16_MIN || r > PG_INT16_MAX)) ||
 		(kind == KIND_INT4 && (r < PG_INT32_MIN || r > PG_INT32_MAX)))
-		bad_value(ctx, "integer out of range");
+		bad_value("integer out of range");
 	if (kind == KIND_INT2)
 		return Int16GetDatum((int16) r);
 	if (kind == KIND_INT4)
 		return Int32GetDatum((int32) r);
 	return Int64GetDatum(r);
-}
-
-/* ---------- jsonb straight from the tape ---------- */
-
-/*
- * jsonb written straight from the tape in jsonb's on-disk format (see
- * utils/jsonb.h): a container is a header word (count and kind), one JEntry
- * per child (an object's keys first, sorted, then their values), then the
- * children's bytes.  A JEntry holds the child's kind and its length, or
- * for every JB_OFFSET_STRIDE'th child the end offset of its data; numerics
- * and nested containers are aligned to 4 bytes, the padding counted in
- * their length.  The same bytes as JsonbValueToJsonb would build (the
- * regression tests compare with jsonb_in), without a JsonbValue tree.
- */
-typedef struct JbKey
-{
-	uint64		k;				/* sort_key() */
-	const char *s;
-	int			len;
-	int			order;			/* as sent */
-	uint32		value;			/* the value's node */
-} JbKey;
-
-/*
- * jsonb's key order: shorter keys first, then bytewise; for equal keys the
- * later one first (it is the one kept).  The sort key packs the length and
- * the first seven bytes, so that most comparisons are one integer's.
- */
-static inline uint64
-sort_key(const char *s, int len)
-{
-	uint64		k = (uint64) len << 56;
-	int			i;
-
-	if (len >= 255)
-		return PG_UINT64_MAX;	/* long keys: compared in full */
-	for (i = 0; i < 7 && i < len; i++)
-		k |= (uint64) (unsigned char) s[i] << (8 * (6 - i));
-	return k;
-}
-
-/* jsonb's order of two keys: the sort keys, then the lengths, then bytes */
-static inline int
-jb_key_order(uint64 ka, const char *a, int alen, uint64 kb, const char *b, int blen)
-{
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
-	if (alen != blen)
-		return alen < blen ? -1 : 1;
-	return memcmp(a, b, alen);
-}
-
-static inline int
-jbkey_cmp(const JbKey *a, const JbKey *b)
-{
-	int			c = jb_key_order(a->k, a->s, a->len, b->k, b->s, b->len);
-
-	if (c != 0)
-		return c;
-	return a->order > b->order ? -1 : 1;
-}
-
-/* append n bytes (no terminating NUL: jsonb needs none) */
-static inline void
-jb_append(StringInfo b, const void *s, int n)
-{
-	if (b->len + n >= b->maxlen)
-		enlargeStringInfo(b, n);
-	copy_small(b->data + b->len, s, n);
-	b->len += n;
-}
-
-/* reserve n bytes, written later */
-static inline int
-jb_reserve(StringInfo b, int n)
-{
-	int			at = b->len;
-
-	if (b->len + n >= b->maxlen)
-		enlargeStringInfo(b, n);
-	b->len += n;
-	return at;
-}
-
-static void
-jb_pad(StringInfo b)
-{
-	int			pad = INTALIGN(b->len) - b->len;
-
-	if (pad > 0)
-		memset(b->data + jb_reserve(b, pad), 0, pad);
-}
-
-/*
- * A string (or key) inside a jsonb value: string_value(), with a bad one
- * shown in an error rather than the whole value.
- */
-static const char *
-jb_string_value(OktaRowMap *m, uint32 node, int *len, OktaRowContext *ctx)
-{
-	uint32		outer = ctx->value;
-	const char *str;
-
-	ctx->value = node;
-	str = string_value(m, node, len, ctx);
-	ctx->value = outer;
-	return str;
-}
-
-static void jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx,
-						 JbKeyOrder *order);
-
-/*
- * numeric's "short" on-disk format (utils/adt/numeric.c; unchanged since
- * PostgreSQL 9.1, as pg_upgrade requires): after the varlena header a
- * 16-bit header with the sign, the display scale and the weight, then
- * base-10000 digits without leading or trailing zero digits.
- */
-#define NUM_SHORT				0x8000
-#define NUM_SHORT_NEG			0x2000
-#define NUM_SHORT_DSCALE_SHIFT	7
-#define NUM_SHORT_DSCALE_MAX	63
-#define NUM_SHORT_WEIGHT_NEG	0x0040
-#define NUM_SHORT_WEIGHT_MASK	0x003F
-#define NUM_SHORT_WEIGHT_MIN	(-64)
-#define NUM_SHORT_WEIGHT_MAX	63
-#define NUM_FAST_DIGITS			40
-
-/*
- * Append a JSON number of the plain forms Okta sends ("-12", "194.88")
- * as numeric_in would make it; false (nothing written) for anything else
- * (exponents, many digits), which takes numeric_in.
- */
-static bool
-jb_numeric(const char *s, int len, StringInfo b)
-{
-	char		digs[NUM_FAST_DIGITS + 8];
-	uint16		groups[NUM_FAST_DIGITS / 4 + 2];
-	bool		neg = false;
-	int			nint,
-				nfrac = 0,
-				padl,
-				ngroups,
-				weight,
-				first,
-				last,
-				n,
-				i,
-				at;
-	uint16		header;
-
-	if (len > 0 && s[0] == '-')
-	{
-		neg = true;
-		s++;
-		len--;
-	}
-	for (nint = 0; nint < len && s[nint] >= '0' && s[nint] <= '9'; nint++)
-		;
-	if (nint < len)
-	{
-		if (s[nint] != '.')
-			return false;		/* an exponent */
-		nfrac = len - nint - 1;
-		for (i = nint + 1; i < len; i++)
-			if (s[i] < '0' || s[i] > '9')
-				return false;
-	}
-	if (nint == 0 || nint + nfrac > NUM_FAST_DIGITS || nfrac > NUM_SHORT_DSCALE_MAX)
-		return false;
-	/* the digits, padded with zeros so that the point falls between groups */
-	padl = (4 - nint % 4) % 4;
-	memset(digs, '0', sizeof(digs));
-	memcpy(digs + padl, s, nint);
-	if (nfrac > 0)
-		memcpy(digs + padl + nint, s + nint + 1, nfrac);
-	ngroups = (padl + nint + nfrac + 3) / 4;
-	weight = (padl + nint) / 4 - 1;
-	for (i = 0; i < ngroups; i++)
-	{
-		const char *g = digs + 4 * i;
-
-		groups[i] = (uint16) ((g[0] - '0') * 1000 + (g[1] - '0') * 100 +
-							  (g[2] - '0') * 10 + (g[3] - '0'));
-	}
-	for (first = 0; first < ngroups && groups[first] == 0; first++)
-		weight--;
-	for (last = ngroups; last > first && groups[last - 1] == 0; last--)
-		;
-	n = last - first;
-	if (n == 0)
-	{
-		weight = 0;				/* zero: positive, weight 0 */
-		neg = false;
-	}
-	if (weight < NUM_SHORT_WEIGHT_MIN || weight > NUM_SHORT_WEIGHT_MAX)
-		return false;
-	header = NUM_SHORT | (neg ? NUM_SHORT_NEG : 0) |
-		(uint16) (nfrac << NUM_SHORT_DSCALE_SHIFT) |
-		(weight < 0 ? NUM_SHORT_WEIGHT_NEG : 0) | (uint16) (weight & NUM_SHORT_WEIGHT_MASK);
-	at = jb_reserve(b, VARHDRSZ + sizeof(uint16) * (1 + n));
-	SET_VARSIZE(b->data + at, VARHDRSZ + sizeof(uint16) * (1 + n));
-	memcpy(b->data + at + VARHDRSZ, &header, sizeof(uint16));
-	memcpy(b->data + at + VARHDRSZ + sizeof(uint16), groups + first, sizeof(uint16) * n);
-	return true;
-}
-
-/* write a value; its JEntry (kind and length, padding included) */
-static uint32
-jb_value(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
-{
-	const oc_jnode *nd = &m->nodes[node];
-	int			start = b->len;
-
-	switch ((oc_jtype) nd->type)
-	{
-		case OC_JNULL:
-			return JENTRY_ISNULL;
-		case OC_JTRUE:
-			return JENTRY_ISBOOL_TRUE;
-		case OC_JFALSE:
-			return JENTRY_ISBOOL_FALSE;
-		case OC_JNUMBER:
-			{
-				Numeric		num;
-
-				jb_pad(b);
-				if (!jb_numeric(m->text + nd->off, nd->len, b))
-				{
-					num = DatumGetNumeric(
-						DirectFunctionCall3(numeric_in,
-											CStringGetDatum(pnstrdup(m->text + nd->off, nd->len)),
-											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-					jb_append(b, num, VARSIZE_ANY(num));
-				}
-				return JENTRY_ISNUMERIC | (uint32) (b->len - start);
-			}
-		case OC_JSTRING:
-			{
-				/* escaped or to be converted (jb_value_fast takes the rest) */
-				int			len;
-				const char *str = jb_string_value(m, node, &len, ctx);
-
-				jb_append(b, str, len);
-				return JENTRY_ISSTRING | (uint32) len;
-			}
-		case OC_JARRAY:
-		case OC_JOBJECT:
-			jb_pad(b);
-			jb_container(m, node, b, ctx, NULL);
-			return JENTRY_ISCONTAINER | (uint32) (b->len - start);
-	}
-	return JENTRY_ISNULL;		/* not reached */
-}
-
-/* jb_value, with the common cases (a plain string, null) inline */
-static inline uint32
-jb_value_fast(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx)
-{
-	const oc_jnode *nd = &m->nodes[node];
-
-	if (nd->type == OC_JSTRING && !nd->escaped && !m->convert_encoding)
-	{
-		jb_append(b, m->text + nd->off, nd->len);
-		return JENTRY_ISSTRING | nd->len;
-	}
-	if (nd->type == OC_JNULL)
-		return JENTRY_ISNULL;
-	return jb_value(m, node, b, ctx);
-}
-
-/* store child i's JEntry: its length, or every stride'th its end offset */
-static inline void
-jb_entry(StringInfo b, int jentries, int i, uint32 meta, uint32 *totallen)
-{
-	*totallen += meta & JENTRY_OFFLENMASK;
-	if (i % JB_OFFSET_STRIDE == 0)
-		meta = (meta & JENTRY_TYPEMASK) | *totallen | JENTRY_HAS_OFF;
-	memcpy(b->data + jentries + sizeof(JEntry) * i, &meta, sizeof(JEntry));
-}
-
-/* a known key's index, or -1 */
-static inline int
-jb_order_find(const JbKeyOrder *o, const char *s, int len)
-{
-	uint32		h = len > 0 ? key_hash(s, len) & (JB_ORDER_HASH - 1) : 0;
-	int			e;
-
-	while ((e = o->hash[h]) != 0)
-	{
-		const JbKnownKey *kk = &o->keys[e - 1];
-
-		if (kk->len == len && bytes_eq(o->bytes + kk->off, s, len))
-			return e - 1;
-		h = (h + 1) & (JB_ORDER_HASH - 1);
-	}
-	return -1;
-}
-
-/* a new key, put in its place; its index, or -1 when there is no room */
-static int
-jb_order_add(JbKeyOrder *o, const char *s, int len)
-{
-	uint64		k = sort_key(s, len);
-	int			pos;
-	int			i;
-
-	if (o->nkeys == JB_ORDER_MAX_KEYS || o->nbytes + len > JB_ORDER_MAX_BYTES)
-		return -1;
-	for (pos = o->nkeys; pos > 0; pos--)
-	{
-		JbKnownKey *kk = &o->keys[pos - 1];
-
-		if (jb_key_order(kk->k, o->bytes + kk->off, kk->len, k, s, len) < 0)
-			break;
-	}
-	memmove(&o->keys[pos + 1], &o->keys[pos], sizeof(JbKnownKey) * (o->nkeys - pos));
-	o->keys[pos].k = k;
-	o->keys[pos].off = o->nbytes;
-	o->keys[pos].len = len;
-	o->keys[pos].stamp = 0;
-	o->keys[pos].value = 0;
-	o->keys[pos].fk = o->fs ? fieldset_find(o->fs, s, len) : NULL;
-	memcpy(o->bytes + o->nbytes, s, len);
-	o->nbytes += len;
-	o->nkeys++;
-	/* indexes moved: hash them again */
-	memset(o->hash, 0, sizeof(o->hash));
-	for (i = 0; i < o->nkeys; i++)
-	{
-		JbKnownKey *kk = &o->keys[i];
-		uint32		h = kk->len > 0 ?
-			key_hash(o->bytes + kk->off, kk->len) & (JB_ORDER_HASH - 1) : 0;
-
-		while (o->hash[h] != 0)
-			h = (h + 1) & (JB_ORDER_HASH - 1);
-		o->hash[h] = (int16) (i + 1);
-	}
-	return pos;
-}
-
-/* a new object's marks: a stamp no key holds */
-static void
-jb_order_new_object(JbKeyOrder *o)
-{
-	if (++o->stamp == 0)
-	{
-		int			i;
-
-		for (i = 0; i < o->nkeys; i++)
-			o->keys[i].stamp = 0;
-		o->stamp = 1;
-	}
-}
-
-/*
- * Mark one member's key among the known ones (adding it if new), with its
- * value node (a later duplicate's replaces the earlier's), counting it in
- * *distinct the first time in this object; NULL if the key is escaped or
- * there is no room.
- */
-static inline JbKnownKey *
-jb_order_mark_key(JbKeyOrder *o, const oc_jnode *key, const char *text, uint32 value,
-				  int *distinct)
-{
-	const char *s = text + key->off;
-	int			len = (int) key->len;
-	int			idx;
-	JbKnownKey *kk;
-
-	if (key->escaped)
-		return NULL;
-	idx = jb_order_find(o, s, len);
-	if (idx < 0 && (idx = jb_order_add(o, s, len)) < 0)
-		return NULL;
-	kk = &o->keys[idx];
-	if (kk->stamp != o->stamp)
-	{
-		kk->stamp = o->stamp;
-		(*distinct)++;
-	}
-	kk->value = value;
-	return kk;
-}
-
-/*
- * Mark the keys of object node among the known ones (adding new ones),
- * each with its value (a later duplicate's replaces the earlier's); false
- * if one is escaped or there is no room.  *n: the distinct keys.
- */
-static bool
-jb_order_mark(OktaRowMap *m, uint32 node, JbKeyOrder *o, int *n)
-{
-	const oc_jnode *t = m->nodes;
-	uint32		k;
-	int			distinct = 0;
-
-	jb_order_new_object(o);
-	for (k = node + 1; k < t[node].end; k = t[k + 1].end)
-		if (jb_order_mark_key(o, &t[k], m->text, k + 1, &distinct) == NULL)
-			return false;
-	*n = distinct;
-	return true;
-}
-
-static void
-jb_container(OktaRowMap *m, uint32 node, StringInfo b, OktaRowContext *ctx, JbKeyOrder *order)
-{
-	const oc_jnode *t = m->nodes;
-	const oc_jnode *nd = &t[node];
-	uint32		header;
-	uint32		totallen = 0;
-	int			jentries;
-	uint32		k;
-	int			i = 0;
-	int			n;
-
-	if (nd->type == OC_JARRAY)
-	{
-		n = (int) nd->count;
-		header = (uint32) n | JB_FARRAY;
-		jb_append(b, &header, sizeof(header));
-		jentries = jb_reserve(b, sizeof(JEntry) * n);
-		for (k = node + 1; k < nd->end; k = t[k].end, i++)
-			jb_entry(b, jentries, i, jb_value_fast(m, k, b, ctx), &totallen);
-	}
-	else if (order && ((order->marked_row == m->row && order->marked_row != 0 &&
-						order->marked_node == node && (n = order->marked_n, true)) ||
-					   jb_order_mark(m, node, order, &n)))
-	{
-		/* the known keys in order, those of this object marked */
-		uint32		vals[JB_ORDER_MAX_KEYS];
-		int			j;
-
-		header = (uint32) n | JB_FOBJECT;
-		jb_append(b, &header, sizeof(header));
-		jentries = jb_reserve(b, sizeof(JEntry) * n * 2);
-		for (j = 0; i < n; j++)
-		{
-			JbKnownKey *kk = &order->keys[j];
-
-			if (kk->stamp != order->stamp)
-				continue;
-			jb_append(b, order->bytes + kk->off, kk->len);
-			jb_entry(b, jentries, i, JENTRY_ISSTRING | (uint32) kk->len, &totallen);
-			vals[i++] = kk->value;
-		}
-		for (i = 0; i < n; i++)
-			jb_entry(b, jentries, i + n, jb_value_fast(m, vals[i], b, ctx), &totallen);
-	}
-	else
-	{
-		int			cnt = (int) nd->count;
-		JbKey	   *keys = palloc(sizeof(JbKey) * Max(cnt, 1));
-		int			j;
-		bool		sorted = true;
-
-		n = 0;
-		for (k = node + 1; k < nd->end; k = t[k + 1].end)
-		{
-			JbKey	   *key = &keys[n];
-
-			key->s = jb_string_value(m, k, &key->len, ctx);
-			key->k = sort_key(key->s, key->len);
-			key->order = n;
-			key->value = k + 1;
-			if (n > 0 && sorted && jbkey_cmp(&keys[n - 1], key) > 0)
-				sorted = false;
-			n++;
-		}
-		if (!sorted)
-		{
-			/* insertion sort (objects are small), then drop duplicate keys */
-			for (i = 1; i < n; i++)
-			{
-				JbKey		x = keys[i];
-
-				for (j = i - 1; j >= 0 && jbkey_cmp(&keys[j], &x) > 0; j--)
-					keys[j + 1] = keys[j];
-				keys[j + 1] = x;
-			}
-			for (i = 1, j = 1; i < n; i++)
-			{
-				if (keys[i].len == keys[j - 1].len &&
-					memcmp(keys[i].s, keys[j - 1].s, keys[i].len) == 0)
-					continue;	/* the first of a run is the last sent */
-				keys[j++] = keys[i];
-			}
-			if (n > 0)
-				n = j;
-		}
-		header = (uint32) n | JB_FOBJECT;
-		jb_append(b, &header, sizeof(header));
-		jentries = jb_reserve(b, sizeof(JEntry) * n * 2);
-		for (i = 0; i < n; i++)
-		{
-			int			start = b->len;
-
-			jb_append(b, keys[i].s, keys[i].len);
-			jb_entry(b, jentries, i, JENTRY_ISSTRING | (uint32) (b->len - start), &totallen);
-		}
-		for (i = 0; i < n; i++)
-			jb_entry(b, jentries, i + n, jb_value_fast(m, keys[i].value, b, ctx), &totallen);
-	}
-}
-
-static Datum
-jsonb_datum(OktaRowMap *m, uint32 node, OktaRowContext *ctx, JbKeyOrder *order)
-{
-	const oc_jnode *nd = &m->nodes[node];
-	StringInfoData b;
-	Size		guess;
-
-	/*
-	 * Room for the whole value up front, mostly: its JSON text bounds the
-	 * strings, and 16 bytes a value the JEntries, numerics and padding.
-	 */
-	guess = (Size) nd->len + (Size) 16 * (nd->end - node) + 64;
-	b.maxlen = (int) Min(guess, (Size) 1024 * 1024);
-	b.data = palloc(b.maxlen);
-	b.len = VARHDRSZ;			/* the varlena header, set below */
-	b.cursor = 0;
-	if (nd->type == OC_JOBJECT || nd->type == OC_JARRAY)
-		jb_container(m, node, &b, ctx, nd->type == OC_JOBJECT ? order : NULL);
-	else
-	{
-		/* a scalar is kept as a one-element array flagged as a raw scalar */
-		uint32		header = 1 | JB_FARRAY | JB_FSCALAR;
-		uint32		totallen = 0;
-		int			jentries;
-
-		jb_append(&b, &header, sizeof(header));
-		jentries = jb_reserve(&b, sizeof(JEntry));
-		jb_entry(&b, jentries, 0, jb_value_fast(m, node, &b, ctx), &totallen);
-	}
-	SET_VARSIZE(b.data, b.len);
-	return PointerGetDatum(b.data);
 }
 
 static Datum
@@ -1499,7 +820,7 @@ convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
 		case KIND_TIMESTAMPTZ:
 			/* Okta's own format was tried by convert_value: the input function */
 			if (t == OC_JOBJECT || t == OC_JARRAY)
-				bad_value(ctx, "expected a scalar");
+				bad_value("expected a scalar");
 			break;
 		case KIND_TEXT:
 			return text_datum(m, node, ctx);
@@ -1507,24 +828,33 @@ convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
 			if (t == OC_JTRUE || t == OC_JFALSE)
 				return BoolGetDatum(t == OC_JTRUE);
 			if (t != OC_JSTRING)
-				bad_value(ctx, "expected a boolean");
+				bad_value("expected a boolean");
 			break;
 		case KIND_INT2:
 		case KIND_INT4:
 		case KIND_INT8:
 			if (t == OC_JNUMBER)
-				return int_datum(kind, m, node, ctx);
+				return int_datum(kind, m, node);
 			if (t != OC_JSTRING)
-				bad_value(ctx, "expected an integer");
+				bad_value("expected an integer");
 			break;
 		case KIND_JSONB:
-			return jsonb_datum(m, node, ctx, order);
+			{
+				OktaTape	tp = row_tape(m, ctx);
+
+				/* the row reader's marks, if they are of this object */
+				return okta_jsonb_from_tape(&tp, node, order,
+											(order && order->marked_row == m->row &&
+											 order->marked_row != 0 &&
+											 order->marked_node == node) ?
+											order->marked_n : -1);
+			}
 		case KIND_JSON:
 			return InputFunctionCall(infunc, okta_json_text(m->text, m->nodes, node, INT_MAX),
 									 ioparam, typmod);
 		default:
 			if (t == OC_JOBJECT || t == OC_JARRAY)
-				bad_value(ctx, "expected a scalar");
+				bad_value("expected a scalar");
 			break;
 	}
 	return InputFunctionCall(infunc, scalar_cstring(m, node, ctx), ioparam, typmod);
@@ -1565,7 +895,7 @@ convert_array(OktaColumn *c, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
 	int			lbs[1] = {1};
 
 	if (t[node].type != OC_JARRAY)
-		bad_value(ctx, "expected a JSON array");
+		bad_value("expected a JSON array");
 	n = (int) t[node].count;
 	if (n == 0)
 		return PointerGetDatum(construct_empty_array(c->elemtype));

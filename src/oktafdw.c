@@ -132,6 +132,10 @@ typedef struct OktaScanState
 
 	bool		started;
 	bool		done;
+	OktaValue  *vals;			/* the values the requests were built with */
+	TimestampTz now;			/* and the scan's start */
+	bool		fields_dropped; /* a listing was sent without its `fields`
+								 * (the org refused the projection) */
 	/* what the scan did, for EXPLAIN ANALYZE and okta_stats() */
 	Oid			serverid;
 	OktaScanCounters counters;
@@ -444,6 +448,8 @@ close_cursor(OktaScanState *st, oc_cursor **cur)
 	if (*cur == NULL)
 		return;
 	oc_cursor_stats(*cur, &requests, &retries);
+	if (oc_cursor_projection_dropped(*cur))
+		st->fields_dropped = true;
 	st->counters.requests += requests;
 	st->counters.retries += retries;
 	oc_cursor_close(*cur);
@@ -588,7 +594,6 @@ scan_start(ForeignScanState *node, OktaScanState *st)
 	OktaValue  *vals = palloc0(sizeof(OktaValue) * Max(n, 1));
 	ListCell   *lc;
 	int			i = 0;
-	TimestampTz now;
 
 	foreach(lc, st->value_states)
 	{
@@ -596,10 +601,11 @@ scan_start(ForeignScanState *node, OktaScanState *st)
 		i++;
 	}
 	st->started = true;
+	st->vals = vals;
 	st->next_request = 0;
-	now = GetCurrentTimestamp();
+	st->now = GetCurrentTimestamp();
 	st->requests = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
-									  st->limit_hint, &now, &st->fanout);
+									  st->limit_hint, &st->now, &st->fanout);
 	if (st->requests == NIL)
 		st->done = true;		/* e.g. id = '' or id IN (NULL): nothing to ask */
 	MemoryContextSwitchTo(old);
@@ -866,12 +872,53 @@ group_rows(const OktaScanState *st)
 	return st->fanout && okta_table(st->object)->fanout_parent_rows;
 }
 
+/*
+ * The error-context callback of a row being filled (as postgres_fdw's
+ * conversion_error_callback): a data exception raised by a column's
+ * conversion -- a value its type cannot take (convert.c's reasons), an
+ * input function's or an encoding conversion's error -- is worded as an
+ * error naming the table, the column, the Okta object and the value, its
+ * own message the detail; any other error gets a context line naming them.
+ * An error raised below another context (a function called by a domain's
+ * check, say, which may catch its own errors by SQLSTATE) is left as it is
+ * but for that line.
+ */
+static void
+row_error_callback(void *arg)
+{
+	OktaRowContext *ctx = arg;
+	ErrorData  *edata = NULL;
+
+	if (ctx->column == NULL)
+		return;
+	if (ERRCODE_TO_CATEGORY(geterrcode()) == ERRCODE_DATA_EXCEPTION &&
+		error_context_stack->arg == arg)
+	{
+		/* the error being reported, copied (not in ErrorContext, where we are) */
+		MemoryContext old = MemoryContextSwitchTo(ctx->cxt);
+
+		edata = CopyErrorData();
+		MemoryContextSwitchTo(old);
+	}
+	if (edata && edata->elevel == ERROR)
+	{
+		errcode(ERRCODE_INVALID_TEXT_REPRESENTATION);
+		errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
+			   ctx->column, ctx->table);
+		errdetail("Okta object \"%s\" has %s: %s.", okta_row_object_id(ctx),
+				  okta_json_text(ctx->text, ctx->nodes, ctx->value, 200), edata->message);
+	}
+	else
+		errcontext("column \"%s\" of foreign table \"%s\", Okta object \"%s\"",
+				   ctx->column, ctx->table, okta_row_object_id(ctx));
+}
+
 static void
 fill_row(OktaScanState *st, uint32 item, TupleTableSlot *slot)
 {
 	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
 	const char *parent = st->parent_id;
-	MemoryContext cxt = CurrentMemoryContext;
+	ErrorContextCallback errcb;
 
 	if (group_rows(st))
 	{
@@ -885,33 +932,13 @@ fill_row(OktaScanState *st, uint32 item, TupleTableSlot *slot)
 		parent = okta_json_cstring(text, nodes, oc_json_get(text, nodes, item, "id", 2));
 	}
 
-	PG_TRY();
-	{
-		okta_row_fill(st->rowmap, tupdesc, parent,
-					  slot->tts_values, slot->tts_isnull, &st->rowctx);
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-		char	   *shown;
-
-		if (st->rowctx.column == NULL)
-			PG_RE_THROW();
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
-			PG_RE_THROW();
-		FlushErrorState();
-		shown = okta_json_text(st->rowctx.text, st->rowctx.nodes, st->rowctx.value, 200);
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid value for column \"%s\" of foreign table \"%s\"",
-						st->rowctx.column, st->rowctx.table),
-				 errdetail("Okta object \"%s\" has %s: %s.",
-						   okta_row_object_id(&st->rowctx),
-						   shown, edata->message)));
-	}
-	PG_END_TRY();
+	st->rowctx.cxt = CurrentMemoryContext;
+	errcb.callback = row_error_callback;
+	errcb.arg = &st->rowctx;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	okta_row_fill(st->rowmap, tupdesc, parent, slot->tts_values, slot->tts_isnull, &st->rowctx);
+	error_context_stack = errcb.previous;
 	ExecStoreVirtualTuple(slot);
 }
 
@@ -991,13 +1018,34 @@ oktaEndForeignScan(ForeignScanState *node)
 
 /* ---------- EXPLAIN ---------- */
 
+/* the requests as EXPLAIN shows them: "GET a; GET b, then GET c for each group" */
+static char *
+requests_text(OktaScanState *st, List *reqs, bool fanout, const char *fields)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, reqs)
+	{
+		OktaRequest *r = lfirst(lc);
+
+		appendStringInfo(&buf, "%sGET %s", buf.len ? "; " : "", r->display);
+	}
+	if (reqs == NIL)
+		appendStringInfoString(&buf, "none");
+	if (fanout)
+		appendStringInfo(&buf, ", then GET %s for each group",
+						 okta_fanout_request(NULL, st->page_size, fields, st->pp.omit)->display);
+	return buf.data;
+}
+
 static void
 oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	OktaScanState *st = node->fdw_state;
 	List	   *reqs = st->requests;
 	bool		fanout = st->fanout;
-	StringInfoData buf;
 	ListCell   *lc;
 
 	if (!st->started)
@@ -1023,20 +1071,25 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		reqs = okta_plan_requests(st->object, &st->pp, vals, st->page_size,
 								  st->limit_hint, NULL, &fanout);
 	}
-	initStringInfo(&buf);
-	foreach(lc, reqs)
-	{
-		OktaRequest *r = lfirst(lc);
+	ExplainPropertyText("Okta Request", requests_text(st, reqs, fanout, st->pp.fields), es);
 
-		appendStringInfo(&buf, "%sGET %s", buf.len ? "; " : "", r->display);
+	/* the org refused the `fields` projection: what was sent instead */
+	foreach(lc, st->sources)
+	{
+		if (oc_cursor_projection_dropped(((ScanSource *) lfirst(lc))->cur))
+			st->fields_dropped = true;
 	}
-	if (reqs == NIL)
-		appendStringInfoString(&buf, "none");
-	if (fanout)
-		appendStringInfo(&buf, ", then GET %s for each group",
-						 okta_fanout_request(NULL, st->page_size, st->pp.fields,
-											 st->pp.omit)->display);
-	ExplainPropertyText("Okta Request", buf.data, es);
+	if (es->analyze && st->fields_dropped && st->vals)
+	{
+		OktaPushPlan whole = st->pp;
+
+		whole.fields = NULL;
+		reqs = okta_plan_requests(st->object, &whole, st->vals, st->page_size,
+								  st->limit_hint, &st->now, &fanout);
+		ExplainPropertyText("Okta Request Sent",
+							psprintf("%s (the org refused the fields projection)",
+									 requests_text(st, reqs, fanout, NULL)), es);
+	}
 	if (es->analyze && es->verbose)
 	{
 		ExplainPropertyInteger("Okta Requests", NULL, st->counters.requests, es);

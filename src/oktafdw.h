@@ -273,9 +273,11 @@ extern char *okta_search_display(List *node, const OktaValue *vals);
 
 /* convert.c */
 typedef struct OktaRowMap OktaRowMap;
+/* a row being filled, for its error-context callback (fill_row) */
 typedef struct OktaRowContext
 {
 	const char *table;
+	MemoryContext cxt;			/* the row's memory */
 	const char *column;			/* being converted; NULL when none */
 	const char *text;			/* the page of the object */
 	const oc_jnode *nodes;

@@ -34,6 +34,8 @@ start_env() {
 	# (extension_destdir, Debian's PostgreSQL): no root needed, and parallel
 	# runs of different work trees do not see each other's builds.
 	make -s -C "$ROOT" install DESTDIR="$WORK/inst" >/dev/null
+	# and the test-only module (jsonb_bytes.sql), which make install leaves out
+	make -s -C "$ROOT" install-test-module DESTDIR="$WORK/inst" >/dev/null
 	chmod -R a+rX "$WORK/inst"
 }
 

@@ -1,8 +1,10 @@
 #!/bin/bash
-# make test: client unit tests, simulator self-tests, then the pg_regress
-# suite against a throwaway cluster (pg_virtualenv) and the Okta simulator,
-# the secrecy test and a memory soak smoke.  The last line sums them all up.
-#   ONLY_REGRESS=1  skip the unit, simulator, fuzz and soak steps (while developing)
+# make test: no two-way calls between the module's files, client unit tests,
+# simulator self-tests, then the pg_regress suite against a throwaway cluster
+# (pg_virtualenv) and the Okta simulator, the secrecy test and a memory soak
+# smoke.  The last line sums them all up.
+#   ONLY_REGRESS=1  skip the calls, unit, simulator, fuzz, soak and bench steps
+#                   (while developing)
 #   REGRESS="a b"   run these regression tests only (setup always first);
 #                   naming "secrets" among them runs the secrecy step too
 #   KEEP_RESULTS=1  keep pg_regress's results/*.out in ./results (they are
@@ -16,6 +18,14 @@ step() { printf '\n=== %s ===\n' "$*"; }
 OUT=$(mktemp /tmp/oktafdw-test-out.XXXXXX)
 
 if [ -z "${ONLY_REGRESS:-}" ]; then
+	step "calls between files (test/check_calls.sh over the module's objects)"
+	if make -s check-calls 2>&1 | tee -a "$OUT"; then
+		echo "1 passed, 0 failed" | tee -a "$OUT"
+	else
+		echo "0 passed, 1 failed" | tee -a "$OUT"
+		status=1
+	fi
+
 	step "client unit tests"
 	make -s unit 2>&1 | tee -a "$OUT" || status=1
 

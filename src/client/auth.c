@@ -1,7 +1,10 @@
 /*
  * auth.c
- *      OAuth 2.0 client credentials with a private_key_jwt client assertion,
- *      DPoP proofs (RFC 9449) and the request headers that carry them.
+ *      What a request carries: OAuth 2.0 client credentials with a
+ *      private_key_jwt client assertion, DPoP proofs (RFC 9449), the headers
+ *      of token and resource requests, and the token cache (a token reply
+ *      kept, a token forgotten).  No network here: exchange.c sends the
+ *      requests and calls in here for each attempt.
  *
  * Nothing secret (key, assertion, token) is ever copied into an oc_error.
  */
@@ -13,7 +16,6 @@
 #include <strings.h>
 
 #define ASSERTION_LIFETIME 300	/* seconds; Okta allows up to 3600 */
-#define TOKEN_RENEW_MARGIN 300	/* renew this long before expiry */
 
 static int
 build_assertion(oc_client *c, oc_buf *out)
@@ -148,19 +150,23 @@ add_header(struct curl_slist *list, const char *name, const char *value, int *fa
 	oc_buf		b;
 	struct curl_slist *n;
 
-	if (*failed)
-		return list;
-	oc_buf_init(&b);
-	oc_buf_puts(&b, name);
-	oc_buf_puts(&b, ": ");
-	oc_buf_puts(&b, value);
-	if (b.failed)
+	/* no value: a buffer that ran out of memory */
+	if (*failed || value == NULL)
 	{
 		*failed = 1;
 		return list;
 	}
-	n = curl_slist_append(list, b.data);
-	memset(b.data, 0, b.len);
+	oc_buf_init(&b);
+	oc_buf_puts(&b, name);
+	oc_buf_puts(&b, ": ");
+	oc_buf_puts(&b, value);
+	if (!b.failed)
+		n = curl_slist_append(list, b.data);
+	else
+		n = NULL;
+	/* the line may hold a token or a proof: wipe it (what of it there is) */
+	if (b.data)
+		memset(b.data, 0, b.len);
 	oc_buf_free(&b);
 	if (n == NULL)
 	{
@@ -248,8 +254,13 @@ oc_client_reset_token(oc_client *c)
 	c->resource_nonce = NULL;
 }
 
-static int
-store_token(oc_client *c, const oc_buf *body, oc_error *err)
+/*
+ * Keep the access token of a token endpoint's 200 reply (with its type,
+ * lifetime and granted scopes).  0, or -1 with err set (OC_ERR_AUTH when
+ * the reply holds no token).
+ */
+int
+oc_store_token(oc_client *c, const oc_buf *body, oc_error *err)
 {
 	oc_page    *p = oc_page_parse(body->data ? body->data : "", body->len, 0, err);
 	json_object *root,
@@ -259,11 +270,22 @@ store_token(oc_client *c, const oc_buf *body, oc_error *err)
 
 	if (p == NULL)
 	{
-		err->kind = OC_ERR_AUTH;
-		oc_copy(err->message, sizeof(err->message), "the token endpoint sent an invalid reply");
+		/* out of memory stays so; anything else is the reply's fault */
+		if (err->kind != OC_ERR_NOMEM)
+		{
+			err->kind = OC_ERR_AUTH;
+			oc_copy(err->message, sizeof(err->message), "the token endpoint sent an invalid reply");
+		}
 		return -1;
 	}
 	root = oc_page_item(p, 0);
+	if (root == NULL)
+	{
+		/* the reply is a valid object: only memory can be lacking */
+		oc_page_free(p);
+		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		return -1;
+	}
 	if (!json_object_object_get_ex(root, "access_token", &v) ||
 		!json_object_is_type(v, json_type_string) ||
 		json_object_get_string_len(v) == 0)
@@ -317,115 +339,55 @@ token_form(oc_client *c)
 	oc_buf_puts(&form, assertion.data);
 	memset(assertion.data, 0, assertion.len);
 	oc_buf_free(&assertion);
+	if (form.failed && form.data)
+		memset(form.data, 0, form.len);	/* what of the assertion it holds */
 	return oc_buf_take(&form);
 }
 
+/*
+ * What one token request carries: *form, its body with a fresh client
+ * assertion (malloc'd: the caller wipes and frees it), and *headers, with a
+ * DPoP proof (and the authorization server's nonce, once known) when DPoP
+ * is in use.  0, or -1 with err set and nothing to free.
+ */
 int
-oc_fetch_token(oc_client *c, oc_error *err)
+oc_token_request(oc_client *c, char **form, struct curl_slist **headers,
+				 oc_error *err)
 {
-	int			nonce_tries = 0;
-	int			switched_to_dpop = 0;
-	int			attempt = 0;
+	struct curl_slist *h = NULL;
+	int			failed = 0;
 
-	for (;;)
+	*headers = NULL;
+	*form = token_form(c);
+	if (*form == NULL)
 	{
-		struct curl_slist *h = NULL;
-		int			failed = 0;
-		char	   *form;
-		oc_xfer    *x;
-		int			sent_proof = c->use_dpop;
-		int			r;
-
-		form = token_form(c);
-		if (form == NULL)
-		{
-			oc_set_error(err, OC_ERR_AUTH, "could not sign the client assertion");
-			return -1;
-		}
-		h = add_header(h, "Accept", "application/json", &failed);
-		h = add_header(h, "Content-Type", "application/x-www-form-urlencoded", &failed);
-		if (c->use_dpop)
-		{
-			oc_buf		proof;
-
-			oc_buf_init(&proof);
-			if (build_dpop_proof(c, "POST", c->token_url, NULL, c->dpop_nonce, &proof) < 0)
-				failed = 1;
-			else
-				h = add_header(h, "DPoP", proof.data, &failed);
-			oc_buf_free(&proof);
-		}
-		if (failed)
-		{
-			curl_slist_free_all(h);
-			memset(form, 0, strlen(form));
-			free(form);
-			oc_set_error(err, OC_ERR_NOMEM, "could not build the token request");
-			return -1;
-		}
-		x = oc_xfer_new(c, "POST", c->token_url, form, h, err);
-		memset(form, 0, strlen(form));
-		free(form);
-		if (x == NULL)
-			return -1;
-		c->stats.token_requests++;
-		if (oc_xfer_start(c, x, err) < 0 || oc_xfer_wait(c, x, err) < 0)
-		{
-			oc_xfer_free(c, x);
-			return -1;
-		}
-		if (x->resp.curl_result == CURLE_OK && x->resp.status == 200)
-		{
-			r = store_token(c, &x->resp.body, err);
-			oc_xfer_free(c, x);
-			return r;
-		}
-		if (x->resp.curl_result == CURLE_OK &&
-			(x->resp.status == 400 || x->resp.status == 401))
-		{
-			oc_error	e;
-
-			oc_error_clear(&e);
-			oc_parse_api_error(x->resp.body.data, x->resp.body.len, &e);
-			if (strcmp(e.code, "use_dpop_nonce") == 0 && x->resp.dpop_nonce &&
-				sent_proof && nonce_tries < 2)
-			{
-				free(c->dpop_nonce);
-				c->dpop_nonce = oc_strdup(x->resp.dpop_nonce);
-				nonce_tries++;
-				oc_xfer_free(c, x);
-				continue;
-			}
-			if (strcmp(e.code, "invalid_dpop_proof") == 0 && !sent_proof &&
-				c->dpop_mode == OC_DPOP_AUTO && !switched_to_dpop)
-			{
-				/* the app requires DPoP: switch, for this backend's life */
-				c->use_dpop = 1;
-				switched_to_dpop = 1;
-				oc_xfer_free(c, x);
-				continue;
-			}
-		}
-		r = oc_retry_pause(c, x, &attempt, err);
-		if (r > 0)
-		{
-			oc_xfer_free(c, x);
-			continue;
-		}
-		if (r == 0)
-		{
-			oc_xfer_error(c, x, err);
-			if (x->resp.curl_result == CURLE_OK && x->resp.status < 500 &&
-				x->resp.status != 429)
-			{
-				err->kind = OC_ERR_AUTH;
-				oc_copy(err->message, sizeof(err->message),
-						"Okta refused the access token request");
-			}
-		}
-		oc_xfer_free(c, x);
+		oc_set_error(err, OC_ERR_AUTH, "could not sign the client assertion");
 		return -1;
 	}
+	h = add_header(h, "Accept", "application/json", &failed);
+	h = add_header(h, "Content-Type", "application/x-www-form-urlencoded", &failed);
+	if (c->use_dpop)
+	{
+		oc_buf		proof;
+
+		oc_buf_init(&proof);
+		if (build_dpop_proof(c, "POST", c->token_url, NULL, c->dpop_nonce, &proof) < 0)
+			failed = 1;
+		else
+			h = add_header(h, "DPoP", proof.data, &failed);
+		oc_buf_free(&proof);
+	}
+	if (failed)
+	{
+		curl_slist_free_all(h);
+		memset(*form, 0, strlen(*form));
+		free(*form);
+		*form = NULL;
+		oc_set_error(err, OC_ERR_NOMEM, "could not build the token request");
+		return -1;
+	}
+	*headers = h;
+	return 0;
 }
 
 const char *
@@ -436,16 +398,6 @@ oc_client_auth_method(const oc_client *c)
 	if (c->use_dpop || c->token_is_dpop)
 		return "private_key_jwt+dpop";
 	return "private_key_jwt";
-}
-
-int
-oc_client_authenticate(oc_client *c, oc_error *err)
-{
-	if (c->api_token)
-		return 0;
-	if (c->access_token && time(NULL) < c->token_expires - TOKEN_RENEW_MARGIN)
-		return 0;
-	return oc_fetch_token(c, err);
 }
 
 long

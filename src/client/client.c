@@ -1,7 +1,8 @@
 /*
  * client.c
- *      The Okta client: configuration, retries and rate limits, and cursors
- *      over paginated listings.
+ *      The Okta client: its life (configuration, credentials, handles) and
+ *      cursors over paginated listings.  A cursor sends its requests through
+ *      exchange.c, which retries them.
  */
 #include "oc_internal.h"
 
@@ -9,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <openssl/rand.h>
 
 static int	curl_ready = 0;
 
@@ -101,6 +100,12 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 			return NULL;
 		}
 		c->api_token = oc_strdup(cfg->api_token);
+		if (c->api_token == NULL)
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
 	}
 	else
 	{
@@ -113,6 +118,12 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 		}
 		c->client_id = oc_strdup(cfg->client_id);
 		c->key_id = cfg->key_id ? oc_strdup(cfg->key_id) : NULL;
+		if (c->client_id == NULL || (cfg->key_id && c->key_id == NULL))
+		{
+			oc_client_destroy(c);
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
 		c->key = oc_key_load(cfg->private_key_pem, msg, sizeof(msg), hint, sizeof(hint));
 		if (c->key == NULL)
 		{
@@ -173,122 +184,6 @@ long
 oc_client_rate_remaining(const oc_client *c)
 {
 	return c->rl_remaining;
-}
-
-static long
-jitter_ms(long range)
-{
-	unsigned short r = 0;
-
-	if (range <= 0)
-		return 0;
-	if (RAND_bytes((unsigned char *) &r, sizeof(r)) != 1)
-		return range / 2;
-	return (long) (r % (unsigned) range);
-}
-
-static int
-is_transient(const oc_xfer *x)
-{
-	if (x->resp.curl_result != CURLE_OK)
-		return !x->resp.oversize && x->resp.curl_result != CURLE_ABORTED_BY_CALLBACK &&
-			x->resp.curl_result != CURLE_PEER_FAILED_VERIFICATION &&
-			x->resp.curl_result != CURLE_SSL_CACERT_BADFILE &&
-			x->resp.curl_result != CURLE_UNSUPPORTED_PROTOCOL &&
-			x->resp.curl_result != CURLE_URL_MALFORMAT;
-	return x->resp.status == 429 || x->resp.status >= 500;
-}
-
-/*
- * After a failed exchange: if it is worth another try and the budget
- * allows, sleep (interruptibly) and return 1; 0 when the failure is final;
- * -1 when the sleep was cancelled.
- */
-int
-oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err)
-{
-	long		delay;
-
-	if (!is_transient(x) || *attempt >= c->max_retries)
-		return 0;
-	if (x->resp.curl_result == CURLE_OK && x->resp.status == 429)
-	{
-		long		now = x->resp.server_date > 0 ? x->resp.server_date : (long) time(NULL);
-
-		if (x->resp.rl_reset > 0 && x->resp.rl_reset >= now)
-			delay = (x->resp.rl_reset - now) * 1000 + 1000;
-		else
-			delay = 1000;
-		if (delay > 120000)
-			delay = 120000;
-		delay += jitter_ms(250);
-		c->stats.throttled_ms += (uint64_t) delay;
-	}
-	else
-	{
-		delay = 250L << (*attempt > 5 ? 5 : *attempt);
-		delay += jitter_ms(delay / 2);
-	}
-	(*attempt)++;
-	c->stats.retries++;
-	if (oc_sleep(c, delay, err) < 0)
-		return -1;
-	return 1;
-}
-
-/* Describe a failed exchange in err. */
-void
-oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
-{
-	const oc_response *r = &x->resp;
-
-	c->stats.errors++;
-	err->http_status = r->status;
-	oc_copy(err->method, sizeof(err->method), x->method);
-	oc_url_path(x->url, err->path, sizeof(err->path));
-	oc_copy(err->request_id, sizeof(err->request_id), r->request_id);
-	if (r->curl_result != CURLE_OK)
-	{
-		if (r->oversize)
-			oc_set_error(err, OC_ERR_PARSE, "Okta reply is larger than %ld bytes",
-						 (long) OC_MAX_BODY_BYTES);
-		else if (r->curl_result == CURLE_OPERATION_TIMEDOUT)
-			oc_set_error(err, OC_ERR_TIMEOUT, "request to Okta timed out");
-		else
-		{
-			if (r->status > 0)
-				oc_set_error(err, OC_ERR_NETWORK, "the connection to Okta broke during a reply: %s",
-							 curl_easy_strerror(r->curl_result));
-			else
-				oc_set_error(err, OC_ERR_NETWORK, "could not reach Okta: %s",
-							 curl_easy_strerror(r->curl_result));
-			oc_copy(err->detail, sizeof(err->detail), r->curl_error);
-		}
-		return;
-	}
-	oc_parse_api_error(r->body.data, r->body.len, err);
-	oc_parse_www_authenticate(r->www_authenticate, err);
-	switch (r->status)
-	{
-		case 401:
-			oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the access token");
-			break;
-		case 403:
-			oc_set_error(err, OC_ERR_FORBIDDEN, "Okta denied access");
-			break;
-		case 404:
-			oc_set_error(err, OC_ERR_NOT_FOUND, "Okta resource not found");
-			break;
-		case 429:
-			oc_set_error(err, OC_ERR_RATE_LIMIT, "Okta rate limit exceeded");
-			break;
-		default:
-			if (r->status >= 500)
-				oc_set_error(err, OC_ERR_SERVER, "Okta server error (HTTP %ld)", r->status);
-			else
-				oc_set_error(err, OC_ERR_HTTP, "unexpected reply from Okta (HTTP %ld)", r->status);
-			break;
-	}
 }
 
 /* ---------- query parameters ---------- */
@@ -380,13 +275,16 @@ struct oc_cursor
 	oc_client  *c;
 	int			flags;
 	char	   *next_url;		/* next page to request, NULL at the end */
-	oc_xfer    *inflight;		/* request already sent for next_url */
+	oc_exchange ex;				/* the request for next_url: ex.x is in
+								 * flight, or its reply */
 	oc_xfer    *ready;			/* a good reply not parsed yet (prefetch);
-								 * next_url and inflight are past it */
+								 * next_url and ex.x are past it */
 	int			pages;
-	long		requests;		/* requests sent, retries included */
-	long		retries;
 	int			fields_dropped; /* asked again without `fields` after a 400 */
+	int			fields_removed; /* `fields` taken out of next_url (for any
+								 * reason) ... */
+	long		removed_at;		/* ... when ex.requests was this */
+	char	   *sent_target;	/* path?query of the first request sent */
 };
 
 /*
@@ -408,6 +306,11 @@ cursor_drop_fields(oc_cursor *cur)
 		return -1;
 	free(cur->next_url);
 	cur->next_url = plain;
+	if (!cur->fields_removed)
+	{
+		cur->fields_removed = 1;
+		cur->removed_at = cur->ex.requests;
+	}
 	return 1;
 }
 
@@ -444,14 +347,33 @@ oc_cursor_target(const oc_cursor *cur)
 	return cur->next_url;
 }
 
+int
+oc_cursor_projection_dropped(const oc_cursor *cur)
+{
+	return cur != NULL && cur->fields_removed && cur->ex.requests > cur->removed_at;
+}
+
+const char *
+oc_cursor_sent_target(const oc_cursor *cur)
+{
+	return cur ? cur->sent_target : NULL;
+}
+
 oc_cursor *
 oc_cursor_open(oc_client *c, const char *path_query, int flags)
 {
 	oc_cursor  *cur = calloc(1, sizeof(oc_cursor));
+	const char *omit = NULL;
 	oc_buf		b;
 
 	if (cur == NULL)
 		return NULL;
+	/* smaller pages: Okta's documented speed-up for user listings */
+	if (flags & OC_CURSOR_OMIT_CREDENTIALS)
+		omit = (flags & OC_CURSOR_OMIT_TRANSITIONING)
+			? "Content-Type: application/json; okta-response=\"omitCredentials,omitCredentialsLinks,omitTransitioningToStatus\""
+			: "Content-Type: application/json; okta-response=\"omitCredentials,omitCredentialsLinks\"";
+	oc_exchange_init(&cur->ex, c, 0, omit);
 	cur->c = c;
 	cur->flags = flags;
 	oc_buf_init(&b);
@@ -472,9 +394,10 @@ oc_cursor_close(oc_cursor *cur)
 {
 	if (cur == NULL)
 		return;
-	oc_xfer_free(cur->c, cur->inflight);
+	oc_exchange_drop(&cur->ex);
 	oc_xfer_free(cur->c, cur->ready);
 	free(cur->next_url);
+	free(cur->sent_target);
 	free(cur);
 }
 
@@ -487,89 +410,27 @@ oc_cursor_pages(const oc_cursor *cur)
 void
 oc_cursor_stats(const oc_cursor *cur, long *requests, long *retries)
 {
-	*requests = cur ? cur->requests : 0;
-	*retries = cur ? cur->retries : 0;
+	*requests = cur ? cur->ex.requests : 0;
+	*retries = cur ? cur->ex.retries : 0;
 }
 
-/*
- * When the rate-limit bucket runs low (under a tenth of its limit), spread
- * the requests left over the rest of its window instead of running into
- * 429s: wait window-left / requests-left before the next request.
- */
-long
-oc_rate_pause_ms(const oc_client *c, long now)
-{
-	long		window_left;
-	long		floor_left;
-
-	if (c->rl_remaining < 0 || c->rl_limit <= 0 || c->rl_reset <= 0)
-		return 0;
-	floor_left = c->rl_limit / 10;
-	if (floor_left < 2)
-		floor_left = 2;
-	if (c->rl_remaining >= floor_left)
-		return 0;
-	window_left = (c->rl_reset - (now - c->rl_skew)) * 1000;
-	if (window_left <= 0)
-		return 0;
-	if (window_left > 60000)
-		window_left = 60000;
-	return window_left / (c->rl_remaining + 1);
-}
-
-/* Send a GET for cur->next_url; the cursor owns the transfer. */
+/* Send a GET for cur->next_url; its transfer is cur->ex.x. */
 static int
 send_request(oc_cursor *cur, oc_error *err)
 {
-	oc_client  *c = cur->c;
-	struct curl_slist *h = NULL;
-	long		pause = oc_rate_pause_ms(c, (long) time(NULL));
-
-	if (pause > 0)
-	{
-		c->stats.throttled_ms += (uint64_t) pause;
-		if (oc_sleep(c, pause, err) < 0)
-			return -1;
-		/* the next response tells us where the bucket stands */
-		c->rl_remaining = -1;
-	}
 	/* the org refused a projection since this cursor was opened */
-	if (c->fields_refused && cursor_drop_fields(cur) < 0)
+	if (cur->c->fields_refused && cursor_drop_fields(cur) < 0)
 	{
 		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	if (oc_client_authenticate(c, err) < 0)
+	if (oc_exchange_send(&cur->ex, cur->next_url, err) < 0)
 		return -1;
-	if (oc_auth_headers(c, "GET", cur->next_url, &h, err) < 0)
-		return -1;
-	if (cur->flags & OC_CURSOR_OMIT_CREDENTIALS)
+	if (cur->sent_target == NULL)
 	{
-		/* smaller pages: Okta's documented speed-up for user listings */
-		const char *v = (cur->flags & OC_CURSOR_OMIT_TRANSITIONING)
-			? "Content-Type: application/json; okta-response=\"omitCredentials,omitCredentialsLinks,omitTransitioningToStatus\""
-			: "Content-Type: application/json; okta-response=\"omitCredentials,omitCredentialsLinks\"";
-		struct curl_slist *n = curl_slist_append(h, v);
-
-		if (n == NULL)
-		{
-			curl_slist_free_all(h);
-			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
-			return -1;
-		}
-		h = n;
+		/* no copy (out of memory) only leaves it unknown */
+		cur->sent_target = oc_strdup(oc_url_path_start(cur->next_url));
 	}
-	cur->inflight = oc_xfer_new(c, "GET", cur->next_url, NULL, h, err);
-	if (cur->inflight == NULL)
-		return -1;
-	cur->inflight->token_gen = c->token_gen;
-	if (oc_xfer_start(c, cur->inflight, err) < 0)
-	{
-		oc_xfer_free(c, cur->inflight);
-		cur->inflight = NULL;
-		return -1;
-	}
-	cur->requests++;
 	return 0;
 }
 
@@ -585,7 +446,7 @@ int
 oc_cursor_start(oc_cursor *cur, oc_error *err)
 {
 	oc_error_clear(err);
-	if (cur->next_url == NULL || cur->inflight != NULL)
+	if (cur->next_url == NULL || cur->ex.x != NULL)
 		return 0;
 	return send_request(cur, err);
 }
@@ -602,8 +463,8 @@ advance(oc_cursor *cur, oc_xfer *x, oc_error *err)
 
 	free(cur->next_url);
 	cur->next_url = NULL;
-	if (cur->inflight == x)
-		cur->inflight = NULL;
+	if (cur->ex.x == x)
+		cur->ex.x = NULL;
 	if ((cur->flags & OC_CURSOR_ARRAY) && x->resp.next_url)
 	{
 		if (!same_origin(c->org_url, x->resp.next_url))
@@ -638,7 +499,7 @@ advance(oc_cursor *cur, oc_xfer *x, oc_error *err)
 
 /*
  * Parse a good reply's body into a page.  On failure the error names the
- * request and x is freed (and no longer the cursor's).
+ * request and x is freed.  x is no longer in flight (not cur->ex.x).
  */
 static oc_page *
 take_page(oc_cursor *cur, oc_xfer *x, oc_error *err)
@@ -647,8 +508,6 @@ take_page(oc_cursor *cur, oc_xfer *x, oc_error *err)
 	char	   *body = oc_buf_take(&x->resp.body);
 	oc_page    *p;
 
-	if (cur->inflight == x)
-		cur->inflight = NULL;
 	if (body == NULL)
 	{
 		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
@@ -669,7 +528,7 @@ take_page(oc_cursor *cur, oc_xfer *x, oc_error *err)
 int
 oc_cursor_poll(oc_cursor *cur, oc_error *err)
 {
-	oc_xfer    *x = cur->inflight;
+	oc_xfer    *x = cur->ex.x;
 
 	oc_error_clear(err);
 	if (cur->ready)
@@ -695,15 +554,69 @@ oc_cursor_poll(oc_cursor *cur, oc_error *err)
 	return 1;
 }
 
+/*
+ * The reply to next_url, through the exchange loop (exchange.c), which
+ * sends it again after transient failures, for a nonce or a new token.  Of
+ * the final replies other than 200, the cursor takes care of two: a 404 of
+ * an object that may be missing (no page), and a refused projection (the
+ * same request without `fields`).  1: a good reply, now the caller's (*x);
+ * 0: the object is missing; -1: failed, err set.
+ */
+static int
+fetch_reply(oc_cursor *cur, oc_xfer **x, oc_error *err)
+{
+	oc_exchange *ex = &cur->ex;
+
+	oc_exchange_begin(ex);
+	for (;;)
+	{
+		const oc_response *resp;
+		int			r;
+
+		if (ex->x == NULL && send_request(cur, err) < 0)
+			return -1;
+		r = oc_exchange_run(ex, err);
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			break;
+		resp = &ex->x->resp;
+		if (resp->curl_result == CURLE_OK && resp->status == 404 &&
+			(cur->flags & OC_CURSOR_MISSING_OK))
+		{
+			oc_exchange_drop(ex);
+			free(cur->next_url);
+			cur->next_url = NULL;
+			return 0;
+		}
+		/* a refused projection: the same page again, whole objects */
+		r = resp->curl_result == CURLE_OK ?
+			oc_cursor_projection_refused(cur, resp->status) : 0;
+		if (r < 0)
+		{
+			oc_exchange_drop(ex);
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return -1;
+		}
+		if (r == 0)
+		{
+			oc_exchange_fail(ex, err);
+			return -1;
+		}
+		oc_exchange_again(ex);
+	}
+	oc_cursor_reply_ok(cur);
+	*x = oc_exchange_take(ex);
+	return 1;
+}
+
 int
 oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 {
 	oc_client  *c = cur->c;
-	int			attempt = 0;
-	int			refreshed = 0;
-	int			nonce_tried = 0;
 	oc_xfer    *x;
 	oc_page    *p;
+	int			r;
 
 	*page = NULL;
 	oc_error_clear(err);
@@ -712,119 +625,28 @@ oc_cursor_next(oc_cursor *cur, oc_page **page, oc_error *err)
 		/* arrived while other listings were read: already advanced */
 		x = cur->ready;
 		cur->ready = NULL;
-		goto parse;
+		p = take_page(cur, x, err);
+		if (p == NULL)
+			goto fail;
 	}
-	if (cur->next_url == NULL)
-		return 0;
-
-	for (;;)
+	else
 	{
-		int			r;
-
-		if (cur->inflight == NULL && send_request(cur, err) < 0)
-			goto fail;
-		x = cur->inflight;
-		if (oc_xfer_wait(c, x, err) < 0)
-			goto fail;
-		if (x->resp.curl_result == CURLE_OK && x->resp.status == 200)
-			break;
-		if (x->resp.curl_result == CURLE_OK && x->resp.status == 404 &&
-			(cur->flags & OC_CURSOR_MISSING_OK))
-		{
-			oc_xfer_free(c, x);
-			cur->inflight = NULL;
-			free(cur->next_url);
-			cur->next_url = NULL;
+		if (cur->next_url == NULL)
 			return 0;
-		}
-		if (x->resp.curl_result == CURLE_OK &&
-			(x->resp.status == 401 || x->resp.status == 400) && !c->api_token)
+		r = fetch_reply(cur, &x, err);
+		if (r <= 0)
+			return r;
+		p = take_page(cur, x, err);
+		if (p == NULL)
+			goto fail;
+		/* past it: the next request goes out (with prefetch) */
+		if (advance(cur, x, err) < 0)
 		{
-			oc_error	e;
-
-			oc_error_clear(&e);
-			oc_parse_api_error(x->resp.body.data, x->resp.body.len, &e);
-			oc_parse_www_authenticate(x->resp.www_authenticate, &e);
-			if (x->resp.dpop_nonce && strcmp(e.code, "use_dpop_nonce") == 0 &&
-				!nonce_tried)
-			{
-				/* the resource server wants a nonce: retry once with it */
-				free(c->resource_nonce);
-				c->resource_nonce = oc_strdup(x->resp.dpop_nonce);
-				nonce_tried = 1;
-				oc_xfer_free(c, x);
-				cur->inflight = NULL;
-				continue;
-			}
-			if (x->resp.status == 401 && !refreshed &&
-				(strcmp(e.code, "invalid_token") == 0 ||
-				 strcmp(e.code, "E0000011") == 0))
-			{
-				/*
-				 * token expired or revoked: get a new one, once (unless a
-				 * request running beside this one already did)
-				 */
-				if (x->token_gen == c->token_gen)
-					oc_forget_token(c);
-				refreshed = 1;
-				oc_xfer_free(c, x);
-				cur->inflight = NULL;
-				continue;
-			}
-		}
-		if (x->resp.curl_result == CURLE_OK)
-		{
-			/* a refused projection: the same page again, whole objects */
-			r = oc_cursor_projection_refused(cur, x->resp.status);
-			if (r < 0)
-			{
-				oc_set_error(err, OC_ERR_NOMEM, "out of memory");
-				goto fail;
-			}
-			if (r > 0)
-			{
-				oc_xfer_free(c, x);
-				cur->inflight = NULL;
-				cur->retries++;
-				c->stats.retries++;
-				continue;
-			}
-		}
-		r = oc_retry_pause(c, x, &attempt, err);
-		if (r > 0)
-		{
+			oc_page_free(p);
 			oc_xfer_free(c, x);
-			cur->inflight = NULL;
-			cur->retries++;
-			continue;
+			goto fail;
 		}
-		if (r == 0)
-		{
-			oc_xfer_error(c, x, err);
-			err->retries = attempt;
-		}
-		goto fail;
 	}
-
-	/* a good reply */
-	oc_cursor_reply_ok(cur);
-	p = take_page(cur, x, err);
-	if (p == NULL)
-		goto fail;
-	/* past it: the next request goes out (with prefetch) */
-	if (advance(cur, x, err) < 0)
-	{
-		oc_page_free(p);
-		oc_xfer_free(c, x);		/* no longer the cursor's */
-		goto fail;
-	}
-	goto done;
-
-parse:
-	p = take_page(cur, x, err);
-	if (p == NULL)
-		goto fail;
-done:
 	oc_xfer_free(c, x);
 	cur->pages++;
 	c->stats.pages++;
@@ -833,10 +655,6 @@ done:
 	return 1;
 
 fail:
-	if (cur->inflight)
-	{
-		oc_xfer_free(c, cur->inflight);
-		cur->inflight = NULL;
-	}
+	oc_exchange_drop(&cur->ex);
 	return -1;
 }

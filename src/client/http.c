@@ -32,6 +32,7 @@ response_reset(oc_response *r)
 	r->rl_reset = -1;
 	r->server_date = -1;
 	r->oversize = 0;
+	r->nomem = 0;
 }
 
 static size_t
@@ -56,7 +57,10 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	}
 	oc_buf_append(&x->resp.body, ptr, n);
 	if (x->resp.body.failed)
+	{
+		x->resp.nomem = 1;
 		return 0;
+	}
 	return n;
 }
 
@@ -120,24 +124,37 @@ header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 	if ((v = header_value(buffer, len, "link", &vlen)) != NULL)
 	{
 		char	   *val = oc_strndup(v, vlen);
-		char	   *next = val ? oc_link_next(val) : NULL;
+		const char *url;
+		size_t		ulen;
 
-		free(val);
-		if (next)
+		if (val == NULL)
+			goto nomem;
+		if (oc_link_find_next(val, &url, &ulen))
 		{
+			char	   *next = oc_strndup(url, ulen);
+
+			free(val);
+			if (next == NULL)
+				goto nomem;
 			free(x->resp.next_url);
 			x->resp.next_url = next;
 		}
+		else
+			free(val);
 	}
 	else if ((v = header_value(buffer, len, "dpop-nonce", &vlen)) != NULL)
 	{
 		free(x->resp.dpop_nonce);
 		x->resp.dpop_nonce = oc_strndup(v, vlen);
+		if (x->resp.dpop_nonce == NULL)
+			goto nomem;
 	}
 	else if ((v = header_value(buffer, len, "www-authenticate", &vlen)) != NULL)
 	{
 		free(x->resp.www_authenticate);
 		x->resp.www_authenticate = oc_strndup(v, vlen);
+		if (x->resp.www_authenticate == NULL)
+			goto nomem;
 	}
 	else if ((v = header_value(buffer, len, "x-okta-request-id", &vlen)) != NULL)
 	{
@@ -156,15 +173,17 @@ header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 	{
 		char	   *d = oc_strndup(v, vlen);
 
-		if (d)
-		{
-			time_t		t = curl_getdate(d, NULL);
-
-			x->resp.server_date = (long) t;
-			free(d);
-		}
+		if (d == NULL)
+			goto nomem;
+		x->resp.server_date = (long) curl_getdate(d, NULL);
+		free(d);
 	}
 	return len;
+
+nomem:
+	/* a header not taken in would change what the reply means: give up */
+	x->resp.nomem = 1;
+	return 0;					/* makes curl fail with CURLE_WRITE_ERROR */
 }
 
 /*
@@ -202,6 +221,10 @@ oc_url_path(const char *url, char *out, size_t outlen)
 #define SETOPT(opt, val) \
 	do { if (curl_easy_setopt(x->easy, opt, val) != CURLE_OK) goto setopt_failed; } while (0)
 
+/*
+ * A transfer of method url (and post_body, copied), not started.  It owns
+ * headers from now on, even when it cannot be made (NULL, err set).
+ */
 oc_xfer *
 oc_xfer_new(oc_client *c, const char *method, const char *url,
 			const char *post_body, struct curl_slist *headers, oc_error *err)
@@ -209,7 +232,11 @@ oc_xfer_new(oc_client *c, const char *method, const char *url,
 	oc_xfer    *x = calloc(1, sizeof(oc_xfer));
 
 	if (x == NULL)
+	{
+		/* the headers are the transfer's: gone with it */
+		curl_slist_free_all(headers);
 		goto nomem;
+	}
 	oc_buf_init(&x->resp.body);
 	response_reset(&x->resp);
 	x->headers = headers;

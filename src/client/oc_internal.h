@@ -1,6 +1,21 @@
 /*
  * oc_internal.h
  *      Internals shared by the files of the Okta client layer.
+ *
+ * Each file calls only files below it (test/check_calls.sh checks that no
+ * two files call into each other):
+ *
+ *      client.c    the client's life (configuration, credentials, handles)
+ *                  and cursors over listings
+ *      exchange.c  one request, sent again until its reply is final:
+ *                  retries, rate limits, DPoP nonces, token refresh
+ *      auth.c      what a request carries: client assertions, DPoP proofs,
+ *                  headers; the token cache
+ *      http.c      one HTTP transfer on the client's multi handle
+ *      jwt.c       keys, JWS, JWKs            search.c  search expressions
+ *      page.c      pages, Link headers, error bodies (on jtape.c's tape)
+ *      jtape.c     the JSON tape
+ *      util.c      strings, buffers, encodings, errors
  */
 #ifndef OC_INTERNAL_H
 #define OC_INTERNAL_H
@@ -20,9 +35,6 @@ extern void oc_set_error(oc_error *err, oc_errkind kind, const char *fmt,...)
 extern char *oc_buf_take(oc_buf *b);
 /* room for extra more bytes (and a NUL); 0 or -1 */
 extern int	oc_buf_reserve(oc_buf *b, size_t extra);
-/* a page from a malloc'd, NUL-terminated body, which it then owns */
-extern oc_page *oc_page_parse_take(char *body, size_t len, int want_array,
-								   oc_error *err);
 extern char *oc_strdup(const char *s);
 extern char *oc_strndup(const char *s, size_t n);
 extern int	oc_isalnum(int c);
@@ -42,11 +54,16 @@ extern int	oc_new_jti(char out[37]);
 extern void oc_sha256_b64url(const char *s, oc_buf *out);
 
 /* page.c */
+/* a page from a malloc'd, NUL-terminated body, which it then owns */
+extern oc_page *oc_page_parse_take(char *body, size_t len, int want_array,
+								   oc_error *err);
+extern int	oc_link_find_next(const char *header_value, const char **url,
+							  size_t *len);
 extern char *oc_link_next(const char *header_value);
 extern void oc_parse_api_error(const char *body, size_t len, oc_error *err);
 extern void oc_parse_www_authenticate(const char *value, oc_error *err);
 
-/* http.c: one HTTP exchange driven through the client's multi handle */
+/* http.c: one HTTP transfer driven through the client's multi handle */
 typedef struct oc_response
 {
 	long		status;
@@ -60,6 +77,7 @@ typedef struct oc_response
 	long		rl_reset;		/* epoch seconds, -1 if absent */
 	long		server_date;	/* epoch seconds from Date, -1 if absent */
 	int			oversize;
+	int			nomem;			/* out of memory while taking the reply in */
 	CURLcode	curl_result;
 	char		curl_error[CURL_ERROR_SIZE];
 } oc_response;
@@ -133,10 +151,51 @@ extern void oc_xfer_free(oc_client *c, oc_xfer *x);
 extern void oc_url_path(const char *url, char *out, size_t outlen);
 extern const char *oc_url_path_start(const char *url);
 
-/* client.c */
+/* auth.c: what a request carries; the token cache */
+extern int	oc_auth_headers(oc_client *c, const char *method, const char *url,
+							struct curl_slist **headers, oc_error *err);
+extern int	oc_token_request(oc_client *c, char **form,
+							 struct curl_slist **headers, oc_error *err);
+extern int	oc_store_token(oc_client *c, const oc_buf *body, oc_error *err);
+extern void oc_forget_token(oc_client *c);
+
+/*
+ * exchange.c: one logical request (a token request, or a resource GET),
+ * sent again until its reply is final -- the one retry loop
+ */
+typedef struct oc_exchange
+{
+	oc_client  *c;
+	int			token;			/* a token request; else a resource GET */
+	const char *extra_header;	/* resources: one more header line, or NULL */
+	oc_xfer    *x;				/* the attempt in flight, or its reply */
+	int			sent_proof;		/* token: that attempt carries a DPoP proof */
+	/* one logical request's state (oc_exchange_begin resets it) */
+	int			attempt;		/* retries after transient failures */
+	int			nonce_tries;
+	int			refreshed;		/* sent again with a new access token */
+	int			switched_to_dpop;
+	/* over the exchange's life */
+	long		requests;		/* attempts sent */
+	long		retries;		/* sent again after a failure (not for a
+								 * nonce, DPoP or a new token) */
+} oc_exchange;
+
+extern void oc_exchange_init(oc_exchange *ex, oc_client *c, int token,
+							 const char *extra_header);
+extern void oc_exchange_begin(oc_exchange *ex);
+extern int	oc_exchange_send(oc_exchange *ex, const char *url, oc_error *err);
+extern int	oc_exchange_run(oc_exchange *ex, oc_error *err);
+extern void oc_exchange_again(oc_exchange *ex);
+extern void oc_exchange_fail(oc_exchange *ex, oc_error *err);
+extern oc_xfer *oc_exchange_take(oc_exchange *ex);
+extern void oc_exchange_drop(oc_exchange *ex);
+extern int	oc_fetch_token(oc_client *c, oc_error *err);
 extern int	oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err);
 extern void oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err);
 extern long oc_rate_pause_ms(const oc_client *c, long now);
+
+/* client.c */
 /* query parameter `name` in a URL; the URL without it (malloc'd, NULL: OOM) */
 extern int	oc_url_has_param(const char *url, const char *name);
 extern char *oc_url_without_param(const char *url, const char *name);
@@ -144,11 +203,5 @@ extern char *oc_url_without_param(const char *url, const char *name);
 extern int	oc_cursor_projection_refused(oc_cursor *cur, long status);
 extern void oc_cursor_reply_ok(oc_cursor *cur);
 extern const char *oc_cursor_target(const oc_cursor *cur);
-
-/* auth.c */
-extern int	oc_auth_headers(oc_client *c, const char *method, const char *url,
-							struct curl_slist **headers, oc_error *err);
-extern int	oc_fetch_token(oc_client *c, oc_error *err);
-extern void oc_forget_token(oc_client *c);
 
 #endif							/* OC_INTERNAL_H */

@@ -1,8 +1,11 @@
 /*
  * okta_client.h
  *      The Okta client layer: HTTPS transport (libcurl multi), client
- *      assertion and DPoP signing (OpenSSL), token cache, pagination and
- *      page parsing (json-c).
+ *      assertion and DPoP signing (OpenSSL), token cache, retries and rate
+ *      limits, pagination, and page parsing by the project's JSON tape
+ *      (jtape.c).  json-c builds the JWTs' JSON and reads token replies and
+ *      the user schema (oc_page_item); it is also the fuzzers' oracle for
+ *      the tape.
  *
  * Plain C99.  Nothing here includes PostgreSQL headers, so the layer can be
  * unit-tested, fuzzed and run under valgrind outside the server.  Failures
@@ -231,11 +234,15 @@ extern oc_page *oc_page_parse(const char *body, size_t len, int want_array,
 							  oc_error *err);
 
 /*
- * A cursor walks a paginated listing (want_array) or fetches one object.
- * path_query is the request target below the org URL, already encoded,
- * e.g. "/api/v1/users?limit=200".  With missing_ok a 404 is an empty result.
- * The first request is sent by oc_cursor_next; with prefetch on, each next
- * page is requested as soon as the previous one has arrived.
+ * A cursor walks a paginated listing (OC_CURSOR_ARRAY) or fetches one
+ * object.  path_query is the request target below the org URL, already
+ * encoded, e.g. "/api/v1/users?limit=200".  With OC_CURSOR_MISSING_OK a 404
+ * is an empty result.  The first request is sent by oc_cursor_start or
+ * oc_cursor_next; with OC_CURSOR_PREFETCH, each next page is requested as
+ * soon as the previous one has arrived.  Every request is sent again as
+ * the client's retry rules say (429, 5xx and network failures up to
+ * max_retries, a DPoP nonce, an expired token), and once without `fields`
+ * when the org refuses that projection (see oc_cursor_projection_dropped).
  */
 typedef struct oc_cursor oc_cursor;
 
@@ -275,6 +282,18 @@ extern void oc_cursor_close(oc_cursor *cur);
 extern int	oc_cursor_pages(const oc_cursor *cur);
 /* requests sent (retries included) and retries, so far */
 extern void oc_cursor_stats(const oc_cursor *cur, long *requests, long *retries);
+/*
+ * What the cursor actually asked Okta for.  oc_cursor_sent_target: the
+ * path?query (below the org URL, encoded as sent) of the first request the
+ * cursor sent -- its first page's first attempt -- or NULL while none has
+ * been sent; valid until the cursor is closed.  oc_cursor_projection_dropped:
+ * non-zero once the cursor has sent a request without the `fields`
+ * projection it was opened with, because the org refuses projections (a
+ * 400 to this cursor's request, or to an earlier cursor's of the client).
+ * Either way the rows are the same: they are then read from whole objects.
+ */
+extern const char *oc_cursor_sent_target(const oc_cursor *cur);
+extern int	oc_cursor_projection_dropped(const oc_cursor *cur);
 
 /* ---------- helpers shared with the PostgreSQL side ---------- */
 

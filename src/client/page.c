@@ -212,12 +212,42 @@ fail:
 }
 
 /*
- * The rel="next" target of a Link header value, or NULL.  A value may hold
- * several comma-separated links; rel may list several space-separated
- * relation types.
+ * The value of a header parameter (name=value) at p: a quoted-string, whose
+ * text (escapes left in: a backslash escapes any character) is *val, *vlen,
+ * or a token, which ends at one of the characters of stops or at the end.
+ * Returns where the header goes on: past a quoted-string's closing quote,
+ * at a token's stop.
  */
-char *
-oc_link_next(const char *v)
+static const char *
+param_value(const char *p, const char *stops, const char **val, size_t *vlen)
+{
+	if (*p == '"')
+	{
+		*val = ++p;
+		while (*p && *p != '"')
+		{
+			if (*p == '\\' && p[1])
+				p++;
+			p++;
+		}
+		*vlen = (size_t) (p - *val);
+		return *p ? p + 1 : p;
+	}
+	*val = p;
+	while (*p && strchr(stops, *p) == NULL)
+		p++;
+	*vlen = (size_t) (p - *val);
+	return p;
+}
+
+/*
+ * Where the rel="next" target of a Link header value stands: 1 with *url
+ * and *len (in v), or 0 when there is none.  A value may hold several
+ * comma-separated links; rel may list several space-separated relation
+ * types.
+ */
+int
+oc_link_find_next(const char *v, const char **url, size_t *len)
 {
 	const char *p = v;
 
@@ -230,11 +260,11 @@ oc_link_next(const char *v)
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		if (*p != '<')
-			return NULL;
+			return 0;
 		ustart = p + 1;
 		uend = strchr(ustart, '>');
 		if (uend == NULL)
-			return NULL;
+			return 0;
 		p = uend + 1;
 		/* parameters up to the next link */
 		while (*p && *p != ',')
@@ -257,27 +287,7 @@ oc_link_next(const char *v)
 			p++;
 			while (*p == ' ' || *p == '\t')
 				p++;
-			if (*p == '"')
-			{
-				/* a quoted-string: \x escapes any character */
-				val = ++p;
-				while (*p && *p != '"')
-				{
-					if (*p == '\\' && p[1])
-						p++;
-					p++;
-				}
-				vlen = (size_t) (p - val);
-				if (*p == '"')
-					p++;
-			}
-			else
-			{
-				val = p;
-				while (*p && *p != ';' && *p != ',' && *p != ' ')
-					p++;
-				vlen = (size_t) (p - val);
-			}
+			p = param_value(p, ";, ", &val, &vlen);
 			if (nlen == 3 && strncasecmp(name, "rel", 3) == 0)
 			{
 				/* space-separated list of relation types */
@@ -296,9 +306,23 @@ oc_link_next(const char *v)
 			}
 		}
 		if (is_next && uend > ustart)
-			return oc_strndup(ustart, (size_t) (uend - ustart));
+		{
+			*url = ustart;
+			*len = (size_t) (uend - ustart);
+			return 1;
+		}
 	}
-	return NULL;
+	return 0;
+}
+
+/* A copy of the rel="next" target of a Link header value, or NULL. */
+char *
+oc_link_next(const char *v)
+{
+	const char *url;
+	size_t		len;
+
+	return oc_link_find_next(v, &url, &len) ? oc_strndup(url, len) : NULL;
 }
 
 /* a top-level string member of an object page, unescaped, into dst */
@@ -319,6 +343,7 @@ copy_json_string(const oc_page *p, const char *key, char *dst, size_t dstlen)
 	oc_copy(dst, dstlen, s);
 	free(s);
 }
+
 /*
  * Fill err->code/detail/error_id from an Okta error body
  * ({"errorCode","errorSummary","errorId"}) or an OAuth error body
@@ -346,10 +371,6 @@ oc_parse_api_error(const char *body, size_t len, oc_error *err)
 	oc_page_free(page);
 }
 
-/*
- * Take error= and error_description= from a WWW-Authenticate challenge
- * when the body said nothing.
- */
 /* copy a quoted-string value, dropping the backslash of each escape */
 static void
 copy_quoted(char *dst, size_t dstlen, const char *val, size_t vlen)
@@ -366,6 +387,10 @@ copy_quoted(char *dst, size_t dstlen, const char *val, size_t vlen)
 	dst[o] = '\0';
 }
 
+/*
+ * Take error= and error_description= from a WWW-Authenticate challenge
+ * when the body said nothing.
+ */
 void
 oc_parse_www_authenticate(const char *value, oc_error *err)
 {
@@ -390,27 +415,7 @@ oc_parse_www_authenticate(const char *value, oc_error *err)
 				p++;
 			continue;
 		}
-		p++;
-		if (*p == '"')
-		{
-			val = ++p;
-			while (*p && *p != '"')
-			{
-				if (*p == '\\' && p[1])
-					p++;
-				p++;
-			}
-			vlen = (size_t) (p - val);
-			if (*p)
-				p++;
-		}
-		else
-		{
-			val = p;
-			while (*p && *p != ',' && *p != ' ')
-				p++;
-			vlen = (size_t) (p - val);
-		}
+		p = param_value(p + 1, ", ", &val, &vlen);
 		if (nlen == 5 && strncasecmp(name, "error", 5) == 0 && err->code[0] == '\0')
 			copy_quoted(err->code, sizeof(err->code), val, vlen);
 		else if (nlen == 17 && strncasecmp(name, "error_description", 17) == 0 &&

@@ -26,8 +26,9 @@ FUZZ_BINS = $(FUZZ_HARNESSES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_CLIENT_SRCS = $(sort $(wildcard src/client/*.c))
 FUZZ_CLIENT_HDRS = src/client/okta_client.h src/client/oc_internal.h
 FUZZ_CLIENT_OBJS = $(FUZZ_CLIENT_SRCS:src/client/%.c=$(FUZZ_BUILD)/client/%.o)
-FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags json-c libcurl)
-FUZZ_PKG_LIBS := $(shell pkg-config --libs json-c libcurl libcrypto)
+# pkg-config's answers, found once by the top-level Makefile
+FUZZ_PKG_CFLAGS = $(OC_PKG_CFLAGS)
+FUZZ_PKG_LIBS = $(OC_PKG_LIBS)
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
 	-I src $(FUZZ_PKG_CFLAGS)
@@ -69,8 +70,8 @@ valgrind-unit: test/unit/test_client
 	@$(FUZZ_DIR)/memcheck.sh valgrind "$(VG_FLAGS)" test/unit/test_client $(VG_UNIT_ARGS)
 
 test/unit/test_client_asan: test/unit/test_client.c $(FUZZ_CLIENT_SRCS) $(FUZZ_CLIENT_HDRS)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -o $@ test/unit/test_client.c \
-		$(FUZZ_CLIENT_SRCS) $(FUZZ_PKG_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -pthread -o $@ test/unit/test_client.c \
+		$(FUZZ_CLIENT_SRCS) $(UNIT_WRAP) $(FUZZ_PKG_LIBS)
 
 asan-unit: test/unit/test_client_asan
 	@$(FUZZ_DIR)/memcheck.sh asan "" test/unit/test_client_asan $(VG_UNIT_ARGS)

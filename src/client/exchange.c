@@ -1,0 +1,515 @@
+/*
+ * exchange.c
+ *      One logical request to Okta, to the token endpoint or for a resource,
+ *      sent again until its reply is final.  This is the one loop of the
+ *      client layer that sends a request again:
+ *
+ *      - after a transient failure (429, 5xx, a broken connection), once a
+ *        pause is over: until X-Rate-Limit-Reset (by Okta's clock) on a
+ *        429, an exponential backoff otherwise; max_retries times;
+ *      - at once, with the DPoP nonce a server asks for (use_dpop_nonce);
+ *      - at once, with a DPoP proof, when the token endpoint asks for DPoP
+ *        (dpop 'auto');
+ *      - once, with a new access token, after a resource's 401
+ *        invalid_token (an expired or revoked token).
+ *
+ *      Resource requests are paced when the rate-limit bucket runs low, and
+ *      carry an access token fetched here (oc_client_authenticate) when the
+ *      cached one is missing or about to expire.
+ *
+ * What a request carries comes from auth.c; the transfer itself is http.c's.
+ * A final reply other than 200 goes back to the caller undescribed
+ * (oc_exchange_run returns 0), so that a cursor (client.c) can decide what
+ * it means for its listing -- a 404 of an object that may be missing, a
+ * refused projection -- and either send it again (oc_exchange_again) or
+ * report it (oc_exchange_fail).
+ */
+#include "oc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#define TOKEN_RENEW_MARGIN 300	/* renew this long before expiry */
+
+/*
+ * How many times one logical request is sent again with a fresh nonce: the
+ * token endpoint may still turn down a nonce cached from an earlier token
+ * (Okta renews it daily), so twice; a resource server, once.
+ */
+#define TOKEN_NONCE_TRIES 2
+#define RESOURCE_NONCE_TRIES 1
+
+/* ---------- pauses ---------- */
+
+static long
+jitter_ms(long range)
+{
+	unsigned short r = 0;
+
+	if (range <= 0)
+		return 0;
+	if (RAND_bytes((unsigned char *) &r, sizeof(r)) != 1)
+		return range / 2;
+	return (long) (r % (unsigned) range);
+}
+
+static int
+is_transient(const oc_xfer *x)
+{
+	if (x->resp.curl_result != CURLE_OK)
+		return !x->resp.oversize && !x->resp.nomem &&
+			x->resp.curl_result != CURLE_ABORTED_BY_CALLBACK &&
+			x->resp.curl_result != CURLE_PEER_FAILED_VERIFICATION &&
+			x->resp.curl_result != CURLE_SSL_CACERT_BADFILE &&
+			x->resp.curl_result != CURLE_UNSUPPORTED_PROTOCOL &&
+			x->resp.curl_result != CURLE_URL_MALFORMAT;
+	return x->resp.status == 429 || x->resp.status >= 500;
+}
+
+/*
+ * After a failed exchange: if it is worth another try and the budget
+ * allows, sleep (interruptibly) and return 1; 0 when the failure is final
+ * (nothing is changed then); -1 when the sleep was cancelled.
+ */
+int
+oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err)
+{
+	long		delay;
+
+	if (!is_transient(x) || *attempt >= c->max_retries)
+		return 0;
+	if (x->resp.curl_result == CURLE_OK && x->resp.status == 429)
+	{
+		long		now = x->resp.server_date > 0 ? x->resp.server_date : (long) time(NULL);
+
+		if (x->resp.rl_reset > 0 && x->resp.rl_reset >= now)
+			delay = (x->resp.rl_reset - now) * 1000 + 1000;
+		else
+			delay = 1000;
+		if (delay > 120000)
+			delay = 120000;
+		delay += jitter_ms(250);
+		c->stats.throttled_ms += (uint64_t) delay;
+	}
+	else
+	{
+		delay = 250L << (*attempt > 5 ? 5 : *attempt);
+		delay += jitter_ms(delay / 2);
+	}
+	(*attempt)++;
+	c->stats.retries++;
+	if (oc_sleep(c, delay, err) < 0)
+		return -1;
+	return 1;
+}
+
+/*
+ * When the rate-limit bucket runs low (under a tenth of its limit), spread
+ * the requests left over the rest of its window instead of running into
+ * 429s: wait window-left / requests-left before the next request.
+ */
+long
+oc_rate_pause_ms(const oc_client *c, long now)
+{
+	long		window_left;
+	long		floor_left;
+
+	if (c->rl_remaining < 0 || c->rl_limit <= 0 || c->rl_reset <= 0)
+		return 0;
+	floor_left = c->rl_limit / 10;
+	if (floor_left < 2)
+		floor_left = 2;
+	if (c->rl_remaining >= floor_left)
+		return 0;
+	window_left = (c->rl_reset - (now - c->rl_skew)) * 1000;
+	if (window_left <= 0)
+		return 0;
+	if (window_left > 60000)
+		window_left = 60000;
+	return window_left / (c->rl_remaining + 1);
+}
+
+/* Wait before a resource request while the bucket runs low.  0 or -1. */
+static int
+pace(oc_client *c, oc_error *err)
+{
+	long		pause = oc_rate_pause_ms(c, (long) time(NULL));
+
+	if (pause <= 0)
+		return 0;
+	c->stats.throttled_ms += (uint64_t) pause;
+	if (oc_sleep(c, pause, err) < 0)
+		return -1;
+	/* the next response tells us where the bucket stands */
+	c->rl_remaining = -1;
+	return 0;
+}
+
+/* ---------- failures ---------- */
+
+/* Describe a failed exchange in err. */
+void
+oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
+{
+	const oc_response *r = &x->resp;
+
+	c->stats.errors++;
+	err->http_status = r->status;
+	oc_copy(err->method, sizeof(err->method), x->method);
+	oc_url_path(x->url, err->path, sizeof(err->path));
+	oc_copy(err->request_id, sizeof(err->request_id), r->request_id);
+	if (r->curl_result != CURLE_OK)
+	{
+		if (r->oversize)
+			oc_set_error(err, OC_ERR_PARSE, "Okta reply is larger than %ld bytes",
+						 (long) OC_MAX_BODY_BYTES);
+		else if (r->nomem)
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+		else if (r->curl_result == CURLE_OPERATION_TIMEDOUT)
+			oc_set_error(err, OC_ERR_TIMEOUT, "request to Okta timed out");
+		else
+		{
+			if (r->status > 0)
+				oc_set_error(err, OC_ERR_NETWORK, "the connection to Okta broke during a reply: %s",
+							 curl_easy_strerror(r->curl_result));
+			else
+				oc_set_error(err, OC_ERR_NETWORK, "could not reach Okta: %s",
+							 curl_easy_strerror(r->curl_result));
+			oc_copy(err->detail, sizeof(err->detail), r->curl_error);
+		}
+		return;
+	}
+	oc_parse_api_error(r->body.data, r->body.len, err);
+	oc_parse_www_authenticate(r->www_authenticate, err);
+	switch (r->status)
+	{
+		case 401:
+			oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the access token");
+			break;
+		case 403:
+			oc_set_error(err, OC_ERR_FORBIDDEN, "Okta denied access");
+			break;
+		case 404:
+			oc_set_error(err, OC_ERR_NOT_FOUND, "Okta resource not found");
+			break;
+		case 429:
+			oc_set_error(err, OC_ERR_RATE_LIMIT, "Okta rate limit exceeded");
+			break;
+		default:
+			if (r->status >= 500)
+				oc_set_error(err, OC_ERR_SERVER, "Okta server error (HTTP %ld)", r->status);
+			else
+				oc_set_error(err, OC_ERR_HTTP, "unexpected reply from Okta (HTTP %ld)", r->status);
+			break;
+	}
+}
+
+/* ---------- sending ---------- */
+
+void
+oc_exchange_init(oc_exchange *ex, oc_client *c, int token, const char *extra_header)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->c = c;
+	ex->token = token;
+	ex->extra_header = extra_header;
+}
+
+void
+oc_exchange_begin(oc_exchange *ex)
+{
+	ex->attempt = 0;
+	ex->nonce_tries = 0;
+	ex->refreshed = 0;
+	ex->switched_to_dpop = 0;
+}
+
+/* A POST to the token endpoint, with a fresh assertion (and proof). */
+static oc_xfer *
+token_xfer(oc_exchange *ex, const char *url, oc_error *err)
+{
+	oc_client  *c = ex->c;
+	struct curl_slist *h;
+	char	   *form;
+	oc_xfer    *x;
+
+	ex->sent_proof = c->use_dpop;
+	if (oc_token_request(c, &form, &h, err) < 0)
+		return NULL;
+	x = oc_xfer_new(c, "POST", url, form, h, err);
+	memset(form, 0, strlen(form));
+	free(form);
+	return x;
+}
+
+/* A GET of a resource, after pacing, with a usable access token. */
+static oc_xfer *
+resource_xfer(oc_exchange *ex, const char *url, oc_error *err)
+{
+	oc_client  *c = ex->c;
+	struct curl_slist *h = NULL;
+	oc_xfer    *x;
+
+	if (pace(c, err) < 0 || oc_client_authenticate(c, err) < 0 ||
+		oc_auth_headers(c, "GET", url, &h, err) < 0)
+		return NULL;
+	if (ex->extra_header)
+	{
+		struct curl_slist *n = curl_slist_append(h, ex->extra_header);
+
+		if (n == NULL)
+		{
+			curl_slist_free_all(h);
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		h = n;
+	}
+	x = oc_xfer_new(c, "GET", url, NULL, h, err);
+	if (x)
+		x->token_gen = c->token_gen;
+	return x;
+}
+
+/*
+ * Send one attempt for url now, without waiting for its reply: it becomes
+ * ex->x.  Nothing may be in flight.  0, or -1 with err set (nothing is
+ * then in flight).
+ */
+int
+oc_exchange_send(oc_exchange *ex, const char *url, oc_error *err)
+{
+	oc_client  *c = ex->c;
+	oc_xfer    *x = ex->token ? token_xfer(ex, url, err) : resource_xfer(ex, url, err);
+
+	if (x == NULL)
+		return -1;
+	if (ex->token)
+		c->stats.token_requests++;
+	if (oc_xfer_start(c, x, err) < 0)
+	{
+		oc_xfer_free(c, x);
+		return -1;
+	}
+	ex->x = x;
+	ex->requests++;
+	return 0;
+}
+
+/* Send the attempt in flight again (its URL), as a new transfer. */
+static int
+send_again(oc_exchange *ex, oc_error *err)
+{
+	oc_xfer    *old = ex->x;
+	int			r;
+
+	ex->x = NULL;
+	r = oc_exchange_send(ex, old->url, err);
+	oc_xfer_free(ex->c, old);
+	return r;
+}
+
+/* ---------- judging a reply ---------- */
+
+typedef enum
+{
+	REPLY_GOOD,					/* 200 */
+	REPLY_RESEND,				/* send again at once (nonce, DPoP, token) */
+	REPLY_OTHER					/* a failure: transient or final */
+} reply_verdict;
+
+/*
+ * A 400 or 401 that sending again can cure: a nonce asked for, DPoP asked
+ * for by the token endpoint, an access token that expired or was revoked.
+ * The state the next attempt needs is kept (in the client or ex).
+ */
+static reply_verdict
+judge_auth_refusal(oc_exchange *ex)
+{
+	oc_client  *c = ex->c;
+	oc_xfer    *x = ex->x;
+	oc_error	e;
+
+	oc_error_clear(&e);
+	oc_parse_api_error(x->resp.body.data, x->resp.body.len, &e);
+	if (!ex->token)
+		oc_parse_www_authenticate(x->resp.www_authenticate, &e);
+	if (strcmp(e.code, "use_dpop_nonce") == 0 && x->resp.dpop_nonce &&
+		(ex->token ? ex->sent_proof && ex->nonce_tries < TOKEN_NONCE_TRIES
+		 : ex->nonce_tries < RESOURCE_NONCE_TRIES))
+	{
+		/* the authorization server's nonce, or the resource server's */
+		char	  **nonce = ex->token ? &c->dpop_nonce : &c->resource_nonce;
+
+		free(*nonce);
+		*nonce = oc_strdup(x->resp.dpop_nonce);
+		ex->nonce_tries++;
+		return REPLY_RESEND;
+	}
+	if (ex->token)
+	{
+		if (strcmp(e.code, "invalid_dpop_proof") == 0 && !ex->sent_proof &&
+			c->dpop_mode == OC_DPOP_AUTO && !ex->switched_to_dpop)
+		{
+			/* the app requires DPoP: switch, for this backend's life */
+			c->use_dpop = 1;
+			ex->switched_to_dpop = 1;
+			return REPLY_RESEND;
+		}
+	}
+	else if (x->resp.status == 401 && !ex->refreshed &&
+			 (strcmp(e.code, "invalid_token") == 0 ||
+			  strcmp(e.code, "E0000011") == 0))
+	{
+		/*
+		 * token expired or revoked: get a new one, once (unless a request
+		 * running beside this one already did)
+		 */
+		if (x->token_gen == c->token_gen)
+			oc_forget_token(c);
+		ex->refreshed = 1;
+		return REPLY_RESEND;
+	}
+	return REPLY_OTHER;
+}
+
+static reply_verdict
+judge(oc_exchange *ex)
+{
+	const oc_response *r = &ex->x->resp;
+
+	if (r->curl_result != CURLE_OK)
+		return REPLY_OTHER;
+	if (r->status == 200)
+		return REPLY_GOOD;
+	/* API tokens (SSWS) have no nonce and nothing to refresh */
+	if ((r->status == 400 || r->status == 401) && (ex->token || !ex->c->api_token))
+		return judge_auth_refusal(ex);
+	return REPLY_OTHER;
+}
+
+/*
+ * Wait for the attempt in flight (ex->x) and send it again until its reply
+ * is final.  1: a 200 reply, in ex->x; 0: another final reply, in ex->x,
+ * not described yet (oc_exchange_fail does, or the caller sends again);
+ * -1: failed or cancelled, err set, nothing left in flight.
+ */
+int
+oc_exchange_run(oc_exchange *ex, oc_error *err)
+{
+	oc_client  *c = ex->c;
+
+	for (;;)
+	{
+		int			r;
+
+		if (oc_xfer_wait(c, ex->x, err) < 0)
+			break;
+		switch (judge(ex))
+		{
+			case REPLY_GOOD:
+				return 1;
+			case REPLY_RESEND:
+				break;
+			case REPLY_OTHER:
+				r = oc_retry_pause(c, ex->x, &ex->attempt, err);
+				if (r == 0)
+					return 0;
+				if (r < 0)
+				{
+					oc_exchange_drop(ex);
+					return -1;
+				}
+				ex->retries++;
+				break;
+		}
+		if (send_again(ex, err) < 0)
+			return -1;
+	}
+	oc_exchange_drop(ex);
+	return -1;
+}
+
+/*
+ * The caller will send a changed request instead of the final reply in
+ * ex->x (a cursor dropping a refused projection): drop the reply, and count
+ * a retry.  The state of the logical request (attempts, nonce, refresh)
+ * carries on.
+ */
+void
+oc_exchange_again(oc_exchange *ex)
+{
+	oc_exchange_drop(ex);
+	ex->retries++;
+	ex->c->stats.retries++;
+}
+
+/* Report the final reply in ex->x as a failure in err, and drop it. */
+void
+oc_exchange_fail(oc_exchange *ex, oc_error *err)
+{
+	const oc_response *r = &ex->x->resp;
+
+	oc_xfer_error(ex->c, ex->x, err);
+	if (!ex->token)
+		err->retries = ex->attempt;
+	else if (r->curl_result == CURLE_OK && r->status < 500 && r->status != 429)
+	{
+		err->kind = OC_ERR_AUTH;
+		oc_copy(err->message, sizeof(err->message),
+				"Okta refused the access token request");
+	}
+	oc_exchange_drop(ex);
+}
+
+/* The reply (or the attempt in flight), now the caller's. */
+oc_xfer *
+oc_exchange_take(oc_exchange *ex)
+{
+	oc_xfer    *x = ex->x;
+
+	ex->x = NULL;
+	return x;
+}
+
+void
+oc_exchange_drop(oc_exchange *ex)
+{
+	oc_xfer_free(ex->c, ex->x);
+	ex->x = NULL;
+}
+
+/* ---------- access tokens ---------- */
+
+int
+oc_fetch_token(oc_client *c, oc_error *err)
+{
+	oc_exchange ex;
+	int			r;
+
+	oc_exchange_init(&ex, c, 1, NULL);
+	if (oc_exchange_send(&ex, c->token_url, err) < 0)
+		return -1;
+	r = oc_exchange_run(&ex, err);
+	if (r == 0)
+	{
+		oc_exchange_fail(&ex, err);
+		return -1;
+	}
+	if (r > 0)
+		r = oc_store_token(c, &ex.x->resp.body, err);
+	oc_exchange_drop(&ex);
+	return r;
+}
+
+int
+oc_client_authenticate(oc_client *c, oc_error *err)
+{
+	if (c->api_token)
+		return 0;
+	if (c->access_token && time(NULL) < c->token_expires - TOKEN_RENEW_MARGIN)
+		return 0;
+	return oc_fetch_token(c, err);
+}
