@@ -103,6 +103,37 @@ BEGIN
   RETURN out::jsonb;
 END $$;
 
+-- rows of the mirror that the truth does not have, and the other way
+-- round, every column, as EXCEPT ALL both ways; the truth files are read
+-- once (sim.truth_now) for the mirrors compared after it
+CREATE PROCEDURE sim.truth_now() LANGUAGE plpgsql
+SET client_min_messages = warning AS $$
+BEGIN
+  DROP TABLE IF EXISTS truth_users, truth_groups, truth_memberships;
+  CREATE TEMP TABLE truth_users AS SELECT * FROM sim.users_now;
+  CREATE TEMP TABLE truth_groups AS SELECT * FROM sim.groups_now;
+  CREATE TEMP TABLE truth_memberships AS SELECT * FROM sim.memberships_now;
+END $$;
+CREATE FUNCTION sim.mirror_diff_now(target name, OUT users bigint, OUT groups bigint,
+                                    OUT memberships bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('SELECT count(*) FROM ((TABLE %1$I.users EXCEPT ALL TABLE truth_users) '
+                 'UNION ALL (TABLE truth_users EXCEPT ALL TABLE %1$I.users)) d', target) INTO users;
+  EXECUTE format('SELECT count(*) FROM ((TABLE %1$I.groups EXCEPT ALL TABLE truth_groups) '
+                 'UNION ALL (TABLE truth_groups EXCEPT ALL TABLE %1$I.groups)) d', target) INTO groups;
+  EXECUTE format('SELECT count(*) FROM ((TABLE %1$I.group_members EXCEPT ALL TABLE truth_memberships) '
+                 'UNION ALL (TABLE truth_memberships EXCEPT ALL TABLE %1$I.group_members)) d',
+                 target) INTO memberships;
+END $$;
+CREATE FUNCTION sim.mirror_diff(target name, OUT users bigint, OUT groups bigint,
+                                OUT memberships bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  CALL sim.truth_now();
+  SELECT * INTO users, groups, memberships FROM sim.mirror_diff_now(target);
+END $$;
+
 -- run a statement; show its SQLSTATE, message, detail and hint, with the
 -- ids Okta makes up per request masked
 CREATE FUNCTION sim.try(q text) RETURNS text LANGUAGE plpgsql AS $$
