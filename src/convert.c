@@ -782,8 +782,8 @@ okta_row_object_id(const OktaRowContext *ctx)
 	return id ? id : pstrdup("?");
 }
 
-static void
-bad_value(OktaRowContext *ctx, const char *why) pg_attribute_noreturn();
+pg_noreturn static void
+bad_value(OktaRowContext *ctx, const char *why);
 
 static void
 bad_value(OktaRowContext *ctx, const char *why)

@@ -15,6 +15,11 @@
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "commands/explain.h"
+#if PG_VERSION_NUM >= 180000
+/* 18 moved ExplainState and ExplainProperty*() out of explain.h */
+#include "commands/explain_format.h"
+#include "commands/explain_state.h"
+#endif
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
@@ -273,11 +278,14 @@ oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	estimate_scan(fp, fp->pp, baserel->rows, &requests);
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, baserel->rows,
+#if PG_VERSION_NUM >= 180000
+									 0, /* disabled_nodes (18) */
+#endif
 									 10.0, 10.0 + requests * REQUEST_COST +
 									 baserel->rows * cpu_tuple_cost * 10,
 									 NIL, NULL, NULL,
 #if PG_VERSION_NUM >= 170000
-									 NIL,
+									 NIL, /* fdw_restrictinfo (17) */
 #endif
 									 NIL));
 
@@ -308,11 +316,14 @@ oktaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 		estimate_scan(fp, pp, rows, &requests);
 		add_path(baserel, (Path *)
 				 create_foreignscan_path(root, baserel, NULL, rows,
+#if PG_VERSION_NUM >= 180000
+										 0, /* disabled_nodes (18) */
+#endif
 										 10.0, 10.0 + requests * REQUEST_COST +
 										 rows * cpu_tuple_cost * 10,
 										 NIL, ppi->ppi_req_outer, NULL,
 #if PG_VERSION_NUM >= 170000
-										 NIL,
+										 NIL, /* fdw_restrictinfo (17) */
 #endif
 										 NIL));
 	}
@@ -556,8 +567,8 @@ open_cursor(OktaScanState *st, const char *target, int flags)
 }
 
 /* a failure of the scan's requests: counted (unless a cancel), reported */
-static void
-scan_error(OktaScanState *st, oc_error *err) pg_attribute_noreturn();
+pg_noreturn static void
+scan_error(OktaScanState *st, oc_error *err);
 
 static void
 scan_error(OktaScanState *st, oc_error *err)
