@@ -149,3 +149,15 @@ install-test-module: $(TEST_MODULE)
 	$(INSTALL_SHLIB) $(TEST_MODULE) '$(DESTDIR)$(pkglibdir)/'
 	$(INSTALL_DATA) test/jsonb/oktafdw_test.control test/jsonb/oktafdw_test--1.0.sql \
 		'$(DESTDIR)$(datadir)/extension/'
+
+# ---- make installcheck against a running server; make test-versions ----
+# PGXS's installcheck runs pg_regress through test/installcheck.sh: it
+# starts the Okta simulator around it (unless make test's runs already) and
+# leaves out the cron test when the server does not preload pg_cron.
+PG_REGRESS_BIN = $(top_builddir)/src/test/regress/pg_regress
+pg_regress_installcheck := $(subst $(PG_REGRESS_BIN),$(srcdir)/test/installcheck.sh $(PG_REGRESS_BIN),$(pg_regress_installcheck))
+
+# the suite on PostgreSQL 17 and 18, each in a Debian chroot (needs root)
+.PHONY: test-versions
+test-versions:
+	test/versions.sh

@@ -102,6 +102,9 @@ SELECT sim.try('SELECT count(*) FROM g_ec_wrong');
 CREATE SERVER untrusted FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url :'sim_url');
 CREATE USER MAPPING FOR CURRENT_USER SERVER untrusted OPTIONS (client_id '0oaplain', private_key :'rsa_key');
 CREATE FOREIGN TABLE g_untrusted (id text) SERVER untrusted OPTIONS (object 'groups');
-SELECT sim.try('SELECT count(*) FROM g_untrusted');
+-- (the detail is libcurl's, worded by each version its own way around
+-- OpenSSL's verdict: keep the verdict)
+SELECT regexp_replace(sim.try('SELECT count(*) FROM g_untrusted'),
+                      'DETAIL: [^\n]*(unable to get local issuer certificate)[^\n]*', 'DETAIL: … \1');
 -- after all that, this backend still works
 SELECT count(*) = (SELECT count(*) FROM sim.groups) AS ok FROM g_plain;

@@ -73,11 +73,12 @@ CREATE FUNCTION pages() RETURNS SETOF text LANGUAGE sql AS $$
   ORDER BY l.n
 $$;
 -- errors of the transport (08006): what curl says (after "could not reach
--- Okta:" and in the detail) depends on the moment the connection broke, so
--- show the SQLSTATE and the gist of the message
+-- Okta:" or "broke during a reply:", and in the detail) depends on the
+-- moment the connection broke and on libcurl's version, so show the
+-- SQLSTATE and the gist of the message
 CREATE FUNCTION try_net(q text) RETURNS text LANGUAGE sql AS $$
   SELECT regexp_replace(regexp_replace(sim.try(q), E'\nDETAIL: .*', ''),
-                        '(could not reach Okta): .*', '\1: …')
+                        '(could not reach Okta|broke during a reply): .*', '\1: …')
 $$;
 -- the fault-free scan, and a token for every server
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"

@@ -20,6 +20,8 @@ SELECT * FROM sim.log('/api/') AS l;
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT count(*) FROM okta.users WHERE id = '../groups';
 SELECT count(*) FROM okta.users WHERE id = '..';
+-- (not /api/v1/users: libcurl must not merge the encoded dots)
+SELECT count(*) FROM okta.group_members WHERE group_id = '..';
 SELECT count(*) FROM okta.users WHERE id = 'a?b#c';
 SELECT count(*) FROM okta.users WHERE id = '';
 SELECT * FROM sim.log('/api/') AS l;

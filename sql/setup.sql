@@ -7,7 +7,10 @@
 \set ca_file :sim_dir '/ca.pem'
 CREATE EXTENSION oktafdw;
 SELECT oktafdw_version();
-\dx oktafdw
+-- (a query, not \dx: psql 18's \dx has one more column)
+SELECT extname, extversion, extnamespace::regnamespace AS schema,
+       obj_description(oid, 'pg_extension') AS description
+FROM pg_extension WHERE extname = 'oktafdw';
 
 CREATE SERVER okta FOREIGN DATA WRAPPER oktafdw
   OPTIONS (org_url :'sim_url', ca_file :'ca_file');

@@ -15,6 +15,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 /*
@@ -98,7 +99,18 @@ okta_wait(void *arg, const oc_waitfd *fds, int nfds, long timeout_ms)
 	if (timeout_ms < 0)
 		timeout_ms = 1000;
 	old = MemoryContextSwitchTo(wait_cxt);
+#if PG_VERSION_NUM >= 170000
+
+	/*
+	 * Since 17 a set is made in TopMemoryContext and may belong to a
+	 * resource owner, which then frees it (and its epoll descriptor) if an
+	 * error escapes before FreeWaitEventSet.  Outside a transaction
+	 * CurrentResourceOwner is NULL and the set belongs to no one.
+	 */
+	set = CreateWaitEventSet(CurrentResourceOwner, nfds + 2);
+#else
 	set = CreateWaitEventSet(wait_cxt, nfds + 2);
+#endif
 	AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	for (i = 0; i < nfds; i++)

@@ -665,8 +665,8 @@ okta_row_object_id(const OktaRowContext *ctx)
  * detail of an error naming the table, column, Okta object and value, as
  * it does with an input function's error.
  */
-static void
-bad_value(const char *why) pg_attribute_noreturn();
+pg_noreturn static void
+bad_value(const char *why);
 
 static void
 bad_value(const char *why)

@@ -15,6 +15,11 @@
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "commands/explain.h"
+#if PG_VERSION_NUM >= 180000
+/* 18 moved ExplainState and ExplainProperty*() out of explain.h */
+#include "commands/explain_format.h"
+#include "commands/explain_state.h"
+#endif
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
@@ -325,11 +330,14 @@ add_scan_path(PlannerInfo *root, RelOptInfo *baserel, double rows, double reques
 {
 	add_path(baserel, (Path *)
 			 create_foreignscan_path(root, baserel, NULL, rows,
+#if PG_VERSION_NUM >= 180000
+									 0, /* disabled_nodes (18) */
+#endif
 									 10.0, 10.0 + requests * REQUEST_COST +
 									 rows * cpu_tuple_cost * 10,
 									 pathkeys, required_outer, NULL,
 #if PG_VERSION_NUM >= 170000
-									 NIL,
+									 NIL, /* fdw_restrictinfo (17) */
 #endif
 									 NIL));
 }
@@ -625,8 +633,8 @@ open_cursor(OktaScanState *st, const char *target, int flags)
 }
 
 /* a failure of the scan's requests: counted (unless a cancel), reported */
-static void
-scan_error(OktaScanState *st, oc_error *err) pg_attribute_noreturn();
+pg_noreturn static void
+scan_error(OktaScanState *st, oc_error *err);
 
 static void
 scan_error(OktaScanState *st, oc_error *err)

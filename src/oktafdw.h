@@ -10,6 +10,16 @@
 #include "fmgr.h"
 
 /*
+ * PostgreSQL 18 marks functions that never return with the prefix
+ * pg_noreturn (C11 _Noreturn) and no longer has the postfix
+ * pg_attribute_noreturn() of 15 to 17.  We write the prefix; before 18 it
+ * is that attribute, which GCC also takes ahead of a declaration.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
  * PostgreSQL declares a SQL function json_object(); json-c names its type
  * json_object.  Declare PostgreSQL's under another name before json-c's
  * headers come in (we never call it).
@@ -193,9 +203,9 @@ extern OktaConn *okta_acquire_conn(ForeignServer *server, UserMapping *user,
 								   const OktaServerOptions *sopts);
 extern void okta_release_conn(OktaConn *conn);
 extern oc_client *okta_conn_client(OktaConn *conn);
-extern void okta_report_error(oc_error *err, const char *what) pg_attribute_noreturn();
-extern void okta_report_error_hint(oc_error *err, const char *what,
-								   const char *hint) pg_attribute_noreturn();
+pg_noreturn extern void okta_report_error(oc_error *err, const char *what);
+pg_noreturn extern void okta_report_error_hint(oc_error *err, const char *what,
+											   const char *hint);
 extern void okta_release_clients(void);
 extern const char *okta_error_hint(const oc_error *err);
 

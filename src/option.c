@@ -189,11 +189,10 @@ hide_statement_cb(void *arg)
 	errhidecontext(true);
 }
 
-Datum
-oktafdw_validator(PG_FUNCTION_ARGS)
+/* Check the options of one catalog's object; errors if one is wrong. */
+static void
+validate_options(List *options, Oid catalog)
 {
-	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
-	Oid			catalog = PG_GETARG_OID(1);
 	ListCell   *lc;
 	bool		have_org_url = false;
 	bool		have_client_id = false;
@@ -201,15 +200,6 @@ oktafdw_validator(PG_FUNCTION_ARGS)
 	bool		have_key_file = false;
 	bool		have_token = false;
 	bool		have_key_id = false;
-	ErrorContextCallback hide;
-
-	if (catalog == UserMappingRelationId)
-	{
-		hide.callback = hide_statement_cb;
-		hide.arg = NULL;
-		hide.previous = error_context_stack;
-		error_context_stack = &hide;
-	}
 
 	foreach(lc, options)
 	{
@@ -374,9 +364,32 @@ oktafdw_validator(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("option \"key_id\" goes with a private key, not with api_token")));
 	}
+}
 
-	if (catalog == UserMappingRelationId)
-		error_context_stack = hide.previous;
+Datum
+oktafdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ErrorContextCallback hide;
+
+	if (catalog != UserMappingRelationId)
+	{
+		validate_options(options, catalog);
+		PG_RETURN_VOID();
+	}
+
+	/*
+	 * Pushed and popped around the one call, so that no way out of here
+	 * leaves error_context_stack pointing into this frame (an error resets
+	 * the stack itself); gcc 14's -Wdangling-pointer checks exactly that.
+	 */
+	hide.callback = hide_statement_cb;
+	hide.arg = NULL;
+	hide.previous = error_context_stack;
+	error_context_stack = &hide;
+	validate_options(options, catalog);
+	error_context_stack = hide.previous;
 	PG_RETURN_VOID();
 }
 

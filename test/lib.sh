@@ -1,6 +1,7 @@
 # Shared by the test scripts: a work directory, a running Okta simulator
 # with a generated org, and the extension installed where a throwaway
-# cluster loads it from.  Source it; call start_env USERS.
+# cluster loads it from.  Source it; call start_env USERS (or start_sim
+# USERS for the simulator alone, as make installcheck does).
 PY=/usr/bin/python3
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=
@@ -13,8 +14,8 @@ stop_env() {
 	WORK=
 }
 
-# start_env USERS [serve options...]
-start_env() {
+# start_sim USERS [serve options...]: the work directory and the simulator
+start_sim() {
 	local users=$1
 	shift
 	WORK=$(mktemp -d /tmp/oktafdw-test.XXXXXX)
@@ -30,6 +31,11 @@ start_env() {
 	export OKTA_SIM_DIR="$WORK/org"
 	export OKTA_SIM_URL="https://localhost:$(cat "$WORK/org/port")"
 	export OKTA_SIM_CTL="$PY $ROOT/test/sim/oktasim.py ctl $WORK/org"
+}
+
+# start_env USERS [serve options...]: start_sim, and the extension installed
+start_env() {
+	start_sim "$@" || return 1
 	# Install into a private tree that the test cluster loads from
 	# (extension_destdir, Debian's PostgreSQL): no root needed, and parallel
 	# runs of different work trees do not see each other's builds.
@@ -40,7 +46,16 @@ start_env() {
 }
 
 # a throwaway cluster (-t: in a temporary directory even as root) that
-# loads the extension from $WORK/inst; runs "$@" inside it
+# loads the extension from $WORK/inst; runs "$@" inside it.  Debian's
+# PostgreSQL up to 17 has extension_destdir; 18 has not, but has the
+# upstream extension_control_path and dynamic_library_path.
 in_cluster() {
-	pg_virtualenv -t -o "extension_destdir=$WORK/inst" "$@"
+	local pgc=${PG_CONFIG:-pg_config}
+
+	if "$("$pgc" --bindir)/postgres" --describe-config 2>/dev/null | grep '^extension_destdir' >/dev/null; then
+		pg_virtualenv -t -o "extension_destdir=$WORK/inst" "$@"
+	else
+		pg_virtualenv -t -o "extension_control_path=$WORK/inst$("$pgc" --sharedir):\$system" \
+			-o "dynamic_library_path=$WORK/inst$("$pgc" --pkglibdir):\$libdir" "$@"
+	fi
 }

@@ -255,6 +255,14 @@ oc_xfer_new(oc_client *c, const char *method, const char *url,
 		goto nomem;
 
 	SETOPT(CURLOPT_URL, x->url);
+
+	/*
+	 * The path goes as built: an id of ".." is sent percent-encoded, and
+	 * newer libcurl (8.14 of Debian trixie, 8.23 of sid) would otherwise
+	 * merge "%2E%2E" as a dot segment: GET /api/v1/groups/%2E%2E/users
+	 * would become /api/v1/users, every user instead of no member.
+	 */
+	SETOPT(CURLOPT_PATH_AS_IS, 1L);
 	SETOPT(CURLOPT_PRIVATE, (void *) x);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_PROTOCOLS_STR, "https,http");
