@@ -77,13 +77,16 @@ SELECT :'full_mode' AS mode,
 SELECT * FROM sim.mirror_diff('mirror_plain');
 SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'mirror_plain' ORDER BY c.relname;
--- nothing changed: an incremental call asks for the changed users (none)
--- and the groups, and changes nothing
+-- nothing changed: an incremental call asks for the changed users (none),
+-- the groups and every id (reconcile_interval '0'), and changes nothing (it
+-- also lists the members of groups changed within its overlap of the last
+-- call, here those the tests before changed)
 SELECT sim.log_count() AS before \gset
 SELECT * FROM okta_sync('okta_sync', 'mirror_plain', full => false) \gset s_
 SELECT :'s_mode' AS mode, :s_users_upserted + :s_users_deleted + :s_groups_upserted
        + :s_groups_deleted + :s_memberships_added + :s_memberships_removed AS changes;
-SELECT regexp_replace(r, '"[0-9T:.-]+Z"', '"…"') FROM sim.log_since(:before) r;
+SELECT regexp_replace(r, '"[0-9T:.-]+Z"', '"…"') FROM sim.log_since(:before) r
+WHERE r NOT LIKE 'GET /api/v1/groups/%/users%';
 
 -- ---- with okta.logs.read: memberships and deletions from the System Log ----
 CREATE SERVER okta_sync_logs FOREIGN DATA WRAPPER oktafdw

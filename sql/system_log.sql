@@ -102,12 +102,13 @@ SELECT * FROM sim.log_compare(:'q' || $$event_type IN ('user.session.end', 'poli
 SELECT * FROM sim.log_compare(:'q' || $$outcome_result = 'FAILURE' OR severity = 'WARN'$$, :'today');
 SELECT actor_id AS an_actor FROM logs.system_log WHERE event_type = 'user.session.start'
 ORDER BY published DESC LIMIT 1 \gset
-SELECT * FROM sim.log_compare(:'q' || format('actor_id = %L AND published > %L', :'an_actor', :'today'::timestamptz - interval '60 days'), :'today');
+SELECT same, any_rows, replace(requests, :'an_actor', '{actor}') AS requests
+FROM sim.log_compare(:'q' || format('actor_id = %L AND published > %L', :'an_actor', :'today'::timestamptz - interval '60 days'), :'today');
 -- Okta's filter may compare strings without case: rechecked here
 SELECT * FROM sim.log_compare(:'q' || $$event_type = 'USER.SESSION.START'$$, :'today');
 -- not pushed, filtered here: LIKE, NOT, other columns, an OR with one
 SELECT * FROM sim.log_compare(:'q' || $$display_message LIKE 'User login%'$$, :'today');
-SELECT * FROM sim.log_compare(:'q' || $$event_type <> 'user.session.start' AND severity = 'WARN'$$, :'today');
+SELECT same, requests FROM sim.log_compare(:'q' || $$event_type <> 'user.session.start' AND severity = 'WARN'$$, :'today');
 SELECT * FROM sim.log_compare(:'q' || $$event_type = 'user.session.start' OR client_ip IS NULL$$, :'today');
 
 -- ORDER BY published [DESC] LIMIT n: sortOrder and limit, no Sort
