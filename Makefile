@@ -22,7 +22,7 @@ REGRESS_OPTS = --inputdir=.
 # the package; goals that compile nothing (make demo installs the packages
 # first, make clean) ask nothing.
 OC_PC_PACKAGES = json-c:libjson-c-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev
-OC_NOBUILD_GOALS = demo clean distclean maintainer-clean fuzz-clean
+OC_NOBUILD_GOALS = demo clean distclean maintainer-clean fuzz-clean dist test-deb test-meta
 OC_BUILDS := $(filter-out $(OC_NOBUILD_GOALS),$(or $(MAKECMDGOALS),all))
 
 ifneq ($(OC_BUILDS),)
@@ -161,3 +161,21 @@ pg_regress_installcheck := $(subst $(PG_REGRESS_BIN),$(srcdir)/test/installcheck
 .PHONY: test-versions
 test-versions:
 	test/versions.sh
+
+# ---- packaging: PGXN and Debian ----
+# make dist: the archive PGXN takes (META.json at its top), made from the
+# committed HEAD: every tracked file under oktafdw-VERSION/
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(or $(srcdir),.)/oktafdw.control)
+DIST = oktafdw-$(EXTVERSION).zip
+.PHONY: dist test-meta test-deb
+dist:
+	git archive --format zip --prefix=oktafdw-$(EXTVERSION)/ -o $(DIST) HEAD
+
+# META.json against the PGXN Meta Spec, and make dist (make test runs it)
+test-meta:
+	/usr/bin/python3 test/meta.py
+
+# the .deb (dpkg-buildpackage in a copy of the tree), installed into a clean
+# Debian 12 chroot and used there against the Okta simulator (needs root)
+test-deb:
+	test/deb.sh

@@ -3,7 +3,10 @@
 \getenv sim_dir OKTA_SIM_DIR
 \getenv sim_url OKTA_SIM_URL
 \set ca_file :sim_dir '/ca.pem'
-SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS private_key \gset
+-- the key by its file's name (private_key_file, superuser only), so that the
+-- echoed statements show no key; a user mapping can also hold the PEM text
+-- itself: OPTIONS (client_id '...', private_key '-----BEGIN PRIVATE KEY-----...')
+\set key_file :sim_dir '/client-rsa.pem'
 \set ECHO queries
 CREATE EXTENSION oktafdw;
 CREATE SERVER okta FOREIGN DATA WRAPPER oktafdw
@@ -11,7 +14,7 @@ CREATE SERVER okta FOREIGN DATA WRAPPER oktafdw
 -- this app requires DPoP, like every API Services app made in the Admin Console since 2024:
 -- nothing to configure, the default dpop 'auto' handles it
 CREATE USER MAPPING FOR CURRENT_USER SERVER okta
-  OPTIONS (client_id '0oadpop', private_key :'private_key', key_id 'k1');
+  OPTIONS (client_id '0oadpop', private_key_file :'key_file', key_id 'k1');
 CREATE SCHEMA okta;
 IMPORT FOREIGN SCHEMA okta FROM SERVER okta INTO okta;
 \set ECHO none

@@ -109,6 +109,20 @@ if [ -n "$run_secrets" ]; then
 	fi
 fi
 
+# make demo's SQL (test/demo.sql) in a throwaway cluster: its output must
+# show no key material (test/demo_secrets.sh)
+if [ -z "${REGRESS:-}" ]; then
+	step "the demo shows no secret (test/demo_secrets.sh)"
+	if in_cluster test/demo_secrets.sh "$WORK/demo.out" 2>&1 | tee -a "$OUT"; then :; else
+		status=1
+	fi
+fi
+
+if [ -z "${ONLY_REGRESS:-}" ]; then
+	step "PGXN: META.json against the Meta Spec 1.0.0, and make dist (test/meta.py)"
+	/usr/bin/python3 test/meta.py 2>&1 | tee -a "$OUT" || status=1
+fi
+
 if [ -z "${ONLY_REGRESS:-}" ]; then
 	step "memory soak (smoke: 20 scans; make soak runs 200)"
 	[ -n "${KEEP_RESULTS:-}" ] && keep_results
