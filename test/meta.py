@@ -155,6 +155,22 @@ with tempfile.TemporaryDirectory() as tmp:
     missing = [t for t in tracked if top + t not in names]
     check(tracked and not missing, "the zip holds every file of HEAD (%d)%s" % (
         len(tracked), "; missing: " + " ".join(missing[:5]) if missing else ""))
+    # what PGXN's client does with it: unpack, make, make install
+    if names:
+        with zipfile.ZipFile(zpath) as z:
+            z.extractall(tmp)
+        src = os.path.join(tmp, top.rstrip("/"))
+        r = subprocess.run(["make", "-s", "-C", src], capture_output=True, text=True)
+        check(r.returncode == 0 and os.path.isfile(os.path.join(src, "oktafdw.so")),
+              "the zip builds with make%s" % ("" if r.returncode == 0 else ": " + r.stderr[-300:]))
+        dest = os.path.join(tmp, "inst")
+        r = subprocess.run(["make", "-s", "-C", src, "install", "DESTDIR=" + dest],
+                           capture_output=True, text=True)
+        installed = [os.path.join(dp, f) for dp, _, fs in os.walk(dest) for f in fs]
+        check(r.returncode == 0 and any(f.endswith("/oktafdw.so") for f in installed)
+              and any(f.endswith("/oktafdw.control") for f in installed)
+              and any(f.endswith("/oktafdw--0.1.0--0.2.0.sql") for f in installed),
+              "make install from the zip installs the module, control file and scripts")
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
