@@ -113,7 +113,14 @@ CREATE EXTENSION oktafdw_test;
 SELECT doc, okta_test_jsonb(doc) = okta_test_raw(doc::jsonb) AS same
 FROM (VALUES ('""'), ('{"": ""}'), ('"é\u00e9\u00ff"'), ('{"é": 1, "\u00e9": 2, "e": 3, "ÿ": 4}')) v(doc);
 SELECT okta_test_jsonb('"\u0100"');
-SELECT '"\u0100"'::jsonb;
+-- jsonb_in refuses it too (its wording differs between versions: only the
+-- SQLSTATE is shown)
+DO $$
+BEGIN
+  PERFORM '"\u0100"'::jsonb;
+EXCEPTION WHEN untranslatable_character THEN
+  RAISE NOTICE 'jsonb_in: untranslatable_character';
+END $$;
 CREATE TEMP TABLE mismatch AS
 SELECT i, d.doc FROM generate_series(1, 10000) i, okta_test_doc(20250607, i, true) d
 WHERE okta_test_jsonb(d.doc) IS DISTINCT FROM okta_test_raw(d.doc::jsonb);
