@@ -43,7 +43,8 @@ check() { # check WHAT COMMAND...
 	fi
 }
 finish() {
-	echo "$passed passed, $failed failed (${SECONDS}s)"
+	echo "test-deb: ${SECONDS}s"
+	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	exit
 }
