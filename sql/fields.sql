@@ -88,25 +88,17 @@ SELECT * FROM sim.log_since(:before);
 SELECT * FROM sim.compare('SELECT id, email FROM okta.users WHERE status = ''LOCKED_OUT''',
                           'SELECT id, email FROM sim.users WHERE status = ''LOCKED_OUT''');
 
--- EXPLAIN ANALYZE says when the fallback changed the requests sent (rows
--- shown as 15 to 17 show them: 18 writes rows=N.00)
-CREATE FUNCTION fields_explain(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE l text;
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-    RETURN NEXT regexp_replace(l, '\m(rows=\d+)\.00\M', '\1', 'g');
-  END LOOP;
-END $$;
+-- EXPLAIN ANALYZE says when the fallback changed the requests sent
 \! $OKTA_SIM_CTL fields reject >/dev/null
 SELECT okta_reset();
-SELECT l AS "QUERY PLAN" FROM fields_explain(
+SELECT l AS "QUERY PLAN" FROM sim.explain_analyze(
   $$SELECT id, login FROM okta.users WHERE status = 'LOCKED_OUT'$$) AS l;
-SELECT l AS "QUERY PLAN" FROM fields_explain(
+SELECT l AS "QUERY PLAN" FROM sim.explain_analyze(
   $$SELECT user_id, login FROM okta.group_members WHERE group_id = 'no-such-group'$$) AS l;
 -- and nothing of the kind when the org takes it
 \! $OKTA_SIM_CTL fields on >/dev/null
 SELECT okta_reset();
-SELECT l AS "QUERY PLAN" FROM fields_explain(
+SELECT l AS "QUERY PLAN" FROM sim.explain_analyze(
   $$SELECT id, login FROM okta.users WHERE status = 'LOCKED_OUT'$$) AS l;
 
 \! $OKTA_SIM_CTL reset >/dev/null
