@@ -285,6 +285,8 @@ errcode_for(const oc_error *err)
 			return ERRCODE_FDW_INVALID_DATA_TYPE;
 		case OC_ERR_NOMEM:
 			return ERRCODE_OUT_OF_MEMORY;
+		case OC_ERR_LIMIT:
+			return ERRCODE_FDW_ERROR;	/* a reply past the client's bounds */
 		default:
 			return ERRCODE_FDW_ERROR;
 	}

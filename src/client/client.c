@@ -64,6 +64,7 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 	c->use_dpop = cfg->dpop == OC_DPOP_ON;
 	c->rl_remaining = -1;
 	c->rl_limit = -1;
+	c->max_inflight = (size_t) OC_MAX_INFLIGHT_BYTES;
 	c->multi = curl_multi_init();
 	/*
 	 * The multi handle shares connections between transfers; the share
@@ -285,7 +286,82 @@ struct oc_cursor
 								 * reason) ... */
 	long		removed_at;		/* ... when ex.requests was this */
 	char	   *sent_target;	/* path?query of the first request sent */
+	/* the URLs this listing has asked for (a set of hashes; see link_seen) */
+	uint64_t   *seen;
+	size_t		nseen;
+	size_t		seen_cap;		/* a power of two, 0 while empty */
 };
+
+/*
+ * A server whose next-page link leads back to a page already read would
+ * keep a scan going for ever (same origin, so allowed otherwise): the
+ * cursor keeps a set of the URLs it has been sent to, as 64-bit FNV-1a
+ * hashes (open addressing; 0 stands for an empty slot).  Two URLs of one
+ * listing that hash alike are, at some thousand pages, a chance of one in
+ * 10^13: a false alarm is no practical worry.
+ */
+static uint64_t
+url_hash(const char *url)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	for (; *url; url++)
+		h = (h ^ (unsigned char) *url) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* is url in the set? */
+static int
+link_seen(const oc_cursor *cur, const char *url)
+{
+	uint64_t	h = url_hash(url);
+	size_t		i;
+
+	if (cur->seen_cap == 0)
+		return 0;
+	for (i = (size_t) h & (cur->seen_cap - 1); cur->seen[i] != 0;
+		 i = (i + 1) & (cur->seen_cap - 1))
+		if (cur->seen[i] == h)
+			return 1;
+	return 0;
+}
+
+/* add url to the set (kept at most half full); 0 or -1 (out of memory) */
+static int
+link_add(oc_cursor *cur, const char *url)
+{
+	uint64_t	h = url_hash(url);
+	size_t		i;
+
+	if ((cur->nseen + 1) * 2 > cur->seen_cap)
+	{
+		size_t		ncap = cur->seen_cap ? cur->seen_cap * 2 : 16;
+		uint64_t   *ns = calloc(ncap, sizeof(uint64_t));
+
+		if (ns == NULL)
+			return -1;
+		for (i = 0; i < cur->seen_cap; i++)
+		{
+			size_t		j;
+
+			if (cur->seen[i] == 0)
+				continue;
+			for (j = (size_t) cur->seen[i] & (ncap - 1); ns[j] != 0; j = (j + 1) & (ncap - 1))
+				;
+			ns[j] = cur->seen[i];
+		}
+		free(cur->seen);
+		cur->seen = ns;
+		cur->seen_cap = ncap;
+	}
+	for (i = (size_t) h & (cur->seen_cap - 1); cur->seen[i] != 0;
+		 i = (i + 1) & (cur->seen_cap - 1))
+		if (cur->seen[i] == h)
+			return 0;
+	cur->seen[i] = h;
+	cur->nseen++;
+	return 0;
+}
 
 /*
  * Okta's `fields` projection (user listings) is in its API description, but
@@ -380,9 +456,11 @@ oc_cursor_open(oc_client *c, const char *path_query, int flags)
 	oc_buf_puts(&b, c->org_url);
 	oc_buf_puts(&b, path_query);
 	cur->next_url = oc_buf_take(&b);
-	if (cur->next_url == NULL || (c->fields_refused && cursor_drop_fields(cur) < 0))
+	if (cur->next_url == NULL || link_add(cur, cur->next_url) < 0 ||
+		(c->fields_refused && cursor_drop_fields(cur) < 0))
 	{
 		free(cur->next_url);
+		free(cur->seen);
 		free(cur);
 		return NULL;
 	}
@@ -398,6 +476,7 @@ oc_cursor_close(oc_cursor *cur)
 	oc_xfer_free(cur->c, cur->ready);
 	free(cur->next_url);
 	free(cur->sent_target);
+	free(cur->seen);
 	free(cur);
 }
 
@@ -442,6 +521,20 @@ same_origin(const char *org_url, const char *url)
 	return strncasecmp(url, org_url, n) == 0 && url[n] == '/';
 }
 
+/*
+ * What is wrong with a good reply's next-page link: 0 nothing (or none),
+ * 1 it leads to another origin, 2 to a page this listing has asked for.
+ */
+static int
+next_link_problem(const oc_cursor *cur, const oc_xfer *x)
+{
+	if (!(cur->flags & OC_CURSOR_ARRAY) || x->resp.next_url == NULL)
+		return 0;
+	if (!same_origin(cur->c->org_url, x->resp.next_url))
+		return 1;
+	return link_seen(cur, x->resp.next_url) ? 2 : 0;
+}
+
 int
 oc_cursor_start(oc_cursor *cur, oc_error *err)
 {
@@ -459,24 +552,27 @@ oc_cursor_start(oc_cursor *cur, oc_error *err)
 static int
 advance(oc_cursor *cur, oc_xfer *x, oc_error *err)
 {
-	oc_client  *c = cur->c;
-
 	free(cur->next_url);
 	cur->next_url = NULL;
 	if (cur->ex.x == x)
 		cur->ex.x = NULL;
 	if ((cur->flags & OC_CURSOR_ARRAY) && x->resp.next_url)
 	{
-		if (!same_origin(c->org_url, x->resp.next_url))
+		int			problem = next_link_problem(cur, x);
+
+		if (problem)
 		{
-			oc_set_error(err, OC_ERR_PARSE,
-						 "Okta sent a next-page link to another origin");
+			oc_set_error(err, OC_ERR_PARSE, problem == 1
+						 ? "Okta sent a next-page link to another origin"
+						 : "Okta sent a next-page link to a page already read");
 			oc_copy(err->method, sizeof(err->method), "GET");
 			oc_url_path(x->url, err->path, sizeof(err->path));
+			oc_copy_printable(err->request_id, sizeof(err->request_id),
+							  x->resp.request_id, strlen(x->resp.request_id));
 			return -1;
 		}
 		cur->next_url = oc_strdup(x->resp.next_url);
-		if (cur->next_url == NULL)
+		if (cur->next_url == NULL || link_add(cur, cur->next_url) < 0)
 		{
 			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
 			return -1;
@@ -504,8 +600,8 @@ advance(oc_cursor *cur, oc_xfer *x, oc_error *err)
 static oc_page *
 take_page(oc_cursor *cur, oc_xfer *x, oc_error *err)
 {
-	size_t		blen = x->resp.body.len;
-	char	   *body = oc_buf_take(&x->resp.body);
+	size_t		blen;
+	char	   *body = oc_xfer_take_body(x, &blen);
 	oc_page    *p;
 
 	if (body == NULL)
@@ -539,9 +635,7 @@ oc_cursor_poll(oc_cursor *cur, oc_error *err)
 	if (!x->done)
 		return 0;
 	if (x->resp.curl_result != CURLE_OK || x->resp.status != 200 ||
-		!(cur->flags & OC_CURSOR_PREFETCH) ||
-		((cur->flags & OC_CURSOR_ARRAY) && x->resp.next_url &&
-		 !same_origin(cur->c->org_url, x->resp.next_url)))
+		!(cur->flags & OC_CURSOR_PREFETCH) || next_link_problem(cur, x))
 		return 1;				/* oc_cursor_next deals with it */
 	oc_xfer_complete(cur->c, x);
 	if (advance(cur, x, err) < 0)

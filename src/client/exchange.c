@@ -59,7 +59,7 @@ static int
 is_transient(const oc_xfer *x)
 {
 	if (x->resp.curl_result != CURLE_OK)
-		return !x->resp.oversize && !x->resp.nomem &&
+		return !x->resp.oversize && !x->resp.over_budget && !x->resp.nomem &&
 			x->resp.curl_result != CURLE_ABORTED_BY_CALLBACK &&
 			x->resp.curl_result != CURLE_PEER_FAILED_VERIFICATION &&
 			x->resp.curl_result != CURLE_SSL_CACERT_BADFILE &&
@@ -159,12 +159,17 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 	err->http_status = r->status;
 	oc_copy(err->method, sizeof(err->method), x->method);
 	oc_url_path(x->url, err->path, sizeof(err->path));
-	oc_copy(err->request_id, sizeof(err->request_id), r->request_id);
+	oc_copy_printable(err->request_id, sizeof(err->request_id), r->request_id,
+					  strlen(r->request_id));
 	if (r->curl_result != CURLE_OK)
 	{
 		if (r->oversize)
-			oc_set_error(err, OC_ERR_PARSE, "Okta reply is larger than %ld bytes",
+			oc_set_error(err, OC_ERR_LIMIT, "Okta reply is larger than %ld bytes",
 						 (long) OC_MAX_BODY_BYTES);
+		else if (r->over_budget)
+			oc_set_error(err, OC_ERR_LIMIT,
+						 "Okta replies being received at once are larger than %zu bytes",
+						 c->max_inflight);
 		else if (r->nomem)
 			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
 		else if (r->curl_result == CURLE_OPERATION_TIMEDOUT)
@@ -177,7 +182,9 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 			else
 				oc_set_error(err, OC_ERR_NETWORK, "could not reach Okta: %s",
 							 curl_easy_strerror(r->curl_result));
-			oc_copy(err->detail, sizeof(err->detail), r->curl_error);
+			/* curl's words may quote the server's */
+			oc_copy_printable(err->detail, sizeof(err->detail), r->curl_error,
+							  strlen(r->curl_error));
 		}
 		return;
 	}

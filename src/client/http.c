@@ -15,9 +15,21 @@
 #include <strings.h>
 #include <sys/select.h>
 
+/* the body's bytes no longer count against the client's budget */
 static void
-response_reset(oc_response *r)
+release_body(oc_xfer *x)
 {
+	if (x->c && x->resp.charged <= x->c->body_bytes)
+		x->c->body_bytes -= x->resp.charged;
+	x->resp.charged = 0;
+}
+
+static void
+response_reset(oc_xfer *x)
+{
+	oc_response *r = &x->resp;
+
+	release_body(x);
 	oc_buf_free(&r->body);
 	free(r->next_url);
 	free(r->dpop_nonce);
@@ -32,7 +44,16 @@ response_reset(oc_response *r)
 	r->rl_reset = -1;
 	r->server_date = -1;
 	r->oversize = 0;
+	r->over_budget = 0;
 	r->nomem = 0;
+}
+
+char *
+oc_xfer_take_body(oc_xfer *x, size_t *len)
+{
+	*len = x->resp.body.len;
+	release_body(x);
+	return oc_buf_take(&x->resp.body);
 }
 
 static size_t
@@ -45,6 +66,12 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	{
 		x->resp.oversize = 1;
 		return 0;				/* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	/* all the bodies the client holds at once (a fan-out's) */
+	if (x->c->body_bytes + n > x->c->max_inflight)
+	{
+		x->resp.over_budget = 1;
+		return 0;
 	}
 	if (x->resp.body.cap == 0)
 	{
@@ -61,6 +88,8 @@ write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 		x->resp.nomem = 1;
 		return 0;
 	}
+	x->resp.charged += n;
+	x->c->body_bytes += n;
 	return n;
 }
 
@@ -101,6 +130,9 @@ parse_long(const char *v, size_t n)
 	}
 	return r;
 }
+
+/* how much of a WWW-Authenticate challenge is kept (Okta's are ~200 bytes) */
+#define WWW_AUTHENTICATE_MAX 4096
 
 static size_t
 header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
@@ -151,18 +183,17 @@ header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
 	}
 	else if ((v = header_value(buffer, len, "www-authenticate", &vlen)) != NULL)
 	{
+		/* its error and description may reach messages: printable ASCII */
+		if (vlen > WWW_AUTHENTICATE_MAX)
+			vlen = WWW_AUTHENTICATE_MAX;
 		free(x->resp.www_authenticate);
-		x->resp.www_authenticate = oc_strndup(v, vlen);
+		x->resp.www_authenticate = malloc(vlen + 1);
 		if (x->resp.www_authenticate == NULL)
 			goto nomem;
+		oc_copy_printable(x->resp.www_authenticate, vlen + 1, v, vlen);
 	}
 	else if ((v = header_value(buffer, len, "x-okta-request-id", &vlen)) != NULL)
-	{
-		if (vlen >= sizeof(x->resp.request_id))
-			vlen = sizeof(x->resp.request_id) - 1;
-		memcpy(x->resp.request_id, v, vlen);
-		x->resp.request_id[vlen] = '\0';
-	}
+		oc_copy_printable(x->resp.request_id, sizeof(x->resp.request_id), v, vlen);
 	else if ((v = header_value(buffer, len, "x-rate-limit-limit", &vlen)) != NULL)
 		x->resp.rl_limit = parse_long(v, vlen);
 	else if ((v = header_value(buffer, len, "x-rate-limit-remaining", &vlen)) != NULL)
@@ -200,22 +231,19 @@ oc_url_path_start(const char *url)
 	return p + strcspn(p, "/?#");
 }
 
-/* The path of an absolute URL, without query or fragment ("/" if none). */
+/*
+ * The path of an absolute URL, without query or fragment ("/" if none), as
+ * printable ASCII: it names the request in messages, and a next-page link
+ * is the server's text.
+ */
 void
 oc_url_path(const char *url, char *out, size_t outlen)
 {
 	const char *p = oc_url_path_start(url);
-	size_t		n;
 
-	if (outlen == 0)
-		return;
 	if (*p != '/')
 		p = "/";
-	n = strcspn(p, "?#");
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
+	oc_copy_printable(out, outlen, p, strcspn(p, "?#"));
 }
 
 #define SETOPT(opt, val) \
@@ -237,8 +265,9 @@ oc_xfer_new(oc_client *c, const char *method, const char *url,
 		curl_slist_free_all(headers);
 		goto nomem;
 	}
+	x->c = c;
 	oc_buf_init(&x->resp.body);
-	response_reset(&x->resp);
+	response_reset(x);
 	x->headers = headers;
 	oc_copy(x->method, sizeof(x->method), method);
 	x->url = oc_strdup(url);
@@ -311,7 +340,7 @@ oc_xfer_start(oc_client *c, oc_xfer *x, oc_error *err)
 		curl_multi_remove_handle(c->multi, x->easy);
 		x->active = 0;
 	}
-	response_reset(&x->resp);
+	response_reset(x);
 	x->resp.curl_error[0] = '\0';
 	x->done = 0;
 	if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK)
@@ -526,6 +555,6 @@ oc_xfer_free(oc_client *c, oc_xfer *x)
 		memset(x->post_body, 0, strlen(x->post_body));
 		free(x->post_body);
 	}
-	response_reset(&x->resp);
+	response_reset(x);
 	free(x);
 }

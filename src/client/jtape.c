@@ -15,7 +15,8 @@
  * comments, trailing commas, single quotes, leading zeros, NaN or bare
  * control characters; escapes checked, \u surrogates must pair; every
  * string must be valid UTF-8 (no overlong forms, no encoded surrogates,
- * nothing above U+10FFFF); at most OC_JSON_MAX_DEPTH levels of nesting.
+ * nothing above U+10FFFF); at most OC_JSON_MAX_DEPTH levels of nesting,
+ * and OC_JSON_MAX_NODES values.
  */
 #include "oc_internal.h"
 
@@ -96,11 +97,14 @@ grow(jparser *p, size_t pos)
 	uint32_t	cap = p->cap ? p->cap * 2 : 256;
 	oc_jnode   *nn;
 
-	if (cap < p->cap)
+	/* a bound on the tape, whatever the text (a body of "[1,1,...]") */
+	if (p->cap >= (uint32_t) OC_JSON_MAX_NODES)
 	{
-		fail_at(p, pos, "too many values");
+		fail_at(p, pos, OC_JSON_TOO_MANY);
 		return NULL;
 	}
+	if (cap > (uint32_t) OC_JSON_MAX_NODES)
+		cap = (uint32_t) OC_JSON_MAX_NODES;
 	nn = realloc(p->nodes, sizeof(oc_jnode) * cap);
 	if (nn == NULL)
 	{
@@ -878,6 +882,8 @@ oc_json_tape(const char *text, size_t len, uint32_t *nnodes, const char **why,
 	p.len = len;
 	/* about a node per ten bytes in Okta's pages: one allocation, mostly */
 	p.cap = (uint32_t) (len / 10 + 16);
+	if (p.cap > (uint32_t) OC_JSON_MAX_NODES)
+		p.cap = (uint32_t) OC_JSON_MAX_NODES;
 	p.nodes = malloc(sizeof(oc_jnode) * p.cap);
 	if (p.nodes == NULL)
 		p.cap = 0;

@@ -30,6 +30,9 @@
 
 /* util.c */
 extern void oc_copy(char *dst, size_t dstlen, const char *src);
+/* text from Okta for a message: printable ASCII, or UTF-8 without controls */
+extern void oc_copy_printable(char *dst, size_t dstlen, const char *src, size_t n);
+extern void oc_copy_text(char *dst, size_t dstlen, const char *src, size_t n);
 extern void oc_set_error(oc_error *err, oc_errkind kind, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 extern char *oc_buf_take(oc_buf *b);
@@ -76,7 +79,11 @@ typedef struct oc_response
 	long		rl_remaining;
 	long		rl_reset;		/* epoch seconds, -1 if absent */
 	long		server_date;	/* epoch seconds from Date, -1 if absent */
-	int			oversize;
+	int			oversize;		/* longer than OC_MAX_BODY_BYTES */
+	int			over_budget;	/* the client's replies in flight went over
+								 * OC_MAX_INFLIGHT_BYTES */
+	size_t		charged;		/* body bytes counted in the client's
+								 * body_bytes */
 	int			nomem;			/* out of memory while taking the reply in */
 	CURLcode	curl_result;
 	char		curl_error[CURL_ERROR_SIZE];
@@ -84,6 +91,7 @@ typedef struct oc_response
 
 typedef struct oc_xfer
 {
+	oc_client  *c;				/* whose multi handle and budget */
 	CURL	   *easy;
 	struct curl_slist *headers;
 	char	   *url;
@@ -135,6 +143,13 @@ struct oc_client
 	long		rl_reset;		/* epoch seconds */
 	long		rl_skew;		/* our clock minus Okta's (Date), seconds */
 
+	/*
+	 * bytes of reply bodies held by transfers (in flight, or not parsed
+	 * yet), and how many may be (OC_MAX_INFLIGHT_BYTES; tests lower it)
+	 */
+	size_t		body_bytes;
+	size_t		max_inflight;
+
 	/* the org answered 400 to a `fields` projection: send none any more */
 	int			fields_refused;
 };
@@ -148,6 +163,8 @@ extern void oc_xfer_complete(oc_client *c, oc_xfer *x);
 extern void oc_client_pump(oc_client *c);
 extern int	oc_sleep(oc_client *c, long ms, oc_error *err);
 extern void oc_xfer_free(oc_client *c, oc_xfer *x);
+/* the reply's body, now the caller's (malloc'd, NUL-terminated), or NULL */
+extern char *oc_xfer_take_body(oc_xfer *x, size_t *len);
 extern void oc_url_path(const char *url, char *out, size_t outlen);
 extern const char *oc_url_path_start(const char *url);
 

@@ -39,7 +39,9 @@ typedef enum oc_errkind
 	OC_ERR_TIMEOUT,				/* timeout_ms exceeded */
 	OC_ERR_CANCELLED,			/* the wait hook asked to stop */
 	OC_ERR_PARSE,				/* a reply that is not what Okta sends */
-	OC_ERR_NOMEM
+	OC_ERR_NOMEM,
+	OC_ERR_LIMIT				/* a reply beyond the client's bounds (size,
+								 * values, bytes in flight) */
 } oc_errkind;
 
 typedef struct oc_error
@@ -85,7 +87,19 @@ typedef struct oc_config
 } oc_config;
 
 #define OC_DEFAULT_SCOPES "okta.users.read okta.groups.read"
-#define OC_MAX_BODY_BYTES (64L * 1024 * 1024)
+/*
+ * What a server can make the client hold.  One reply body: far above any
+ * real Okta page (1000 System Log events are a few MB).  The bodies of all
+ * the client's transfers at once, in flight or not parsed yet (a fan-out
+ * keeps up to max_concurrency listings going, each with a page waiting and
+ * one in flight: 32 x 2 pages of 200 users are some tens of MB).  One
+ * page's JSON tape (20 bytes a value, so at most 40 MiB, whatever the body:
+ * a users page of 200 has some 20,000 values, 1000 System Log events some
+ * 150,000).
+ */
+#define OC_MAX_BODY_BYTES (32L * 1024 * 1024)
+#define OC_MAX_INFLIGHT_BYTES (64L * 1024 * 1024)
+#define OC_JSON_MAX_NODES (2L * 1024 * 1024)
 
 /*
  * Check an org URL: https://host[:port] (a trailing '/' is allowed); http
@@ -184,6 +198,8 @@ typedef struct oc_jnode
 } oc_jnode;
 
 #define OC_JSON_MAX_DEPTH 64
+/* oc_json_tape's *why for a text of more than OC_JSON_MAX_NODES values */
+#define OC_JSON_TOO_MANY "more values than a page may hold"
 
 /*
  * Parse and validate a JSON text (strict RFC 8259, UTF-8 checked).  Returns

@@ -152,7 +152,10 @@ oc_page_parse_take(char *body, size_t len, int want_array, oc_error *err)
 	p->nodes = oc_json_tape(p->text, len, &p->nnodes, &why, &where);
 	if (p->nodes == NULL)
 	{
-		if (why && strstr(why, "truncated"))
+		if (why && strcmp(why, OC_JSON_TOO_MANY) == 0)
+			oc_set_error(err, OC_ERR_LIMIT, "Okta reply holds more than %ld JSON values",
+						 (long) OC_JSON_MAX_NODES);
+		else if (why && strstr(why, "truncated"))
 			oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: %s", why);
 		else
 			oc_set_error(err, OC_ERR_PARSE, "invalid JSON in Okta reply: %s at byte %zu",
@@ -325,9 +328,14 @@ oc_link_next(const char *v)
 	return oc_link_find_next(v, &url, &len) ? oc_strndup(url, len) : NULL;
 }
 
-/* a top-level string member of an object page, unescaped, into dst */
+/*
+ * A top-level string member of an object page, unescaped, into dst: as
+ * printable ASCII (codes, ids), or as text (UTF-8 without controls) when
+ * text is set.  Either way it is fit for a message (see oc_copy_text).
+ */
 static void
-copy_json_string(const oc_page *p, const char *key, char *dst, size_t dstlen)
+copy_json_string(const oc_page *p, const char *key, char *dst, size_t dstlen,
+				 int text)
 {
 	uint32_t	v = oc_json_get(p->text, p->nodes, 0, key, strlen(key));
 	char	   *s;
@@ -339,8 +347,10 @@ copy_json_string(const oc_page *p, const char *key, char *dst, size_t dstlen)
 	if (s == NULL)
 		return;
 	n = oc_json_unescape(p->text + p->nodes[v].off, p->nodes[v].len, s);
-	s[n] = '\0';
-	oc_copy(dst, dstlen, s);
+	if (text)
+		oc_copy_text(dst, dstlen, s, n);
+	else
+		oc_copy_printable(dst, dstlen, s, n);
 	free(s);
 }
 
@@ -360,18 +370,21 @@ oc_parse_api_error(const char *body, size_t len, oc_error *err)
 	page = oc_page_parse(body, len, 0, &perr);
 	if (page)
 	{
-		copy_json_string(page, "errorCode", err->code, sizeof(err->code));
-		copy_json_string(page, "errorSummary", err->detail, sizeof(err->detail));
-		copy_json_string(page, "errorId", err->error_id, sizeof(err->error_id));
+		copy_json_string(page, "errorCode", err->code, sizeof(err->code), 0);
+		copy_json_string(page, "errorSummary", err->detail, sizeof(err->detail), 1);
+		copy_json_string(page, "errorId", err->error_id, sizeof(err->error_id), 0);
 		if (err->code[0] == '\0')
-			copy_json_string(page, "error", err->code, sizeof(err->code));
+			copy_json_string(page, "error", err->code, sizeof(err->code), 0);
 		if (err->detail[0] == '\0')
-			copy_json_string(page, "error_description", err->detail, sizeof(err->detail));
+			copy_json_string(page, "error_description", err->detail, sizeof(err->detail), 1);
 	}
 	oc_page_free(page);
 }
 
-/* copy a quoted-string value, dropping the backslash of each escape */
+/*
+ * copy a quoted-string value, dropping the backslash of each escape; as
+ * printable ASCII (a header's bytes are not text of any known encoding)
+ */
 static void
 copy_quoted(char *dst, size_t dstlen, const char *val, size_t vlen)
 {
@@ -380,9 +393,12 @@ copy_quoted(char *dst, size_t dstlen, const char *val, size_t vlen)
 
 	for (i = 0; i < vlen && o + 1 < dstlen; i++)
 	{
+		unsigned char ch;
+
 		if (val[i] == '\\' && i + 1 < vlen)
 			i++;
-		dst[o++] = val[i];
+		ch = (unsigned char) val[i];
+		dst[o++] = (ch >= 0x20 && ch < 0x7f) ? (char) ch : '?';
 	}
 	dst[o] = '\0';
 }

@@ -50,6 +50,8 @@ oc_errkind_name(oc_errkind kind)
 			return "parse";
 		case OC_ERR_NOMEM:
 			return "out of memory";
+		case OC_ERR_LIMIT:
+			return "limit";
 	}
 	return "unknown";
 }
@@ -68,6 +70,122 @@ oc_copy(char *dst, size_t dstlen, const char *src)
 		n = dstlen - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+/*
+ * Text from Okta (a header, an error body) on its way into a message: the
+ * messages are shown by PostgreSQL, logged and returned as text, so they
+ * hold only what every encoding takes and no terminal controls.
+ *
+ * oc_copy_printable: n bytes of src (NULs included) as printable ASCII,
+ * every other byte '?', cut to fit dst (dstlen > 0; always terminated).
+ */
+void
+oc_copy_printable(char *dst, size_t dstlen, const char *src, size_t n)
+{
+	size_t		i;
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL)
+		n = 0;
+	if (n >= dstlen)
+		n = dstlen - 1;
+	for (i = 0; i < n; i++)
+	{
+		unsigned char ch = (unsigned char) src[i];
+
+		dst[i] = (ch >= 0x20 && ch < 0x7f) ? (char) ch : '?';
+	}
+	dst[n] = '\0';
+}
+
+/*
+ * The length of the valid UTF-8 sequence at s (n bytes left), and its code
+ * point; 0 when the bytes there are not one (overlong, a surrogate, beyond
+ * U+10FFFF, cut short).
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t n, unsigned long *cp)
+{
+	size_t		len,
+				i;
+	unsigned long u;
+
+	if (s[0] < 0x80)
+	{
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+	{
+		len = 2;
+		u = s[0] & 0x1f;
+	}
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+	{
+		len = 3;
+		u = s[0] & 0x0f;
+	}
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+	{
+		len = 4;
+		u = s[0] & 0x07;
+	}
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+	{
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		u = (u << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && u < 0x800) || (len == 4 && u < 0x10000) ||
+		(u >= 0xd800 && u <= 0xdfff) || u > 0x10ffff)
+		return 0;
+	*cp = u;
+	return len;
+}
+
+/*
+ * oc_copy_text: n bytes of text that should be UTF-8 (a JSON string's
+ * value), as valid UTF-8 without control characters: tab, CR and LF become
+ * a space, other controls (C0, DEL, C1) and bytes that are not UTF-8 '?';
+ * cut at a character's boundary to fit dst (always terminated).
+ */
+void
+oc_copy_text(char *dst, size_t dstlen, const char *src, size_t n)
+{
+	const unsigned char *s = (const unsigned char *) src;
+	size_t		i = 0,
+				o = 0;
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL)
+		n = 0;
+	while (i < n)
+	{
+		unsigned long cp = 0;
+		size_t		len = utf8_seq(s + i, n - i, &cp);
+
+		if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+		{
+			if (o + 1 >= dstlen)
+				break;
+			dst[o++] = (len != 0 && (cp == '\t' || cp == '\n' || cp == '\r')) ? ' ' : '?';
+			i += len ? len : 1;
+			continue;
+		}
+		if (o + len >= dstlen)
+			break;
+		memcpy(dst + o, s + i, len);
+		o += len;
+		i += len;
+	}
+	dst[o] = '\0';
 }
 
 void

@@ -42,6 +42,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -3286,7 +3287,15 @@ test_xfer_error(void)
 	set_reply(x, 200, NULL, NULL, "", CURLE_WRITE_ERROR, 1);
 	oc_error_clear(&err);
 	oc_xfer_error(c, x, &err);
-	CHECK(err.kind == OC_ERR_PARSE);
+	CHECK(err.kind == OC_ERR_LIMIT);
+	CHECK_STR(err.message, "Okta reply is larger than 33554432 bytes");
+	/* a request id and a curl message from the server: printable ASCII */
+	set_reply(x, 0, NULL, NULL, "r\xff\x1b[2Jid\x7f", CURLE_RECV_ERROR, 0);
+	oc_copy(x->resp.curl_error, sizeof(x->resp.curl_error), "bad \xc3\x28 \x01");
+	oc_error_clear(&err);
+	oc_xfer_error(c, x, &err);
+	CHECK_STR(err.request_id, "r??[2Jid?");
+	CHECK_STR(err.detail, "bad ?( ?");
 
 	/* retry pauses go through the wait hook; the hook cancels them */
 	memset(&hr, 0, sizeof(hr));
@@ -4466,13 +4475,29 @@ mock_read(int fd, mock_request *rq)
 	return 0;
 }
 
+/* 0, or -1 when the client gave up (a cancel, a reply it refused) */
+static int
+send_all(int fd, const char *data, size_t len)
+{
+	size_t		off = 0;
+
+	while (off < len)
+	{
+		ssize_t		w = send(fd, data + off, len - off, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		off += (size_t) w;
+	}
+	return 0;
+}
+
 static void
 mock_reply_to(int fd, const mock_reply *r)
 {
 	oc_buf		b;
 	const char *h = r->headers ? r->headers : "";
 	const char *org;
-	size_t		off = 0;
 
 	if (r->delay_ms > 0)
 	{
@@ -4494,15 +4519,9 @@ mock_reply_to(int fd, const mock_reply *r)
 	}
 	oc_buf_puts(&b, h);
 	oc_buf_puts(&b, "\r\n");
-	oc_buf_puts(&b, r->body ? r->body : "");
-	while (b.data && off < b.len)
-	{
-		ssize_t		w = send(fd, b.data + off, b.len - off, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			break;				/* the client gave up (a cancel) */
-		off += (size_t) w;
-	}
+	/* the head, then the body as it is (some are tens of MB) */
+	if (b.data && send_all(fd, b.data, b.len) == 0 && r->body)
+		send_all(fd, r->body, strlen(r->body));
 	oc_buf_free(&b);
 }
 
@@ -5151,6 +5170,542 @@ test_exchange(void)
 }
 
 /* ================================================================
+ * What a hostile or broken server sends (issue 15, items 6 and 8): text
+ * from headers and error bodies reaches messages only as printable ASCII or
+ * clean UTF-8; a reply, a page's tape, the bodies held at once and a
+ * listing's next links are bounded
+ * ================================================================ */
+
+/* only printable ASCII? */
+static int
+printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char) *s < 0x20 || (unsigned char) *s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* valid UTF-8 with no control character (C0, DEL, C1)? */
+static int
+clean_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *) s;
+
+	while (*p)
+	{
+		unsigned long u;
+		int			n,
+					i;
+
+		if (*p < 0x80)
+		{
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p < 0xe0)
+			n = 1, u = *p & 0x1f;
+		else if (*p >= 0xe0 && *p < 0xf0)
+			n = 2, u = *p & 0x0f;
+		else if (*p >= 0xf0 && *p < 0xf5)
+			n = 3, u = *p & 0x07;
+		else
+			return 0;
+		for (i = 1; i <= n; i++)
+		{
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			u = (u << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && u < 0x800) || (n == 3 && u < 0x10000) ||
+			(u >= 0xd800 && u < 0xe000) || u > 0x10ffff || (u >= 0x80 && u < 0xa0))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* item 6: a request id, a challenge, an error body, a link's path */
+static void
+hostile_text(void)
+{
+	static const mock_reply bad_id[] = {
+		{404, "X-Okta-Request-Id: r\xff\x1b[2Jid\x01\r\n",
+			"{\"errorCode\":\"E00\\u001b07\",\"errorSummary\":\"\\u001b[31mred\\u0000\\u0085 end\\r\\nnext\","
+		"\"errorId\":\"oae\\u0007\xc3\xa9x\"}", 0},
+	};
+	static const mock_reply bad_challenge[] = {
+		{401, "WWW-Authenticate: Bearer error=\"invalid_\xfftoken\", "
+			"error_description=\"bad \xc3\x28 \x7f\xe2\x80\xae.\"\r\n", "", 0},
+	};
+	static const mock_reply bad_link[] = {
+		{200, "Link: <%ORG%/api/v1/us\xff\x1b" "ers?after=2>; rel=\"next\"\r\n", "[{\"id\":\"00u1\"}]", 0},
+		{500, NULL, "{\"errorSummary\":\"no\"}", 0},
+	};
+	mock_reply long_summary[1] = {{400, NULL, NULL, 0}};
+	oc_client  *c = mock_client(NULL, 0, OC_DPOP_AUTO);
+	oc_cursor  *cur;
+	oc_error	err;
+	oc_buf		b;
+	long		items;
+	int			i;
+	char		out[8];
+
+	if (c == NULL)
+		return;
+
+	/* the helpers */
+	oc_copy_printable(out, sizeof(out), "a\0b\x80\x1f\x7e\x7fzzz", 9);
+	CHECK_STR(out, "a?b??~?");
+	oc_copy_text(out, sizeof(out), "\xc3\xa9\t\xe2\x82\xac\xe2", 9);
+	CHECK_STR(out, "\xc3\xa9 \xe2\x82\xac?");
+	/* cut at a character's boundary, never inside one */
+	oc_copy_text(out, 4, "a\xe2\x82\xac", 4);
+	CHECK_STR(out, "a");
+	/* overlong, a surrogate: a '?' a byte; a C1 control: one '?' */
+	oc_copy_text(out, sizeof(out), "\xc0\xaf\xed\xa0\x80\xc2\x85", 7);
+	CHECK_STR(out, "??????");
+
+	cur = RUN_CURSOR(c, bad_id, "/api/v1/users/00u1", 0, &items, &err);
+	CHECK_INT(items, -1);
+	CHECK(err.kind == OC_ERR_NOT_FOUND);
+	CHECK_STR(err.request_id, "r??[2Jid?");
+	CHECK_STR(err.code, "E00?07");
+	CHECK_STR(err.detail, "?[31mred?? end  next");
+	CHECK_STR(err.error_id, "oae???x");
+	oc_cursor_close(cur);
+
+	cur = RUN_CURSOR(c, bad_challenge, "/api/v1/users/00u1", 0, &items, &err);
+	CHECK_INT(items, -1);
+	CHECK(err.kind == OC_ERR_UNAUTHORIZED);
+	CHECK_STR(err.code, "invalid_?token");
+	CHECK_STR(err.detail, "bad ?( ????.");
+	oc_cursor_close(cur);
+
+	/* a long errorSummary of two-byte characters: cut between two of them */
+	oc_buf_init(&b);
+	oc_buf_puts(&b, "{\"errorCode\":\"E0000001\",\"errorSummary\":\"");
+	for (i = 0; i < 1100; i++)
+		oc_buf_puts(&b, "\xc3\xa9");
+	oc_buf_puts(&b, "\"}");
+	long_summary[0].body = b.data;
+	cur = RUN_CURSOR(c, long_summary, "/api/v1/users/00u1", 0, &items, &err);
+	CHECK_INT(items, -1);
+	CHECKF(clean_utf8(err.detail), "detail is not clean UTF-8 (%zu bytes)", strlen(err.detail));
+	CHECK_INT(strlen(err.detail), 1022);
+	oc_cursor_close(cur);
+	oc_buf_free(&b);
+
+	/* a next link's path names the request that failed */
+	cur = RUN_CURSOR(c, bad_link, "/api/v1/users?limit=1", OC_CURSOR_ARRAY, &items, &err);
+	CHECK_INT(items, -1);
+	CHECKF(err.path[0] != '\0' && printable_ascii(err.path), "path \"%s\"", err.path);
+	CHECKF(printable_ascii(err.detail) && printable_ascii(err.message),
+		   "%s: %s", err.message, err.detail);
+	oc_cursor_close(cur);
+	oc_client_destroy(c);
+}
+
+/* "[1,1,...,1]" with n ones, malloc'd */
+static char *
+ones(size_t n, size_t *len)
+{
+	char	   *s = malloc(2 * n + 2);
+	size_t		i;
+
+	if (s == NULL)
+		return NULL;
+	s[0] = '[';
+	for (i = 0; i < n; i++)
+	{
+		s[1 + 2 * i] = '1';
+		s[2 + 2 * i] = ',';
+	}
+	s[2 * n] = ']';
+	s[2 * n + 1] = '\0';
+	*len = 2 * n + 1;
+	return s;
+}
+
+/* item 8: a reply too large, a tape too long, bodies at once, link loops */
+static void
+hostile_memory(void)
+{
+	static const mock_reply loop[] = {
+		{200, "Link: <%ORG%/api/v1/users?after=00u2&limit=2>; rel=\"next\"\r\n",
+		"[{\"id\":\"00u1\"},{\"id\":\"00u2\"}]", 0},
+		{200, "Link: <%ORG%/api/v1/users?limit=2>; rel=\"next\"\r\n", "[{\"id\":\"00u3\"}]", 0},
+		{200, NULL, "[]", 0},
+	};
+	static const mock_reply self[] = {
+		{200, "Link: <%ORG%/api/v1/users?limit=2>; rel=\"next\"\r\n", "[{\"id\":\"00u1\"}]", 0},
+		{200, NULL, "[]", 0},
+	};
+	mock_reply big[1] = {{200, NULL, NULL, 0}};
+	mock_reply held[2] = {{200, NULL, NULL, 0}, {200, NULL, NULL, 0}};
+	oc_client  *c = mock_client(NULL, 2, OC_DPOP_AUTO);
+	oc_cursor  *cur,
+			   *other;
+	oc_page    *page;
+	oc_error	err;
+	long		items,
+				requests,
+				retries;
+	size_t		len,
+				i;
+	uint32_t	n;
+	const char *why;
+	oc_jnode   *tape;
+	char	   *text;
+	int			flags[2] = {OC_CURSOR_ARRAY, OC_CURSOR_ARRAY | OC_CURSOR_PREFETCH};
+
+	if (c == NULL)
+		return;
+
+	/*
+	 * (a) a body of 33 MiB, over OC_MAX_BODY_BYTES (32 MiB): refused as it
+	 * comes, not retried
+	 */
+	len = (size_t) 33 * 1024 * 1024;
+	CHECK(len > (size_t) OC_MAX_BODY_BYTES);
+	text = malloc(len + 4);
+	CHECK(text != NULL);
+	if (text)
+	{
+		text[0] = '[';
+		for (i = 1; i + 3 < len; i += 3)
+			memcpy(text + i, "{},", 3);
+		memcpy(text + i, "{}]", 3);
+		text[i + 3] = '\0';
+		big[0].body = text;
+		cur = RUN_CURSOR(c, big, "/api/v1/users?limit=2", OC_CURSOR_ARRAY, &items, &err);
+		CHECK_INT(items, -1);
+		CHECK(err.kind == OC_ERR_LIMIT);
+		CHECK_STR(err.message, "Okta reply is larger than 33554432 bytes");
+		oc_cursor_stats(cur, &requests, &retries);
+		CHECK_INT(requests, 1);
+		oc_cursor_close(cur);
+		CHECK_INT(c->body_bytes, 0);
+		free(text);
+	}
+
+	/* (b) the tape: OC_JSON_MAX_NODES values parse, one more does not */
+	text = ones((size_t) OC_JSON_MAX_NODES - 1, &len);
+	tape = text ? oc_json_tape(text, len, &n, &why, NULL) : NULL;
+	CHECK(tape != NULL && n == (uint32_t) OC_JSON_MAX_NODES);
+	free(tape);
+	free(text);
+	text = ones((size_t) OC_JSON_MAX_NODES, &len);
+	tape = text ? oc_json_tape(text, len, &n, &why, NULL) : NULL;
+	CHECK(tape == NULL && why != NULL && strcmp(why, OC_JSON_TOO_MANY) == 0);
+	free(tape);
+	page = text ? oc_page_parse(text, len, 1, &err) : NULL;
+	CHECK(page == NULL && err.kind == OC_ERR_LIMIT);
+	CHECK_STR(err.message, "Okta reply holds more than 2097152 JSON values");
+	oc_page_free(page);
+	free(text);
+
+	/*
+	 * (c) the bodies held at once: a page waiting in one listing (1000
+	 * bytes, budget 1500) leaves no room for another's
+	 */
+	{
+		oc_buf		body;
+
+		oc_buf_init(&body);
+		oc_buf_puts(&body, "[{\"id\":\"");
+		while (body.len < 990)
+			oc_buf_puts(&body, "x");
+		oc_buf_puts(&body, "\"}]");
+		held[0].body = held[1].body = body.data;
+		c->max_inflight = 1500;
+		mock_script(held, 2);
+		cur = oc_cursor_open(c, "/api/v1/users?limit=1", OC_CURSOR_ARRAY | OC_CURSOR_PREFETCH);
+		other = oc_cursor_open(c, "/api/v1/groups?limit=1", OC_CURSOR_ARRAY);
+		CHECK(cur != NULL && other != NULL && oc_cursor_start(cur, &err) == 0);
+		for (i = 0; i < 500 && cur && oc_cursor_poll(cur, &err) == 0; i++)
+			oc_client_wait(c, &err);
+		CHECK_INT(c->body_bytes, body.len);
+		CHECK_INT(oc_cursor_next(other, &page, &err), -1);
+		CHECK(err.kind == OC_ERR_LIMIT);
+		CHECK_STR(err.message, "Okta replies being received at once are larger than 1500 bytes");
+		CHECK_INT(oc_cursor_next(cur, &page, &err), 1);
+		CHECK_INT(oc_page_count(page), 1);
+		oc_page_free(page);
+		CHECK_INT(c->body_bytes, 0);
+		oc_cursor_close(cur);
+		oc_cursor_close(other);
+		c->max_inflight = (size_t) OC_MAX_INFLIGHT_BYTES;
+		oc_buf_free(&body);
+	}
+
+	/* (d) a next link back to a page already read: caught, with prefetch too */
+	for (i = 0; i < 2; i++)
+	{
+		cur = RUN_CURSOR(c, loop, "/api/v1/users?limit=2", flags[i], &items, &err);
+		CHECK_INT(items, -1);
+		CHECK(err.kind == OC_ERR_PARSE);
+		CHECK_STR(err.message, "Okta sent a next-page link to a page already read");
+		CHECK_STR(err.path, "/api/v1/users");
+		oc_cursor_stats(cur, &requests, &retries);
+		CHECK_INT(requests, 2);
+		oc_cursor_close(cur);
+		cur = RUN_CURSOR(c, self, "/api/v1/users?limit=2", flags[i], &items, &err);
+		CHECK_INT(items, -1);
+		CHECK_STR(err.message, "Okta sent a next-page link to a page already read");
+		oc_cursor_stats(cur, &requests, &retries);
+		CHECK_INT(requests, 1);
+		oc_cursor_close(cur);
+	}
+	CHECK_INT(c->body_bytes, 0);
+	oc_client_destroy(c);
+}
+
+static void
+test_hostile(void)
+{
+	if (mock_start() < 0)
+	{
+		printf("     (no loopback socket: hostile checks skipped)\n");
+		return;
+	}
+	hostile_text();
+	hostile_memory();
+	mock_stop();
+}
+
+/* ================================================================
+ * Peak memory against a hostile server (issue 15, item 8): a separate
+ * server process streams "[1,1,...]" pages; a child process reads them
+ * through the client; its peak resident size (VmHWM) above what it had at
+ * the start must stay under MEMORY_BOUND_MB.  Skipped under valgrind and
+ * ASan, whose own memory would be measured.
+ * ================================================================ */
+
+#define MEMORY_BOUND_MB 160
+
+/* a field of /proc/self/status in kB, or -1 */
+static long
+proc_status_kb(const char *field)
+{
+	FILE	   *f = fopen("/proc/self/status", "r");
+	char		line[256];
+	long		v = -1;
+	size_t		n = strlen(field);
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0 && line[n] == ':')
+		{
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * One connection of the hostile server: a page of "[1,1,...,1]", `bytes`
+ * long (odd, so that it is valid JSON: '[' at 0, ']' at bytes - 1).
+ */
+static void
+hostile_serve(int fd, size_t bytes)
+{
+	char		req[4096];
+	char		chunk[65536];
+	size_t		got = 0,
+				sent = 0;
+	char		head[256];
+	int			hl;
+
+	while (got < sizeof(req) - 1)
+	{
+		ssize_t		r = recv(fd, req + got, sizeof(req) - 1 - got, 0);
+
+		if (r <= 0)
+			return;
+		got += (size_t) r;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	hl = snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				  "Content-Length: %zu\r\nConnection: close\r\n\r\n", bytes);
+	if (send_all(fd, head, (size_t) hl) < 0)
+		return;
+	/* byte i of the page: '1' at odd i, ',' at even i (chunks start even) */
+	for (sent = 0; sent < sizeof(chunk); sent += 2)
+		memcpy(chunk + sent, ",1", 2);
+	sent = 0;
+	while (sent < bytes)
+	{
+		size_t		n = bytes - sent < sizeof(chunk) ? bytes - sent : sizeof(chunk);
+		char		save0 = chunk[0],
+					savel = chunk[n - 1];
+
+		if (sent == 0)
+			chunk[0] = '[';
+		if (sent + n == bytes)
+			chunk[n - 1] = ']';
+		if (send_all(fd, chunk, n) < 0)
+			return;
+		chunk[0] = save0;
+		chunk[n - 1] = savel;
+		sent += n;
+	}
+}
+
+/*
+ * In a child: nlist listings at once against the hostile server at port,
+ * each page `bytes` long.  Writes "baseline_kB peak_kB errors" to wfd.
+ */
+static void
+memory_client(int port, int nlist, int wfd)
+{
+	oc_config	cfg;
+	oc_error	err;
+	oc_client  *c;
+	oc_cursor  *cur[32];
+	char		org[64];
+	char		line[128];
+	long		base = proc_status_kb("VmRSS");
+	int			i,
+				errors = 0;
+
+	snprintf(org, sizeof(org), "http://127.0.0.1:%d", port);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.org_url = org;
+	cfg.api_token = SECRET_TOKEN;
+	cfg.max_retries = 0;
+	cfg.timeout_ms = 60000;
+	c = oc_client_create(&cfg, &err);
+	for (i = 0; c && i < nlist; i++)
+	{
+		cur[i] = oc_cursor_open(c, "/api/v1/users?limit=200", OC_CURSOR_ARRAY | OC_CURSOR_PREFETCH);
+		if (cur[i] == NULL || oc_cursor_start(cur[i], &err) < 0)
+			errors++;
+	}
+	for (i = 0; c && i < nlist; i++)
+		if (cur[i] && drain(cur[i], &err) < 0)
+			errors++;
+	for (i = 0; c && i < nlist; i++)
+		oc_cursor_close(cur[i]);
+	oc_client_destroy(c);
+	snprintf(line, sizeof(line), "%ld %ld %d\n", base, proc_status_kb("VmHWM"), errors);
+	if (write(wfd, line, strlen(line)) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+/* one measurement: nlist listings of pages of `bytes`; the peak above the start, MB */
+static void
+memory_case(const char *what, int nlist, size_t bytes)
+{
+	struct sockaddr_in sa;
+	socklen_t	salen = sizeof(sa);
+	int			lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int			pfd[2];
+	pid_t		server,
+				client;
+	char		line[128] = "";
+	long		base = -1,
+				peak = -1;
+	int			errors = -1,
+				status = 0;
+	ssize_t		r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ||
+		listen(lfd, 64) < 0 || getsockname(lfd, (struct sockaddr *) &sa, &salen) < 0 ||
+		pipe(pfd) < 0)
+	{
+		printf("     (no loopback socket: memory checks skipped)\n");
+		if (lfd >= 0)
+			close(lfd);
+		return;
+	}
+	fflush(stdout);
+	server = fork();
+	if (server == 0)
+	{
+		/* a process a connection, so that the listings are served at once */
+		signal(SIGCHLD, SIG_IGN);
+		for (;;)
+		{
+			int			fd = accept(lfd, NULL, NULL);
+
+			if (fd < 0)
+				continue;
+			if (fork() == 0)
+			{
+				hostile_serve(fd, bytes);
+				close(fd);
+				_exit(0);
+			}
+			close(fd);
+		}
+	}
+	client = fork();
+	if (client == 0)
+	{
+		close(pfd[0]);
+		close(lfd);
+		memory_client(ntohs(sa.sin_port), nlist, pfd[1]);
+	}
+	close(pfd[1]);
+	close(lfd);
+	r = read(pfd[0], line, sizeof(line) - 1);
+	close(pfd[0]);
+	if (client > 0)
+		waitpid(client, &status, 0);
+	if (server > 0)
+	{
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
+	if (r > 0)
+	{
+		line[r] = '\0';
+		sscanf(line, "%ld %ld %d", &base, &peak, &errors);
+	}
+	CHECKF(server > 0 && client > 0 && base > 0 && peak > 0, "%s: no measurement", what);
+	if (base <= 0 || peak <= 0)
+		return;
+	printf("     %s: peak %ld MB above a start of %ld MB (bound %d MB), %d listing(s) failed\n",
+		   what, (peak - base) / 1024, base / 1024, MEMORY_BOUND_MB, errors);
+	CHECKF((peak - base) / 1024 < MEMORY_BOUND_MB, "%s: peak %ld MB above the start, bound %d MB",
+		   what, (peak - base) / 1024, MEMORY_BOUND_MB);
+	/* a hostile page is refused, not read */
+	CHECKF(errors == nlist, "%s: %d of %d listings failed", what, errors, nlist);
+}
+
+static void
+test_memory(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+#if defined(__SANITIZE_ADDRESS__)
+	preload = "ASan";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	preload = "ASan";
+#endif
+#endif
+	if (preload && *preload)
+	{
+		printf("     (under %s: memory checks skipped)\n", preload);
+		return;
+	}
+	memory_case("one 64 MiB page", 1, (size_t) 64 * 1024 * 1024 - 1);
+	memory_case("16 listings of 24 MiB pages", 16, (size_t) 24 * 1024 * 1024 + 1);
+}
+
+/* ================================================================
  * Out of memory: every allocation of a path failed in turn (oom_arm)
  * gives a clean error or a result as good as without it -- never a crash,
  * a half-made object or a leak (valgrind and ASan run this group too)
@@ -5352,6 +5907,8 @@ static const struct
 	{"rate_pause", test_rate_pause},
 	{"projection", test_projection},
 	{"exchange", test_exchange},
+	{"hostile", test_hostile},
+	{"memory", test_memory},
 	{"oom", test_oom},
 	{"found_bugs", test_found_bugs},
 };
