@@ -68,5 +68,21 @@ SELECT * FROM widgets;
 DROP FOREIGN TABLE widgets, t1;
 -- options on the wrapper itself
 ALTER FOREIGN DATA WRAPPER oktafdw OPTIONS (ADD org_url 'https://x.okta.com');
+
+-- nothing that reaches a header, a URL or a path holds a control character,
+-- and an API token only Okta's alphabet; a refused value is not shown
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token E'00tok\r\nX-Injected: 1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00tok with spaces');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00tok"quoted');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (client_id E'0oa1\r\nX-Injected: 1', private_key :'rsa_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (client_id '0oa1', private_key :'rsa_key', key_id E'k1\n');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url E'https://acme.okta.com\r\nX-Injected: 1');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', scopes E'okta.users.read\tokta.groups.read');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', ca_file E'/etc/ssl/ca.pem\x7f');
+CREATE FOREIGN TABLE t2 (id text OPTIONS (path E'profile.\x01login')) SERVER s1 OPTIONS (object 'users');
+-- Okta's tokens: letters, digits, '-' and '_'
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00Ab-cd_EF0123456789');
+DROP USER MAPPING FOR CURRENT_USER SERVER s_local;
+
 DROP SERVER s1 CASCADE;
 DROP SERVER s_local;

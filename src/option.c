@@ -178,6 +178,24 @@ invalid_option(DefElem *def, Oid catalog)
 }
 
 /*
+ * Option values go as they are into request headers (api_token), URLs
+ * (org_url, proxy), JWTs (client_id, key_id), the token request (scopes),
+ * file names and JSON paths: none may hold a control character, CR and LF
+ * above all.  private_key, a PEM text, is lines; it is checked as a key.
+ * The value is not shown: it may be a secret.
+ */
+static void
+check_no_control_char(DefElem *def)
+{
+	if (strcmp(def->defname, "private_key") != 0 &&
+		oc_has_control_char(defGetString(def)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->defname),
+				 errdetail("The value holds a control character (such as a carriage return or a line feed).")));
+}
+
+/*
  * A refused user mapping statement holds the key or token it was given:
  * keep the statement text (and any context quoting it) out of the report
  * and the server log.
@@ -217,6 +235,7 @@ validate_options(List *options, Oid catalog)
 		}
 		if (!found)
 			invalid_option(def, catalog);
+		check_no_control_char(def);
 
 		if (strcmp(def->defname, "org_url") == 0)
 		{
@@ -299,10 +318,18 @@ validate_options(List *options, Oid catalog)
 			have_key_id = true;
 		else if (strcmp(def->defname, "api_token") == 0)
 		{
-			if (*defGetString(def) == '\0')
+			const char *t = defGetString(def);
+
+			if (*t == '\0')
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("option \"api_token\" must not be empty")));
+			/* it goes into "Authorization: SSWS <token>" */
+			if (strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(t))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"api_token\""),
+						 errdetail("An Okta API token holds only letters, digits, \"-\" and \"_\"; the value is not shown.")));
 			have_token = true;
 		}
 		else if (strcmp(def->defname, "object") == 0)

@@ -94,6 +94,13 @@ typedef struct oc_config
 extern int	oc_check_org_url(const char *url, char *errbuf, size_t errlen);
 
 /*
+ * Does s hold a control character (a byte below 0x20, or DEL 0x7f)?  Such a
+ * value never goes into a request header (the request fails with
+ * OC_ERR_CONFIG), and the option validator refuses it.
+ */
+extern int	oc_has_control_char(const char *s);
+
+/*
  * Check that a PEM text holds a usable private key (RSA >= 2048 bits or EC
  * P-256, not encrypted).  Returns 0, or -1 with a message and a hint.
  */

@@ -372,6 +372,18 @@ oc_b64url(oc_buf *b, const unsigned char *data, size_t len)
 	}
 }
 
+/* Does s hold a control character (a byte below 0x20, or DEL)? */
+int
+oc_has_control_char(const char *s)
+{
+	for (; *s; s++)
+	{
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 /* ---------- URL checks ---------- */
 
 static int
