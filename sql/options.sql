@@ -84,5 +84,33 @@ CREATE FOREIGN TABLE t2 (id text OPTIONS (path E'profile.\x01login')) SERVER s1 
 CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00Ab-cd_EF0123456789');
 DROP USER MAPPING FOR CURRENT_USER SERVER s_local;
 
+-- USAGE on the wrapper lets a role create servers, i.e. choose where the
+-- database server connects: https:// to any host.  http:// (loopback only)
+-- is the superuser's to choose.
+CREATE ROLE regress_okta_owner;
+GRANT USAGE ON FOREIGN DATA WRAPPER oktafdw TO regress_okta_owner;
+SET ROLE regress_okta_owner;
+CREATE SERVER s_http FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'http://127.0.0.1:9');
+CREATE SERVER s_mine FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com');
+ALTER SERVER s_mine OPTIONS (SET org_url 'http://localhost:9');
+ALTER SERVER s_mine OPTIONS (ADD timeout_ms '1000');
+RESET ROLE;
+-- a superuser's http:// server given to a role: the role cannot change its
+-- options (the URL would be its choice then), and it is not used while a
+-- non-superuser owns it
+ALTER SERVER s_local OPTIONS (ADD max_retries '0');
+ALTER SERVER s_local OWNER TO regress_okta_owner;
+SET ROLE regress_okta_owner;
+ALTER SERVER s_local OPTIONS (ADD timeout_ms '1000');
+RESET ROLE;
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00tok');
+CREATE FOREIGN TABLE t_local (id text) SERVER s_local OPTIONS (object 'groups');
+SELECT * FROM t_local;
+-- owned by a superuser again, it is used (nothing listens there: 08006)
+ALTER SERVER s_local OWNER TO CURRENT_USER;
+DO $$ BEGIN PERFORM * FROM t_local;
+  EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'SQLSTATE %', SQLSTATE; END $$;
+DROP SERVER s_local CASCADE;
+DROP OWNED BY regress_okta_owner;
+DROP ROLE regress_okta_owner;
 DROP SERVER s1 CASCADE;
-DROP SERVER s_local;

@@ -196,6 +196,7 @@ extern void okta_stats_record(Oid serverid, OktaObject object, const OktaScanCou
 extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *opts);
 extern void okta_get_table_options(Oid relid, OktaTableOptions *opts);
 extern char *okta_read_key_file(const char *path);
+extern bool okta_org_url_is_http(const char *org_url);
 
 /* connection.c */
 typedef struct OktaConn OktaConn;

@@ -177,6 +177,13 @@ invalid_option(DefElem *def, Oid catalog)
 			 : errhint("There are no valid options in this context.")));
 }
 
+/* Is this (valid) org URL http://?  Only for a loopback host. */
+bool
+okta_org_url_is_http(const char *org_url)
+{
+	return pg_strncasecmp(org_url, "http://", 7) == 0;
+}
+
 /*
  * Option values go as they are into request headers (api_token), URLs
  * (org_url, proxy), JWTs (client_id, key_id), the token request (scopes),
@@ -246,6 +253,19 @@ validate_options(List *options, Oid catalog)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"org_url\": %s", msg),
 						 errhint("Use the org's origin, e.g. https://acme.okta.com.")));
+
+			/*
+			 * USAGE on the wrapper lets a role create servers, that is,
+			 * choose where the database server connects: https:// to any
+			 * host is its choice, plain http:// to a port of this machine a
+			 * superuser's.  (ALTER shows us all the server's options, so a
+			 * non-superuser cannot alter an http:// server at all.)
+			 */
+			if (okta_org_url_is_http(defGetString(def)) && !superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superuser can set an http:// org_url"),
+						 errhint("Use https://.")));
 			have_org_url = true;
 		}
 		else if (strcmp(def->defname, "ca_file") == 0)
