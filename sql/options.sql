@@ -86,13 +86,14 @@ DROP USER MAPPING FOR CURRENT_USER SERVER s_local;
 
 -- USAGE on the wrapper lets a role create servers, i.e. choose where the
 -- database server connects: https:// to any host.  http:// (loopback only)
--- is the superuser's to choose.
+-- and a proxy are the superuser's to choose.
 CREATE ROLE regress_okta_owner;
 GRANT USAGE ON FOREIGN DATA WRAPPER oktafdw TO regress_okta_owner;
 SET ROLE regress_okta_owner;
 CREATE SERVER s_http FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'http://127.0.0.1:9');
 CREATE SERVER s_mine FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com');
 ALTER SERVER s_mine OPTIONS (SET org_url 'http://localhost:9');
+ALTER SERVER s_mine OPTIONS (ADD proxy 'http://127.0.0.1:3128');
 ALTER SERVER s_mine OPTIONS (ADD timeout_ms '1000');
 RESET ROLE;
 -- a superuser's http:// server given to a role: the role cannot change its
@@ -111,6 +112,15 @@ ALTER SERVER s_local OWNER TO CURRENT_USER;
 DO $$ BEGIN PERFORM * FROM t_local;
   EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'SQLSTATE %', SQLSTATE; END $$;
 DROP SERVER s_local CASCADE;
+-- the proxy option: a superuser's, an http, https or socks5h URL (not shown:
+-- it may hold a password)
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'ftp://proxy.example.com');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'http://');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'http://proxy.example.com:3128/path');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy E'http://proxy.example.com:3128\r\nX-Injected: 1');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'socks5h://127.0.0.1:1080');
+ALTER SERVER s2 OPTIONS (SET proxy 'https://user:pw@proxy.example.com:3128');
+DROP SERVER s2;
 DROP OWNED BY regress_okta_owner;
 DROP ROLE regress_okta_owner;
 DROP SERVER s1 CASCADE;

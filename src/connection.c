@@ -247,6 +247,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.org_url = sopts->org_url;
 		cfg.ca_file = sopts->ca_file;
+		cfg.proxy = sopts->proxy;
 		cfg.scopes = sopts->scopes;
 		cfg.timeout_ms = sopts->timeout_ms;
 		cfg.connect_timeout_ms = sopts->connect_timeout_ms;

@@ -159,6 +159,7 @@ typedef struct OktaServerOptions
 {
 	char	   *org_url;
 	char	   *ca_file;
+	char	   *proxy;
 	char	   *scopes;
 	int			timeout_ms;
 	int			connect_timeout_ms;

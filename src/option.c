@@ -27,6 +27,7 @@ static const OktaOption valid_options[] = {
 	{"org_url", ForeignServerRelationId},
 	{"scopes", ForeignServerRelationId},
 	{"ca_file", ForeignServerRelationId},
+	{"proxy", ForeignServerRelationId},
 	{"timeout_ms", ForeignServerRelationId},
 	{"connect_timeout_ms", ForeignServerRelationId},
 	{"page_size", ForeignServerRelationId},
@@ -279,6 +280,21 @@ validate_options(List *options, Oid catalog)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("option \"ca_file\" must be an absolute path")));
 		}
+		else if (strcmp(def->defname, "proxy") == 0)
+		{
+			char		msg[256];
+
+			/* where the org's traffic goes, like ca_file a superuser's choice */
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superuser can set option \"proxy\"")));
+			if (oc_check_proxy_url(defGetString(def), msg, sizeof(msg)) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"proxy\": %s", msg),
+						 errhint("Give the proxy's URL, e.g. http://proxy.example.com:3128.")));
+		}
 		else if (strcmp(def->defname, "scopes") == 0)
 		{
 			const char *s = defGetString(def);
@@ -461,6 +477,8 @@ okta_get_server_options(ForeignServer *server, OktaServerOptions *opts)
 			opts->org_url = defGetString(def);
 		else if (strcmp(def->defname, "ca_file") == 0)
 			opts->ca_file = defGetString(def);
+		else if (strcmp(def->defname, "proxy") == 0)
+			opts->proxy = defGetString(def);
 		else if (strcmp(def->defname, "scopes") == 0)
 			opts->scopes = defGetString(def);
 		else if (strcmp(def->defname, "timeout_ms") == 0)

@@ -1428,6 +1428,39 @@ test_org_url(void)
  * 8. Link headers
  * ================================================================ */
 
+/* the proxy option: http, https or socks5h, a host, no path; the message never quotes it */
+static void
+test_proxy_url(void)
+{
+	static const char *const good[] = {
+		"http://proxy.example.com:3128",
+		"https://proxy.example.com",
+		"socks5h://127.0.0.1:1080/",
+		"HTTP://user:s3cret@proxy:8080",
+		"http://[::1]:3128",
+	};
+	static const char *const bad[] = {
+		"", "proxy.example.com:3128", "ftp://proxy", "socks5://proxy:1080",
+		"http://", "http:///x", "http://:3128", "http://user:s3cret@",
+		"http://proxy:3128/path", "http://proxy:3128?x", "http://pro xy",
+		"http://proxy\r\nX-Injected: 1", "http://user:s3cret@proxy\x7f",
+	};
+	char		msg[256];
+	size_t		i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECKF(oc_check_proxy_url(good[i], msg, sizeof(msg)) == 0,
+			   "proxy %s refused", show(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		msg[0] = '\0';
+		CHECKF(oc_check_proxy_url(bad[i], msg, sizeof(msg)) == -1,
+			   "proxy %s accepted", show(bad[i]));
+		CHECKF(msg[0] != '\0' && strstr(msg, "s3cret") == NULL,
+			   "proxy %s: message %s", show(bad[i]), show(msg));
+	}
+}
+
 static void
 test_link_next(void)
 {
@@ -5395,6 +5428,7 @@ static const struct
 	{"search_quote", test_search_quote},
 	{"request", test_request},
 	{"org_url", test_org_url},
+	{"proxy_url", test_proxy_url},
 	{"link_next", test_link_next},
 	{"tape", test_tape},
 	{"tape_scan", test_tape_scan},
