@@ -3,13 +3,15 @@
 # inside a throwaway cluster: pg_virtualenv -t ... test/ambient.sh DIR).
 #
 # Restarts the cluster with https_proxy, http_proxy, ALL_PROXY pointing at a
-# listener that records every connection, then checks that
+# listener that records every connection, and SSLKEYLOGFILE naming a file
+# (libcurl with OpenSSL would write every TLS secret there), then checks that
 #   - a scan of the simulator (on localhost) works and reaches no proxy;
 #   - a scan of a non-loopback org (a name under .invalid) fails without
 #     reaching the listener (with the ambient proxy it would send CONNECT);
 #   - the server option proxy is used: the same org through it sends
 #     CONNECT to the listener (nothing answers there: the scan fails);
-#   - the proxy option is not used for a loopback org (the scan works).
+#   - the proxy option is not used for a loopback org (the scan works);
+#   - no TLS secret was written to SSLKEYLOGFILE after those TLS scans.
 # Prints one line per check and "N passed, N failed"; exits 1 on a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -63,6 +65,7 @@ https_proxy = '$PROXY'
 HTTPS_PROXY = '$PROXY'
 http_proxy = '$PROXY'
 ALL_PROXY = '$PROXY'
+SSLKEYLOGFILE = '$DIR/keylog'
 EOF
 pg_ctlcluster "$ver" regress restart >/dev/null || { echo "could not restart the cluster"; exit 1; }
 
@@ -99,6 +102,9 @@ out=$(sql -c "SELECT count(*) > 0 FROM g_simvia")
 check "a loopback org goes direct with the proxy option set (got: ${out//$'\n'/ })" \
 	test "$out" = t
 check "... and nothing reached the proxy" test ! -s "$DIR/proxy.log"
+
+check "no TLS secret in SSLKEYLOGFILE ($(cat "$DIR/keylog" 2>/dev/null | wc -l) lines)" \
+	test ! -s "$DIR/keylog"
 
 psql -X -q -c "DROP DATABASE $DB" >/dev/null
 rm -f "$PG_CLUSTER_CONF_ROOT/$ver/regress/environment"

@@ -113,9 +113,9 @@ if [ -n "$run_secrets" ]; then
 fi
 
 # the postmaster's environment does not reach libcurl: the cluster
-# restarted with proxy variables set (test/ambient.sh)
+# restarted with proxy variables and SSLKEYLOGFILE set (test/ambient.sh)
 if [ -n "$run_ambient" ]; then
-	step "proxy variables of the postmaster (test/ambient.sh)"
+	step "proxy variables and SSLKEYLOGFILE of the postmaster (test/ambient.sh)"
 	if in_cluster test/ambient.sh "$WORK/ambient" 2>&1 | tee -a "$OUT"; then :; else
 		status=1
 	fi

@@ -29,6 +29,15 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 	}
 	if (!curl_ready)
 	{
+		/*
+		 * libcurl (OpenSSL backend) opens the file SSLKEYLOGFILE names at
+		 * curl_global_init and writes every TLS session's secrets there:
+		 * anyone who can read it decrypts the tokens on the wire.  Drop it
+		 * from this process's environment first.  (If another library
+		 * already initialised libcurl in this process, the file may be
+		 * open already; nothing here can close it.)
+		 */
+		unsetenv("SSLKEYLOGFILE");
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		{
 			oc_set_error(err, OC_ERR_NETWORK, "could not initialize libcurl");
