@@ -108,3 +108,16 @@ SELECT regexp_replace(sim.try('SELECT count(*) FROM g_untrusted'),
                       'DETAIL: [^\n]*(unable to get local issuer certificate)[^\n]*', 'DETAIL: … \1');
 -- after all that, this backend still works
 SELECT count(*) = (SELECT count(*) FROM sim.groups) AS ok FROM g_plain;
+
+-- an API token with CR LF in the catalog (written before the validator
+-- refused them, say by an older version): the request is refused before
+-- anything is sent, and the error does not quote the token
+\! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
+CREATE SERVER ssws_crlf FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url :'sim_url', ca_file :'ca_file');
+CREATE USER MAPPING FOR CURRENT_USER SERVER ssws_crlf OPTIONS (api_token '00placeholder');
+UPDATE pg_user_mapping SET umoptions = ARRAY[E'api_token=00tok\r\nX-Injected: 1']
+  WHERE umserver = (SELECT oid FROM pg_foreign_server WHERE srvname = 'ssws_crlf');
+CREATE FOREIGN TABLE g_ssws_crlf (id text) SERVER ssws_crlf OPTIONS (object 'groups');
+SELECT count(*) FROM g_ssws_crlf;
+SELECT count(*) AS requests_sent FROM sim.log() AS l;
+DROP SERVER ssws_crlf CASCADE;

@@ -68,5 +68,59 @@ SELECT * FROM widgets;
 DROP FOREIGN TABLE widgets, t1;
 -- options on the wrapper itself
 ALTER FOREIGN DATA WRAPPER oktafdw OPTIONS (ADD org_url 'https://x.okta.com');
+
+-- nothing that reaches a header, a URL or a path holds a control character,
+-- and an API token only Okta's alphabet; a refused value is not shown
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token E'00tok\r\nX-Injected: 1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00tok with spaces');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00tok"quoted');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (client_id E'0oa1\r\nX-Injected: 1', private_key :'rsa_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (client_id '0oa1', private_key :'rsa_key', key_id E'k1\n');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url E'https://acme.okta.com\r\nX-Injected: 1');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', scopes E'okta.users.read\tokta.groups.read');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', ca_file E'/etc/ssl/ca.pem\x7f');
+CREATE FOREIGN TABLE t2 (id text OPTIONS (path E'profile.\x01login')) SERVER s1 OPTIONS (object 'users');
+-- Okta's tokens: letters, digits, '-' and '_'
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00Ab-cd_EF0123456789');
+DROP USER MAPPING FOR CURRENT_USER SERVER s_local;
+
+-- USAGE on the wrapper lets a role create servers, i.e. choose where the
+-- database server connects: https:// to any host.  http:// (loopback only)
+-- and a proxy are the superuser's to choose.
+CREATE ROLE regress_okta_owner;
+GRANT USAGE ON FOREIGN DATA WRAPPER oktafdw TO regress_okta_owner;
+SET ROLE regress_okta_owner;
+CREATE SERVER s_http FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'http://127.0.0.1:9');
+CREATE SERVER s_mine FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com');
+ALTER SERVER s_mine OPTIONS (SET org_url 'http://localhost:9');
+ALTER SERVER s_mine OPTIONS (ADD proxy 'http://127.0.0.1:3128');
+ALTER SERVER s_mine OPTIONS (ADD timeout_ms '1000');
+RESET ROLE;
+-- a superuser's http:// server given to a role: the role cannot change its
+-- options (the URL would be its choice then), and it is not used while a
+-- non-superuser owns it
+ALTER SERVER s_local OPTIONS (ADD max_retries '0');
+ALTER SERVER s_local OWNER TO regress_okta_owner;
+SET ROLE regress_okta_owner;
+ALTER SERVER s_local OPTIONS (ADD timeout_ms '1000');
+RESET ROLE;
+CREATE USER MAPPING FOR CURRENT_USER SERVER s_local OPTIONS (api_token '00tok');
+CREATE FOREIGN TABLE t_local (id text) SERVER s_local OPTIONS (object 'groups');
+SELECT * FROM t_local;
+-- owned by a superuser again, it is used (nothing listens there: 08006)
+ALTER SERVER s_local OWNER TO CURRENT_USER;
+DO $$ BEGIN PERFORM * FROM t_local;
+  EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'SQLSTATE %', SQLSTATE; END $$;
+DROP SERVER s_local CASCADE;
+-- the proxy option: a superuser's, an http, https or socks5h URL (not shown:
+-- it may hold a password)
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'ftp://proxy.example.com');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'http://');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'http://proxy.example.com:3128/path');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy E'http://proxy.example.com:3128\r\nX-Injected: 1');
+CREATE SERVER s2 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', proxy 'socks5h://127.0.0.1:1080');
+ALTER SERVER s2 OPTIONS (SET proxy 'https://user:pw@proxy.example.com:3128');
+DROP SERVER s2;
+DROP OWNED BY regress_okta_owner;
+DROP ROLE regress_okta_owner;
 DROP SERVER s1 CASCADE;
-DROP SERVER s_local;

@@ -193,6 +193,21 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 	OktaConnEntry *entry;
 	bool		found;
 
+	/*
+	 * An http:// org_url is a superuser's choice, and the validator refuses
+	 * it from anyone else; but it never sees ALTER SERVER ... OWNER TO, a
+	 * catalog written by an older version, or an owner that has since lost
+	 * superuser.  So a server with an http:// org_url is used only while a
+	 * superuser owns it (its owner is who may change its options), checked
+	 * on every use: a cached client is not rebuilt when a role changes.
+	 */
+	if (okta_org_url_is_http(sopts->org_url) && !superuser_arg(server->owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("server \"%s\" has an http:// org_url but is not owned by a superuser",
+						server->servername),
+				 errhint("Use https://, or have a superuser own the server.")));
+
 	if (conn_hash == NULL)
 	{
 		HASHCTL		ctl;
@@ -232,6 +247,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.org_url = sopts->org_url;
 		cfg.ca_file = sopts->ca_file;
+		cfg.proxy = sopts->proxy;
 		cfg.scopes = sopts->scopes;
 		cfg.timeout_ms = sopts->timeout_ms;
 		cfg.connect_timeout_ms = sopts->connect_timeout_ms;

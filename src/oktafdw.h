@@ -159,6 +159,7 @@ typedef struct OktaServerOptions
 {
 	char	   *org_url;
 	char	   *ca_file;
+	char	   *proxy;
 	char	   *scopes;
 	int			timeout_ms;
 	int			connect_timeout_ms;
@@ -196,6 +197,7 @@ extern void okta_stats_record(Oid serverid, OktaObject object, const OktaScanCou
 extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *opts);
 extern void okta_get_table_options(Oid relid, OktaTableOptions *opts);
 extern char *okta_read_key_file(const char *path);
+extern bool okta_org_url_is_http(const char *org_url);
 
 /* connection.c */
 typedef struct OktaConn OktaConn;

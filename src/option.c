@@ -27,6 +27,7 @@ static const OktaOption valid_options[] = {
 	{"org_url", ForeignServerRelationId},
 	{"scopes", ForeignServerRelationId},
 	{"ca_file", ForeignServerRelationId},
+	{"proxy", ForeignServerRelationId},
 	{"timeout_ms", ForeignServerRelationId},
 	{"connect_timeout_ms", ForeignServerRelationId},
 	{"page_size", ForeignServerRelationId},
@@ -177,6 +178,31 @@ invalid_option(DefElem *def, Oid catalog)
 			 : errhint("There are no valid options in this context.")));
 }
 
+/* Is this (valid) org URL http://?  Only for a loopback host. */
+bool
+okta_org_url_is_http(const char *org_url)
+{
+	return pg_strncasecmp(org_url, "http://", 7) == 0;
+}
+
+/*
+ * Option values go as they are into request headers (api_token), URLs
+ * (org_url, proxy), JWTs (client_id, key_id), the token request (scopes),
+ * file names and JSON paths: none may hold a control character, CR and LF
+ * above all.  private_key, a PEM text, is lines; it is checked as a key.
+ * The value is not shown: it may be a secret.
+ */
+static void
+check_no_control_char(DefElem *def)
+{
+	if (strcmp(def->defname, "private_key") != 0 &&
+		oc_has_control_char(defGetString(def)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\"", def->defname),
+				 errdetail("The value holds a control character (such as a carriage return or a line feed).")));
+}
+
 /*
  * A refused user mapping statement holds the key or token it was given:
  * keep the statement text (and any context quoting it) out of the report
@@ -217,6 +243,7 @@ validate_options(List *options, Oid catalog)
 		}
 		if (!found)
 			invalid_option(def, catalog);
+		check_no_control_char(def);
 
 		if (strcmp(def->defname, "org_url") == 0)
 		{
@@ -227,6 +254,19 @@ validate_options(List *options, Oid catalog)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"org_url\": %s", msg),
 						 errhint("Use the org's origin, e.g. https://acme.okta.com.")));
+
+			/*
+			 * USAGE on the wrapper lets a role create servers, that is,
+			 * choose where the database server connects: https:// to any
+			 * host is its choice, plain http:// to a port of this machine a
+			 * superuser's.  (ALTER shows us all the server's options, so a
+			 * non-superuser cannot alter an http:// server at all.)
+			 */
+			if (okta_org_url_is_http(defGetString(def)) && !superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superuser can set an http:// org_url"),
+						 errhint("Use https://.")));
 			have_org_url = true;
 		}
 		else if (strcmp(def->defname, "ca_file") == 0)
@@ -239,6 +279,21 @@ validate_options(List *options, Oid catalog)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("option \"ca_file\" must be an absolute path")));
+		}
+		else if (strcmp(def->defname, "proxy") == 0)
+		{
+			char		msg[256];
+
+			/* where the org's traffic goes, like ca_file a superuser's choice */
+			if (!superuser())
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("only superuser can set option \"proxy\"")));
+			if (oc_check_proxy_url(defGetString(def), msg, sizeof(msg)) < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"proxy\": %s", msg),
+						 errhint("Give the proxy's URL, e.g. http://proxy.example.com:3128.")));
 		}
 		else if (strcmp(def->defname, "scopes") == 0)
 		{
@@ -299,10 +354,18 @@ validate_options(List *options, Oid catalog)
 			have_key_id = true;
 		else if (strcmp(def->defname, "api_token") == 0)
 		{
-			if (*defGetString(def) == '\0')
+			const char *t = defGetString(def);
+
+			if (*t == '\0')
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("option \"api_token\" must not be empty")));
+			/* it goes into "Authorization: SSWS <token>" */
+			if (strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != strlen(t))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"api_token\""),
+						 errdetail("An Okta API token holds only letters, digits, \"-\" and \"_\"; the value is not shown.")));
 			have_token = true;
 		}
 		else if (strcmp(def->defname, "object") == 0)
@@ -414,6 +477,8 @@ okta_get_server_options(ForeignServer *server, OktaServerOptions *opts)
 			opts->org_url = defGetString(def);
 		else if (strcmp(def->defname, "ca_file") == 0)
 			opts->ca_file = defGetString(def);
+		else if (strcmp(def->defname, "proxy") == 0)
+			opts->proxy = defGetString(def);
 		else if (strcmp(def->defname, "scopes") == 0)
 			opts->scopes = defGetString(def);
 		else if (strcmp(def->defname, "timeout_ms") == 0)

@@ -59,3 +59,17 @@ in_cluster() {
 			-o "dynamic_library_path=$WORK/inst$("$pgc" --pkglibdir):\$libdir" "$@"
 	fi
 }
+
+# check NAME COMMAND...: prints "ok - NAME" when COMMAND succeeds, else
+# "FAILED - NAME", and counts it in $passed or $failed
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok - $name"
+	else
+		failed=$((failed + 1))
+		echo "FAILED - $name"
+	fi
+}

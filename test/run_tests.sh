@@ -6,7 +6,7 @@
 #   ONLY_REGRESS=1  skip the calls, unit, simulator, fuzz, soak and bench steps
 #                   (while developing)
 #   REGRESS="a b"   run these regression tests only (setup always first);
-#                   naming "secrets" among them runs the secrecy step too
+#                   naming "secrets" or "ambient" among them runs that step too
 #   KEEP_RESULTS=1  keep pg_regress's results/*.out in ./results (they are
 #                   kept anyway when a test fails)
 set -euo pipefail
@@ -65,10 +65,13 @@ mkdir -p "$WORK/regress"
 chmod 777 "$WORK/regress"
 regress_args=()
 run_secrets=1
+run_ambient=1
 if [ -n "${REGRESS:-}" ]; then
 	picked=" $REGRESS "
 	[[ $picked == *" secrets "* ]] || run_secrets=
+	[[ $picked == *" ambient "* ]] || run_ambient=
 	picked=${picked// secrets / }
+	picked=${picked// ambient / }
 	picked=$(echo $picked)
 	regress_args=("REGRESS=setup ${picked#setup}")
 fi
@@ -105,6 +108,15 @@ if [ -n "$run_secrets" ]; then
 			-o "log_directory=$WORK/secrets/log" -o log_filename=postgresql.log \
 			test/secrets.sh "$WORK/secrets" "$WORK/secrets/log" "$WORK/regress/results" \
 			2>&1 | tee -a "$OUT"; then :; else
+		status=1
+	fi
+fi
+
+# the postmaster's environment does not reach libcurl: the cluster
+# restarted with proxy variables and SSLKEYLOGFILE set (test/ambient.sh)
+if [ -n "$run_ambient" ]; then
+	step "proxy variables and SSLKEYLOGFILE of the postmaster (test/ambient.sh)"
+	if in_cluster test/ambient.sh "$WORK/ambient" 2>&1 | tee -a "$OUT"; then :; else
 		status=1
 	fi
 fi

@@ -144,6 +144,18 @@ done:
 	return rc;
 }
 
+/* *failed of add_header: what went wrong */
+#define HEADER_NOMEM	1
+#define HEADER_REFUSED	2
+
+/*
+ * list with the line "name: value" added.  A value with a control character
+ * (CR and LF above all: libcurl sends a header line as given, so they would
+ * end it and start another header, or another request) is refused, whatever
+ * it came from: an option written before the validator refused them or
+ * straight into the catalog, or a token from a reply.  (NUL cannot be in a
+ * C string; no value of ours needs the HTAB that HTTP would allow.)
+ */
 static struct curl_slist *
 add_header(struct curl_slist *list, const char *name, const char *value, int *failed)
 {
@@ -153,7 +165,13 @@ add_header(struct curl_slist *list, const char *name, const char *value, int *fa
 	/* no value: a buffer that ran out of memory */
 	if (*failed || value == NULL)
 	{
-		*failed = 1;
+		if (!*failed)
+			*failed = HEADER_NOMEM;
+		return list;
+	}
+	if (oc_has_control_char(value))
+	{
+		*failed = HEADER_REFUSED;
 		return list;
 	}
 	oc_buf_init(&b);
@@ -170,10 +188,21 @@ add_header(struct curl_slist *list, const char *name, const char *value, int *fa
 	oc_buf_free(&b);
 	if (n == NULL)
 	{
-		*failed = 1;
+		*failed = HEADER_NOMEM;
 		return list;
 	}
 	return n;
+}
+
+/* err for a header list that could not be built */
+static void
+header_error(int failed, const char *what, oc_error *err)
+{
+	if (failed == HEADER_REFUSED)
+		oc_set_error(err, OC_ERR_CONFIG,
+					 "refused to send %s: a header value holds a control character", what);
+	else
+		oc_set_error(err, OC_ERR_NOMEM, "could not build %s", what);
 }
 
 /* Headers of a resource request: Accept, Authorization and DPoP. */
@@ -203,7 +232,7 @@ oc_auth_headers(oc_client *c, const char *method, const char *url,
 		oc_buf_init(&proof);
 		if (build_dpop_proof(c, method, url, c->access_token,
 							 c->resource_nonce, &proof) < 0)
-			failed = 1;
+			failed = HEADER_NOMEM;
 		else
 			h = add_header(h, "DPoP", proof.data, &failed);
 		oc_buf_free(&proof);
@@ -220,7 +249,7 @@ oc_auth_headers(oc_client *c, const char *method, const char *url,
 	if (failed || v.failed)
 	{
 		curl_slist_free_all(h);
-		oc_set_error(err, OC_ERR_NOMEM, "could not build the request headers");
+		header_error(failed ? failed : HEADER_NOMEM, "the request headers", err);
 		return -1;
 	}
 	*headers = h;
@@ -372,7 +401,7 @@ oc_token_request(oc_client *c, char **form, struct curl_slist **headers,
 
 		oc_buf_init(&proof);
 		if (build_dpop_proof(c, "POST", c->token_url, NULL, c->dpop_nonce, &proof) < 0)
-			failed = 1;
+			failed = HEADER_NOMEM;
 		else
 			h = add_header(h, "DPoP", proof.data, &failed);
 		oc_buf_free(&proof);
@@ -383,7 +412,7 @@ oc_token_request(oc_client *c, char **form, struct curl_slist **headers,
 		memset(*form, 0, strlen(*form));
 		free(*form);
 		*form = NULL;
-		oc_set_error(err, OC_ERR_NOMEM, "could not build the token request");
+		header_error(failed, "the token request", err);
 		return -1;
 	}
 	*headers = h;

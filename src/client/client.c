@@ -29,6 +29,15 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 	}
 	if (!curl_ready)
 	{
+		/*
+		 * libcurl (OpenSSL backend) opens the file SSLKEYLOGFILE names at
+		 * curl_global_init and writes every TLS session's secrets there:
+		 * anyone who can read it decrypts the tokens on the wire.  Drop it
+		 * from this process's environment first.  (If another library
+		 * already initialised libcurl in this process, the file may be
+		 * open already; nothing here can close it.)
+		 */
+		unsetenv("SSLKEYLOGFILE");
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		{
 			oc_set_error(err, OC_ERR_NETWORK, "could not initialize libcurl");
@@ -56,6 +65,7 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 		c->token_url = oc_buf_take(&b);
 	}
 	c->ca_file = cfg->ca_file ? oc_strdup(cfg->ca_file) : NULL;
+	c->proxy = cfg->proxy ? oc_strdup(cfg->proxy) : NULL;
 	c->scopes = oc_strdup(cfg->scopes ? cfg->scopes : OC_DEFAULT_SCOPES);
 	c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
 	c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
@@ -79,7 +89,8 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 		curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	}
 	if (c->org_url == NULL || c->token_url == NULL || c->scopes == NULL ||
-		c->multi == NULL || c->share == NULL || (cfg->ca_file && c->ca_file == NULL))
+		c->multi == NULL || c->share == NULL || (cfg->ca_file && c->ca_file == NULL) ||
+		(cfg->proxy && c->proxy == NULL))
 	{
 		oc_client_destroy(c);
 		oc_set_error(err, OC_ERR_NOMEM, "out of memory");
@@ -162,6 +173,7 @@ oc_client_destroy(oc_client *c)
 	free(c->org_url);
 	free(c->token_url);
 	free(c->ca_file);
+	free(c->proxy);
 	free(c->scopes);
 	free(c->client_id);
 	free(c->key_id);

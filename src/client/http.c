@@ -300,6 +300,17 @@ oc_xfer_new(oc_client *c, const char *method, const char *url,
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file)
 		SETOPT(CURLOPT_CAINFO, c->ca_file);
+
+	/*
+	 * The proxy option's proxy, never one from the environment: libcurl
+	 * would otherwise take https_proxy, http_proxy, ALL_PROXY and no_proxy
+	 * from the postmaster's (set for something else, or by whoever started
+	 * it), and send the org's traffic there ("" is no proxy at all).  A
+	 * loopback host is reached directly either way.
+	 */
+	SETOPT(CURLOPT_PROXY, c->proxy ? c->proxy : "");
+	if (c->proxy)
+		SETOPT(CURLOPT_NOPROXY, "localhost,127.0.0.0/8,::1");
 	if (c->share)
 		SETOPT(CURLOPT_SHARE, c->share);
 	SETOPT(CURLOPT_TIMEOUT_MS, c->timeout_ms);

@@ -108,6 +108,7 @@ struct oc_client
 	char	   *org_url;		/* no trailing slash */
 	char	   *token_url;
 	char	   *ca_file;
+	char	   *proxy;			/* NULL: none (never the environment's) */
 	char	   *scopes;
 	long		timeout_ms;
 	long		connect_timeout_ms;

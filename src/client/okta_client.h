@@ -74,6 +74,7 @@ typedef struct oc_config
 {
 	const char *org_url;		/* https://host[:port], no path */
 	const char *ca_file;		/* NULL: system trust store */
+	const char *proxy;			/* NULL: no proxy (the environment's is not used) */
 	const char *scopes;			/* NULL: okta.users.read okta.groups.read */
 	long		timeout_ms;
 	long		connect_timeout_ms;
@@ -106,6 +107,20 @@ typedef struct oc_config
  * only for loopback hosts.  Returns 0, or -1 with a message in errbuf.
  */
 extern int	oc_check_org_url(const char *url, char *errbuf, size_t errlen);
+
+/*
+ * Check a proxy URL: http://, https:// or socks5h:// (the proxy resolves the
+ * name), a host, an optional port, nothing after.  Returns 0, or -1 with a
+ * message in errbuf (that does not quote the URL: it may hold a password).
+ */
+extern int	oc_check_proxy_url(const char *url, char *errbuf, size_t errlen);
+
+/*
+ * Does s hold a control character (a byte below 0x20, or DEL 0x7f)?  Such a
+ * value never goes into a request header (the request fails with
+ * OC_ERR_CONFIG), and the option validator refuses it.
+ */
+extern int	oc_has_control_char(const char *s);
 
 /*
  * Check that a PEM text holds a usable private key (RSA >= 2048 bits or EC

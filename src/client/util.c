@@ -490,7 +490,64 @@ oc_b64url(oc_buf *b, const unsigned char *data, size_t len)
 	}
 }
 
+/* Does s hold a control character (a byte below 0x20, or DEL)? */
+int
+oc_has_control_char(const char *s)
+{
+	for (; *s; s++)
+	{
+		if ((unsigned char) *s < 0x20 || *s == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 /* ---------- URL checks ---------- */
+
+int
+oc_check_proxy_url(const char *url, char *errbuf, size_t errlen)
+{
+	static const char *const schemes[] = {"http://", "https://", "socks5h://"};
+	const char *rest = NULL;
+	const char *host;
+	size_t		authlen;
+	size_t		i;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]) && rest == NULL; i++)
+	{
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			rest = url + strlen(schemes[i]);
+	}
+	if (rest == NULL)
+	{
+		snprintf(errbuf, errlen, "proxy must start with http://, https:// or socks5h://");
+		return -1;
+	}
+	if (oc_has_control_char(rest) || strchr(rest, ' ') != NULL)
+	{
+		snprintf(errbuf, errlen, "proxy holds a control character or a space");
+		return -1;
+	}
+	authlen = strcspn(rest, "/?#");
+	/* the host: after any user:password@ */
+	host = rest;
+	for (i = 0; i < authlen; i++)
+	{
+		if (rest[i] == '@')
+			host = rest + i + 1;
+	}
+	if (host == rest + authlen || *host == ':')
+	{
+		snprintf(errbuf, errlen, "proxy has no host");
+		return -1;
+	}
+	if (!(rest[authlen] == '\0' || (rest[authlen] == '/' && rest[authlen + 1] == '\0')))
+	{
+		snprintf(errbuf, errlen, "proxy must be a scheme, a host and a port only, without a path");
+		return -1;
+	}
+	return 0;
+}
 
 static int
 host_is_loopback(const char *host, size_t n)

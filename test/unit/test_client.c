@@ -1429,6 +1429,39 @@ test_org_url(void)
  * 8. Link headers
  * ================================================================ */
 
+/* the proxy option: http, https or socks5h, a host, no path; the message never quotes it */
+static void
+test_proxy_url(void)
+{
+	static const char *const good[] = {
+		"http://proxy.example.com:3128",
+		"https://proxy.example.com",
+		"socks5h://127.0.0.1:1080/",
+		"HTTP://user:s3cret@proxy:8080",
+		"http://[::1]:3128",
+	};
+	static const char *const bad[] = {
+		"", "proxy.example.com:3128", "ftp://proxy", "socks5://proxy:1080",
+		"http://", "http:///x", "http://:3128", "http://user:s3cret@",
+		"http://proxy:3128/path", "http://proxy:3128?x", "http://pro xy",
+		"http://proxy\r\nX-Injected: 1", "http://user:s3cret@proxy\x7f",
+	};
+	char		msg[256];
+	size_t		i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CHECKF(oc_check_proxy_url(good[i], msg, sizeof(msg)) == 0,
+			   "proxy %s refused", show(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		msg[0] = '\0';
+		CHECKF(oc_check_proxy_url(bad[i], msg, sizeof(msg)) == -1,
+			   "proxy %s accepted", show(bad[i]));
+		CHECKF(msg[0] != '\0' && strstr(msg, "s3cret") == NULL,
+			   "proxy %s: message %s", show(bad[i]), show(msg));
+	}
+}
+
 static void
 test_link_next(void)
 {
@@ -3070,6 +3103,68 @@ check_dpop_proof(oc_client *c, const char *method, const char *url,
 	curl_slist_free_all(h);
 }
 
+/*
+ * A header value with CR, LF or another control character is never sent:
+ * an api_token written before the validator refused them (or straight into
+ * the catalog), or an access token from a reply, would otherwise add header
+ * lines or a whole request.  The request fails with a configuration error
+ * that does not quote the value.
+ */
+static void
+check_header_injection(void)
+{
+	static const char *const bad[] = {
+		"00tok\r\nX-Injected: 1",
+		"00tok\nGET /api/v1/users HTTP/1.1",
+		"00tok\r",
+		"00tok\x01",
+		"00tok\x7f",
+	};
+	oc_config	cfg;
+	oc_error	err;
+	oc_client  *c;
+	struct curl_slist *h;
+	size_t		i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	{
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.org_url = "https://acme.okta.com";
+		cfg.api_token = bad[i];
+		c = oc_client_create(&cfg, &err);
+		CHECK(c != NULL);
+		if (c == NULL)
+			continue;
+		h = NULL;
+		CHECKF(oc_auth_headers(c, "GET", "https://acme.okta.com/api/v1/users", &h, &err) == -1,
+			   "an api_token with a control character (#%zu) goes into a header", i);
+		CHECK(h == NULL);
+		CHECK_INT(err.kind, OC_ERR_CONFIG);
+		CHECK_NO_SECRET("header with a control character", &err, bad[i]);
+		curl_slist_free_all(h);
+		oc_client_destroy(c);
+	}
+
+	/* an access token from a token reply, likewise */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.org_url = "https://acme.okta.com";
+	cfg.api_token = "00goodToken-_";
+	c = oc_client_create(&cfg, &err);
+	CHECK(c != NULL);
+	if (c)
+	{
+		free(c->api_token);
+		c->api_token = NULL;
+		c->access_token = oc_strdup("eyJ.tok\r\nX-Injected: 1");
+		c->token_expires = time(NULL) + 3600;
+		h = NULL;
+		CHECK_INT(oc_auth_headers(c, "GET", "https://acme.okta.com/api/v1/users", &h, &err), -1);
+		CHECK(h == NULL);
+		curl_slist_free_all(h);
+		oc_client_destroy(c);
+	}
+}
+
 static void
 test_auth_headers(void)
 {
@@ -3142,6 +3237,7 @@ test_auth_headers(void)
 		oc_client_destroy(c);
 	}
 	free(pem);
+	check_header_injection();
 }
 
 /* ================================================================
@@ -5887,6 +5983,7 @@ static const struct
 	{"search_quote", test_search_quote},
 	{"request", test_request},
 	{"org_url", test_org_url},
+	{"proxy_url", test_proxy_url},
 	{"link_next", test_link_next},
 	{"tape", test_tape},
 	{"tape_scan", test_tape_scan},
