@@ -365,7 +365,53 @@ okta_value_placeholder(Node *e)
 	return pstrdup("?");
 }
 
-/* the requests of a lookup: one per value (id, login, parent id) */
+/*
+ * Okta's id format (okta-api.md, okta-samples): 20 characters, [0-9A-Za-z]
+ * ("00u" or "00g" and 17 more).  A value in any other form equals no id.
+ */
+static bool
+okta_id_format(const char *s)
+{
+	int			n = 0;
+
+	for (; *s; s++, n++)
+	{
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
+			  (*s >= 'a' && *s <= 'z')))
+			return false;
+	}
+	return n == 20;
+}
+
+/*
+ * A login Okta's servlet stack reads as it was written, when sent as a path
+ * segment: none of ';' (a path parameter), '%', '\', '/', '?', '#', white
+ * space, control characters or non-ASCII bytes, and not a dot segment.
+ * Okta cannot fetch a login with '/' by path at all.
+ */
+static bool
+login_path_ok(const char *s)
+{
+	const unsigned char *p;
+
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		if (*p <= 0x20 || *p >= 0x7f || strchr(";%\\/?#", *p) != NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The requests of a lookup: one per value (id, login, parent id).  Okta
+ * resolves a path's value as an id, a login, a short login, in any case:
+ * an id or parent id is only sent when it has Okta's id format, since the
+ * parent-id column is filled from the request (a login there would be
+ * echoed as the user's id); what a login's GET returns is rechecked
+ * locally (every qual is, deparse.c), so only the exact login is a row.
+ */
 static List *
 lookup_requests(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *vals,
 				const ListingOpts *o)
@@ -383,11 +429,13 @@ lookup_requests(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *
 		/* an empty id would name the collection itself: it matches nothing */
 		if (id[0] == '\0')
 			continue;
+		if (!placeholder && pp->lookup != LOOKUP_LOGIN && !okta_id_format(id))
+			continue;			/* no object has such an id */
 		if (pp->lookup == LOOKUP_PARENT)
 			reqs = lappend(reqs, member_listing(t, t->kind, id, placeholder, o));
-		else if (pp->lookup == LOOKUP_LOGIN && strchr(id, '/') != NULL)
+		else if (pp->lookup == LOOKUP_LOGIN && !placeholder && !login_path_ok(id))
 		{
-			/* Okta cannot fetch such a login by path: filter for it */
+			/* not by path: filter for it */
 			oc_buf		q;
 
 			oc_buf_init(&q);
