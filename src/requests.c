@@ -11,6 +11,7 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/datetime.h"
@@ -18,11 +19,35 @@
 
 /* ---------- execution: values to requests ---------- */
 
+/*
+ * A text value as Okta is sent it: in UTF-8, whatever the database's
+ * encoding (a LATIN1 'ü' sent as %FC matches nothing at Okta).  NULL when it
+ * cannot be (bytes that are not UTF-8 in a SQL_ASCII database): such a value
+ * equals no Okta value, which is always UTF-8.  Every string a request
+ * carries comes through here; what EXPLAIN shows goes back in
+ * finish_request.
+ */
+static char *
+utf8_value(Datum d)
+{
+	char	   *s = TextDatumGetCString(d);
+	int			len = strlen(s);
+
+	if (GetDatabaseEncoding() == PG_UTF8)
+		return s;
+	if (GetDatabaseEncoding() == PG_SQL_ASCII)
+		return pg_verify_mbstr(PG_UTF8, s, len, true) ? s : NULL;
+	return (char *) pg_do_encoding_conversion((unsigned char *) s, len,
+											  GetDatabaseEncoding(), PG_UTF8);
+}
+
 static void
 add_text(List **vals, const char *s)
 {
 	ListCell   *lc;
 
+	if (s == NULL)
+		return;					/* not expressible in UTF-8: equals nothing */
 	foreach(lc, *vals)
 	{
 		if (strcmp(lfirst(lc), s) == 0)
@@ -31,7 +56,7 @@ add_text(List **vals, const char *s)
 	*vals = lappend(*vals, pstrdup(s));
 }
 
-/* the non-null strings of a text or text[] value, distinct */
+/* the non-null strings of a text or text[] value, distinct, in UTF-8 */
 static List *
 text_values(const OktaValue *v, bool is_array)
 {
@@ -45,7 +70,7 @@ text_values(const OktaValue *v, bool is_array)
 		return vals;
 	}
 	if (!is_array)
-		add_text(&vals, TextDatumGetCString(v->value));
+		add_text(&vals, utf8_value(v->value));
 	else
 	{
 		ArrayType  *arr = DatumGetArrayTypeP(v->value);
@@ -60,7 +85,7 @@ text_values(const OktaValue *v, bool is_array)
 		for (i = 0; i < n; i++)
 		{
 			if (!nulls[i])
-				add_text(&vals, TextDatumGetCString(elems[i]));
+				add_text(&vals, utf8_value(elems[i]));
 		}
 	}
 	return vals;
@@ -210,7 +235,9 @@ build_search(List *node, const OktaValue *vals)
 					}
 					return acc;
 				}
-				s = TextDatumGetCString(v->value);
+				s = utf8_value(v->value);
+				if (s == NULL)
+					return NULL;
 				if (vk == VK_LIKE)
 				{
 					bool		exact;
@@ -239,6 +266,7 @@ finish_request(oc_request *r, int flags, int row_filter, const char *parent_id)
 {
 	OktaRequest *req = palloc0(sizeof(OktaRequest));
 	const char *target = oc_request_target(r);
+	const char *shown = oc_request_shown(r);
 
 	if (oc_request_failed(r))
 	{
@@ -246,7 +274,10 @@ finish_request(oc_request *r, int flags, int row_filter, const char *parent_id)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	}
 	req->target = target ? pstrdup(target) : NULL;
-	req->display = pstrdup(oc_request_shown(r));
+	/* the values in it are UTF-8 (utf8_value): shown in the database's encoding */
+	req->display = pstrdup(shown);
+	if (GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
+		req->display = pg_any_to_server(req->display, strlen(req->display), PG_UTF8);
 	req->flags = flags;
 	req->row_filter = row_filter;
 	req->parent_id = parent_id ? pstrdup(parent_id) : NULL;
