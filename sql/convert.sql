@@ -84,6 +84,7 @@ SELECT login FROM short_users WHERE id = :'uid';
 -- Okta's UTF-8; a character the database cannot hold is an error naming the
 -- column, the value shown with \u escapes (showing it used to fail in turn,
 -- with the bare conversion error)
+SELECT sim.log_count() AS latin1_before \gset
 CREATE DATABASE oktafdw_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
 \c oktafdw_latin1
 SET client_encoding = 'UTF8';
@@ -108,5 +109,15 @@ SELECT first_name FROM okta.users WHERE login = 'watanabe.kenta@example.com';
 SELECT title = '' AS title_empty, nick_name = '' AS nick_name_empty,
        profile->'department' AS department_json, profile = profile::text::jsonb AS same_jsonb
 FROM okta.users WHERE login = 'empty.strings@example.com';
+-- pushed values go to Okta in UTF-8, not in the database's encoding
+-- ('ü' as %C3%BC, not LATIN1's %FC, which Okta answers with no rows): in a
+-- filter, a search, a lookup; EXPLAIN shows them in the database's encoding
+SELECT login, first_name, last_name FROM okta.users WHERE last_name = 'Müller';
+SELECT login FROM okta.users WHERE last_name LIKE 'Ångs%' AND city IS NOT NULL;
+SELECT login FROM okta.users WHERE login IN ('jose.muller@example.com', 'josé.müller@example.com');
+EXPLAIN (COSTS OFF) SELECT login FROM okta.users WHERE last_name = 'Müller';
 \c contrib_regression
 DROP DATABASE oktafdw_latin1;
+-- what the simulator saw (its log has the query decoded as UTF-8; a value
+-- sent in LATIN1 is refused as not UTF-8, logged as sent)
+SELECT * FROM sim.log_since(:latin1_before) l WHERE l ~* 'lastName|ller';

@@ -21,7 +21,7 @@ SELECT * FROM sim.compare(
 SELECT * FROM sim.compare('SELECT count(*) FROM okta.users', 'SELECT count(*) FROM sim.users');
 -- group members: the same projection of the member listings
 SELECT id AS gid FROM sim.groups WHERE name = 'Former Staff' \gset
-EXPLAIN (COSTS OFF) SELECT user_id, login, status FROM okta.group_members WHERE group_id = 'g1';
+EXPLAIN (COSTS OFF) SELECT user_id, login, status FROM okta.group_members WHERE group_id = '00g1a2b3c4d5e6f7g8h9';
 SELECT * FROM sim.compare(
   format('SELECT group_id, user_id, login, status FROM okta.group_members WHERE group_id = %L', :'gid'),
   format('SELECT m.group_id, m.user_id, u.login, u.status FROM sim.memberships m JOIN sim.users u ON u.id = m.user_id WHERE m.group_id = %L', :'gid'));
@@ -94,7 +94,7 @@ SELECT okta_reset();
 SELECT l AS "QUERY PLAN" FROM sim.explain_analyze(
   $$SELECT id, login FROM okta.users WHERE status = 'LOCKED_OUT'$$) AS l;
 SELECT l AS "QUERY PLAN" FROM sim.explain_analyze(
-  $$SELECT user_id, login FROM okta.group_members WHERE group_id = 'no-such-group'$$) AS l;
+  $$SELECT user_id, login FROM okta.group_members WHERE group_id = '00gnosuchgroup000000'$$) AS l;
 -- and nothing of the kind when the org takes it
 \! $OKTA_SIM_CTL fields on >/dev/null
 SELECT okta_reset();

@@ -9,6 +9,13 @@ SELECT login AS slash_login FROM sim.users WHERE login LIKE '%/%' ORDER BY id LI
 SELECT city AS ucity FROM sim.users WHERE city <> '' GROUP BY city ORDER BY count(*) DESC, city LIMIT 1 \gset
 SELECT id AS gid, name AS gname FROM sim.groups WHERE type = 'OKTA_GROUP' ORDER BY id LIMIT 1 \gset
 SELECT id AS gid2 FROM sim.groups WHERE type = 'APP_GROUP' ORDER BY id LIMIT 1 \gset
+-- a member whose short login (before the @) is no one else's: Okta (and
+-- the simulator) resolve it, the login and any letter case by path
+SELECT u.id AS muid, u.login AS mlogin, split_part(u.login, '@', 1) AS mshort FROM sim.users u
+  WHERE EXISTS (SELECT 1 FROM sim.memberships m WHERE m.user_id = u.id) AND u.login ~ '^[a-z.]+@'
+  AND (SELECT count(*) FROM sim.users v
+       WHERE lower(split_part(v.login, '@', 1)) = lower(split_part(u.login, '@', 1))) = 1
+  ORDER BY u.id LIMIT 1 \gset
 \set uq 'SELECT id FROM okta.users WHERE '
 \set ut 'SELECT id FROM sim.users WHERE '
 \set gq 'SELECT id FROM okta.groups WHERE '
@@ -24,6 +31,13 @@ SELECT * FROM sim.compare(:'uq' || format('id IN (%L, %L, %L)', :'uid', :'uid2',
 SELECT * FROM sim.compare(:'uq' || format('login IN (%L, %L, ''nobody@example.com'')', :'ulogin', :'ulogin2'), :'ut' || format('login IN (%L, %L, ''nobody@example.com'')', :'ulogin', :'ulogin2'));
 SELECT * FROM sim.compare(:'uq' || 'id = ANY (ARRAY[]::text[])', :'ut' || 'id = ANY (ARRAY[]::text[])');
 SELECT * FROM sim.compare(:'uq' || format('id = %L AND status = ''SUSPENDED''', :'uid'), :'ut' || format('id = %L AND status = ''SUSPENDED''', :'uid'));
+-- Okta resolves a short login and any case by path: only the exact login matches
+SELECT * FROM sim.compare(:'uq' || format('login = %L', :'mshort'), :'ut' || format('login = %L', :'mshort'));
+SELECT * FROM sim.compare(:'uq' || format('login IN (%L, %L)', upper(:'mlogin'), upper(:'mshort')), :'ut' || format('login IN (%L, %L)', upper(:'mlogin'), upper(:'mshort')));
+-- a login a servlet stack reads otherwise (';' ends the segment, '%', '\',
+-- white space, non-ASCII) goes by filter, never by path
+SELECT * FROM sim.compare(:'uq' || format('login = %L', :'mshort' || ';x@example.com'), :'ut' || format('login = %L', :'mshort' || ';x@example.com'));
+SELECT * FROM sim.compare(:'uq' || $$login IN ('zoë.angstrom@example.com', 'a%40b@example.com', 'back\slash@example.com', 'sp ace@example.com')$$, :'ut' || $$login IN ('zoë.angstrom@example.com', 'a%40b@example.com', 'back\slash@example.com', 'sp ace@example.com')$$);
 -- users: filter where it is enough (exact, and strongly consistent), search otherwise
 SELECT * FROM sim.compare(:'uq' || $$status IN ('LOCKED_OUT', 'RECOVERY')$$, :'ut' || $$status IN ('LOCKED_OUT', 'RECOVERY')$$);
 SELECT * FROM sim.compare(:'uq' || format('email = %L', :'uemail'), :'ut' || format('email = %L', :'uemail'));
@@ -66,6 +80,19 @@ SELECT * FROM sim.compare(format('SELECT group_id, user_id FROM okta.group_membe
                           format('SELECT group_id, user_id FROM sim.memberships WHERE group_id IN (%L, %L)', :'gid', :'gid2'));
 SELECT * FROM sim.compare(format('SELECT user_id, group_id FROM okta.user_groups WHERE user_id IN (%L, %L)', :'uid', :'uid2'),
                           format('SELECT user_id, group_id FROM sim.memberships WHERE user_id IN (%L, %L)', :'uid', :'uid2'));
+-- a parent id is Okta's id exactly: a login, a short login or another case,
+-- which Okta resolves by path, is no row's id (as with pushdown 'false'); a
+-- value not in Okta's id format is not requested
+SELECT * FROM sim.compare(format('SELECT user_id, group_id FROM okta.user_groups WHERE user_id = %L', :'mlogin'),
+                          format('SELECT user_id, group_id FROM sim.memberships WHERE user_id = %L', :'mlogin'));
+SELECT same, nrows, replace(requests, :'muid', '<muid>') AS requests
+FROM sim.compare(format('SELECT user_id, group_id FROM okta.user_groups WHERE user_id IN (%L, %L, %L)', :'mshort', upper(:'mlogin'), :'muid'),
+                 format('SELECT user_id, group_id FROM sim.memberships WHERE user_id IN (%L, %L, %L)', :'mshort', upper(:'mlogin'), :'muid'));
+SELECT same, nrows, replace(replace(requests, upper(:'muid'), '<MUID>'), lower(:'muid'), '<muid>') AS requests
+FROM sim.compare(format('SELECT user_id, group_id FROM okta.user_groups WHERE user_id IN (%L, %L)', upper(:'muid'), lower(:'muid')),
+                 format('SELECT user_id, group_id FROM sim.memberships WHERE user_id IN (%L, %L)', upper(:'muid'), lower(:'muid')));
+SELECT * FROM sim.compare('SELECT user_id, group_id FROM okta.user_groups WHERE user_id = ''plus+tag@example.com''',
+                          'SELECT user_id, group_id FROM sim.memberships WHERE user_id = ''plus+tag@example.com''');
 
 -- injection: values never widen the match, never reach another endpoint
 SELECT * FROM sim.compare(:'uq' || $$status = 'ACTIVE" or status eq "SUSPENDED'$$, :'ut' || $$status = 'ACTIVE" or status eq "SUSPENDED'$$);
@@ -78,4 +105,10 @@ SELECT * FROM sim.compare(:'gq' || $$id = '00g1/users'$$, :'gt' || $$id = '00g1/
 SELECT * FROM sim.compare(:'uq' || E'city = \'Paris\nstatus eq "ACTIVE"\' AND status = \'STAGED\'', :'ut' || E'city = \'Paris\nstatus eq "ACTIVE"\' AND status = \'STAGED\'');
 SELECT * FROM sim.compare('SELECT group_id, user_id FROM okta.group_members WHERE group_id = ''../users''',
                           'SELECT group_id, user_id FROM sim.memberships WHERE group_id = ''../users''');
+-- a servlet stack cuts ";..." off a segment: "..;" would walk up to /api/v1/users
+SELECT * FROM sim.compare('SELECT group_id, user_id FROM okta.group_members WHERE group_id = ''..;''',
+                          'SELECT group_id, user_id FROM sim.memberships WHERE group_id = ''..;''');
+SELECT * FROM sim.compare('SELECT group_id, user_id FROM okta.group_members WHERE group_id = ''..;x''',
+                          'SELECT group_id, user_id FROM sim.memberships WHERE group_id = ''..;x''');
+SELECT * FROM sim.compare(:'uq' || $$id = '..;'$$, :'ut' || $$id = '..;'$$);
 \pset format aligned

@@ -75,6 +75,33 @@ FROM okta.user_groups WHERE user_id = :'member';
 SELECT DISTINCT regexp_replace(replace(l, :'member', '<uid>'), 'after=[^&]*&', '') AS request
 FROM sim.log('/api/') AS l ORDER BY 1;
 SELECT count(*) FROM okta.user_groups WHERE user_id = '00unosuchuser0000000';
+-- a view that hides one user's memberships: asking by that user's login
+-- (which Okta resolves by path) finds nothing, as with pushdown 'false' --
+-- rows carry Okta's id, and a value not in its format is not requested
+SELECT login AS mlogin FROM sim.users WHERE id = :'member' \gset
+CREATE VIEW others_groups AS SELECT * FROM okta.user_groups WHERE user_id <> :'member';
+CREATE FOREIGN TABLE user_groups_local (user_id text, id text)
+  SERVER okta OPTIONS (object 'user_groups', pushdown 'false');
+CREATE VIEW others_groups_local AS SELECT * FROM user_groups_local WHERE user_id <> :'member';
+\! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
+SELECT count(*) FROM others_groups WHERE user_id = :'mlogin';
+SELECT count(*) FROM others_groups WHERE user_id = upper(:'mlogin');
+SELECT count(*) FROM others_groups WHERE user_id = split_part(:'mlogin', '@', 1);
+SELECT * FROM sim.log('/api/') AS l;
+SELECT count(*) FROM others_groups_local WHERE user_id = :'mlogin';
+-- the same by a join: a key per row of a local table, each a parameter
+CREATE TABLE member_keys (k text);
+INSERT INTO member_keys VALUES (:'mlogin'), (upper(:'mlogin')), (:'member');
+ANALYZE member_keys;
+EXPLAIN (COSTS OFF)
+SELECT k.k, ug.user_id FROM member_keys k JOIN okta.user_groups ug ON ug.user_id = k.k;
+SELECT count(*) FILTER (WHERE k.k = :'mlogin' OR k.k = upper(:'mlogin')) AS by_login,
+       count(*) FILTER (WHERE k.k = :'member') = (SELECT count(*) FROM sim.memberships
+                                                  WHERE user_id = :'member') AS by_id_same
+FROM member_keys k JOIN okta.user_groups ug ON ug.user_id = k.k;
+DROP TABLE member_keys;
+DROP VIEW others_groups, others_groups_local;
+DROP FOREIGN TABLE user_groups_local;
 
 -- pushdown 'false': the same rows, from full listings
 CREATE FOREIGN TABLE users_local (id text, status text, login text)

@@ -11,6 +11,7 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
 #include "utils/datetime.h"
@@ -18,11 +19,35 @@
 
 /* ---------- execution: values to requests ---------- */
 
+/*
+ * A text value as Okta is sent it: in UTF-8, whatever the database's
+ * encoding (a LATIN1 'ü' sent as %FC matches nothing at Okta).  NULL when it
+ * cannot be (bytes that are not UTF-8 in a SQL_ASCII database): such a value
+ * equals no Okta value, which is always UTF-8.  Every string a request
+ * carries comes through here; what EXPLAIN shows goes back in
+ * finish_request.
+ */
+static char *
+utf8_value(Datum d)
+{
+	char	   *s = TextDatumGetCString(d);
+	int			len = strlen(s);
+
+	if (GetDatabaseEncoding() == PG_UTF8)
+		return s;
+	if (GetDatabaseEncoding() == PG_SQL_ASCII)
+		return pg_verify_mbstr(PG_UTF8, s, len, true) ? s : NULL;
+	return (char *) pg_do_encoding_conversion((unsigned char *) s, len,
+											  GetDatabaseEncoding(), PG_UTF8);
+}
+
 static void
 add_text(List **vals, const char *s)
 {
 	ListCell   *lc;
 
+	if (s == NULL)
+		return;					/* not expressible in UTF-8: equals nothing */
 	foreach(lc, *vals)
 	{
 		if (strcmp(lfirst(lc), s) == 0)
@@ -31,7 +56,7 @@ add_text(List **vals, const char *s)
 	*vals = lappend(*vals, pstrdup(s));
 }
 
-/* the non-null strings of a text or text[] value, distinct */
+/* the non-null strings of a text or text[] value, distinct, in UTF-8 */
 static List *
 text_values(const OktaValue *v, bool is_array)
 {
@@ -45,7 +70,7 @@ text_values(const OktaValue *v, bool is_array)
 		return vals;
 	}
 	if (!is_array)
-		add_text(&vals, TextDatumGetCString(v->value));
+		add_text(&vals, utf8_value(v->value));
 	else
 	{
 		ArrayType  *arr = DatumGetArrayTypeP(v->value);
@@ -60,7 +85,7 @@ text_values(const OktaValue *v, bool is_array)
 		for (i = 0; i < n; i++)
 		{
 			if (!nulls[i])
-				add_text(&vals, TextDatumGetCString(elems[i]));
+				add_text(&vals, utf8_value(elems[i]));
 		}
 	}
 	return vals;
@@ -210,7 +235,9 @@ build_search(List *node, const OktaValue *vals)
 					}
 					return acc;
 				}
-				s = TextDatumGetCString(v->value);
+				s = utf8_value(v->value);
+				if (s == NULL)
+					return NULL;
 				if (vk == VK_LIKE)
 				{
 					bool		exact;
@@ -239,6 +266,7 @@ finish_request(oc_request *r, int flags, int row_filter, const char *parent_id)
 {
 	OktaRequest *req = palloc0(sizeof(OktaRequest));
 	const char *target = oc_request_target(r);
+	const char *shown = oc_request_shown(r);
 
 	if (oc_request_failed(r))
 	{
@@ -246,7 +274,10 @@ finish_request(oc_request *r, int flags, int row_filter, const char *parent_id)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	}
 	req->target = target ? pstrdup(target) : NULL;
-	req->display = pstrdup(oc_request_shown(r));
+	/* the values in it are UTF-8 (utf8_value): shown in the database's encoding */
+	req->display = pstrdup(shown);
+	if (GetDatabaseEncoding() != PG_UTF8 && GetDatabaseEncoding() != PG_SQL_ASCII)
+		req->display = pg_any_to_server(req->display, strlen(req->display), PG_UTF8);
 	req->flags = flags;
 	req->row_filter = row_filter;
 	req->parent_id = parent_id ? pstrdup(parent_id) : NULL;
@@ -365,7 +396,53 @@ okta_value_placeholder(Node *e)
 	return pstrdup("?");
 }
 
-/* the requests of a lookup: one per value (id, login, parent id) */
+/*
+ * Okta's id format (okta-api.md, okta-samples): 20 characters, [0-9A-Za-z]
+ * ("00u" or "00g" and 17 more).  A value in any other form equals no id.
+ */
+static bool
+okta_id_format(const char *s)
+{
+	int			n = 0;
+
+	for (; *s; s++, n++)
+	{
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
+			  (*s >= 'a' && *s <= 'z')))
+			return false;
+	}
+	return n == 20;
+}
+
+/*
+ * A login Okta's servlet stack reads as it was written, when sent as a path
+ * segment: none of ';' (a path parameter), '%', '\', '/', '?', '#', white
+ * space, control characters or non-ASCII bytes, and not a dot segment.
+ * Okta cannot fetch a login with '/' by path at all.
+ */
+static bool
+login_path_ok(const char *s)
+{
+	const unsigned char *p;
+
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		if (*p <= 0x20 || *p >= 0x7f || strchr(";%\\/?#", *p) != NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The requests of a lookup: one per value (id, login, parent id).  Okta
+ * resolves a path's value as an id, a login, a short login, in any case:
+ * an id or parent id is only sent when it has Okta's id format, since the
+ * parent-id column is filled from the request (a login there would be
+ * echoed as the user's id); what a login's GET returns is rechecked
+ * locally (every qual is, deparse.c), so only the exact login is a row.
+ */
 static List *
 lookup_requests(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *vals,
 				const ListingOpts *o)
@@ -383,11 +460,13 @@ lookup_requests(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *
 		/* an empty id would name the collection itself: it matches nothing */
 		if (id[0] == '\0')
 			continue;
+		if (!placeholder && pp->lookup != LOOKUP_LOGIN && !okta_id_format(id))
+			continue;			/* no object has such an id */
 		if (pp->lookup == LOOKUP_PARENT)
 			reqs = lappend(reqs, member_listing(t, t->kind, id, placeholder, o));
-		else if (pp->lookup == LOOKUP_LOGIN && strchr(id, '/') != NULL)
+		else if (pp->lookup == LOOKUP_LOGIN && !placeholder && !login_path_ok(id))
 		{
-			/* Okta cannot fetch such a login by path: filter for it */
+			/* not by path: filter for it */
 			oc_buf		q;
 
 			oc_buf_init(&q);

@@ -346,8 +346,9 @@ extern void oc_buf_free(oc_buf *b);
 
 /*
  * Percent-encode one path segment: everything but RFC 3986 unreserved
- * characters and the pchar sub-delims/':'/'@' is encoded, '/' always; a
- * segment "." or ".." is encoded whole so it can never walk up the path.
+ * characters is encoded (sub-delims, ':' and '@' too: ';' starts a servlet
+ * stack's path parameter); a segment "." or ".." is encoded whole so it can
+ * never walk up the path.
  */
 extern void oc_encode_path_segment(oc_buf *b, const char *s);
 /* percent-encode a query parameter value (form style, spaces as %20) */

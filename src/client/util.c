@@ -370,14 +370,13 @@ oc_encode_path_segment(oc_buf *b, const char *s)
 			append_pct(b, *p);
 		return;
 	}
-	for (p = (const unsigned char *) s; *p; p++)
-	{
-		/* pchar = unreserved / sub-delims / ":" / "@" (RFC 3986) */
-		if (is_unreserved(*p) || strchr("!$&'()*+,;=:@", *p) != NULL)
-			oc_buf_append(b, (const char *) p, 1);
-		else
-			append_pct(b, *p);
-	}
+	/*
+	 * Only unreserved characters stay as they are: RFC 3986 lets a segment
+	 * carry sub-delims, ':' and '@' too, but servers give some of them a
+	 * meaning (a servlet stack cuts ";..." off a segment, so "..;" would
+	 * walk up the path)
+	 */
+	oc_encode_query_value(b, s);
 }
 
 void

@@ -156,6 +156,13 @@ def remove_dot_segments(path):
     return result if result.startswith("/") else "/" + result
 
 
+def strip_path_parameters(path):
+    """What a servlet stack (Okta's) does first: cut each raw segment's
+    ";parameters" off ("/a/..;x/b" is "/a/../b", walking up); an encoded
+    %3B is data."""
+    return "/".join(seg.partition(";")[0] for seg in path.split("/"))
+
+
 def decode_segment(segment):
     """Percent-decode one path segment as UTF-8; None if not valid UTF-8."""
     try:
@@ -430,7 +437,7 @@ class Simulator:
                     raw_path, [(raw_query, None)])
         params = sim_api.Params(pairs)
         params.omit = sim_api.omitted_fields(headers.get("Content-Type"))
-        norm = remove_dot_segments(raw_path)
+        norm = remove_dot_segments(strip_path_parameters(raw_path))
         segments = [decode_segment(s) for s in norm.split("/")[1:]]
         decoded_path = urllib.parse.unquote(raw_path)
 

@@ -546,6 +546,16 @@ def test_lookups(ctx):
         okta_error_is("unknown endpoint " + path, r, 404, "E0000007")
     r = ctx.get("/api/v1/users/00uNOPE/groups")
     okta_error_is("groups of unknown user", r, 404, "E0000007")
+    # a servlet stack cuts ";..." off a segment: "..;" walks up, %3B is data
+    r = ctx.get("/api/v1/groups/..;x/users?limit=1")
+    checks.equal("..; walks up to /api/v1/users", r.status, 200)
+    checks.check("..; lists users", "profile" in (r.json() or [{}])[0], r.body[:200])
+    r = ctx.get("/api/v1/users/" + some["id"] + ";jsessionid=1")
+    checks.equal("path parameter cut off", r.json().get("id"), some["id"])
+    r = ctx.get("/api/v1/groups/..%3B/users")
+    okta_error_is("encoded ; is data", r, 404, "E0000007")
+    r = ctx.get("/api/v1/users/" + mixed["profile"]["login"].split("@")[0].lower() + "/groups")
+    checks.equal("groups by short login, other case", r.status, 200)
     r = ctx.http.request("DELETE", "/api/v1/users/" + some["id"], ctx.ssws)
     checks.equal("DELETE not allowed", r.status, 405)
 

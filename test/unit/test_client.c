@@ -998,8 +998,8 @@ test_encode(void)
 	}			seg[] =
 	{
 		{"00u1ab", "00u1ab"},
-		{"a@b.com", "a@b.com"},
-		{"John.Doe-Get@example.com", "John.Doe-Get@example.com"},
+		{"a@b.com", "a%40b.com"},
+		{"John.Doe-Get@example.com", "John.Doe-Get%40example.com"},
 		{"../apps", "..%2Fapps"},
 		{"..", "%2E%2E"},
 		{".", "%2E"},
@@ -1012,9 +1012,13 @@ test_encode(void)
 		{"100%", "100%25"},
 		{"%2F", "%252F"},
 		{"a b", "a%20b"},
-		{"a+b", "a+b"},
-		{"a:b;c=d,e", "a:b;c=d,e"},
-		{"!$&'()*", "!$&'()*"},
+		{"a+b", "a%2Bb"},
+		{"a:b;c=d,e", "a%3Ab%3Bc%3Dd%2Ce"},
+		{"!$&'()*", "%21%24%26%27%28%29%2A"},
+		/* a servlet stack drops ";..." from a segment: "..;" would be ".." */
+		{"..;", "..%3B"},
+		{";", "%3B"},
+		{"plus+tag@example.com", "plus%2Btag%40example.com"},
 		{"~_-.", "~_-."},
 		{"caf\xc3\xa9", "caf%C3%A9"},
 		{"\xe2\x82\xac", "%E2%82%AC"},
@@ -1053,6 +1057,11 @@ test_encode(void)
 		/* an encoded segment can never hold a '/', '?' or '#' */
 		CHECKF(got && strpbrk(got, "/?# ") == NULL, "segment %s encodes to %s",
 			   show(seg[i].in), show(got));
+		/* nor anything but RFC 3986's unreserved characters and escapes */
+		CHECKF(got && strspn(got, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+							 "0123456789-._~%") == strlen(got),
+			   "segment %s encodes to %s, with a character outside unreserved",
+			   show(seg[i].in), show(got));
 		free(got);
 	}
 	for (i = 0; i < sizeof(qv) / sizeof(qv[0]); i++)
@@ -1076,6 +1085,9 @@ test_encode(void)
 		enc = encode_with(oc_encode_path_segment, in);
 		dec = enc ? oc_percent_decode(enc, strlen(enc)) : NULL;
 		CHECK(enc && strchr(enc, '/') == NULL);
+		/* only unreserved characters are left as they are */
+		CHECK_STR(enc && strlen(enc) == 66 + 3 * 189 ? "66 + 189 escapes" : enc,
+				  "66 + 189 escapes");
 		CHECK_STR(dec, in);
 		free(enc);
 		free(dec);
@@ -1278,8 +1290,8 @@ test_request(void)
 	oc_request_init(&r, "/api/v1/users");
 	oc_request_segment(&r, "../apps?x=1#y%2F");
 	oc_request_path(&r, "/groups");
-	CHECK_STR(oc_request_target(&r), "/api/v1/users/..%2Fapps%3Fx=1%23y%252F/groups");
-	CHECK_STR(oc_request_shown(&r), "/api/v1/users/..%2Fapps%3Fx=1%23y%252F/groups");
+	CHECK_STR(oc_request_target(&r), "/api/v1/users/..%2Fapps%3Fx%3D1%23y%252F/groups");
+	CHECK_STR(oc_request_shown(&r), "/api/v1/users/..%2Fapps%3Fx%3D1%23y%252F/groups");
 	oc_request_free(&r);
 	oc_request_init(&r, "/api/v1/groups");
 	oc_request_segment(&r, "..");
