@@ -196,6 +196,7 @@ extern void okta_stats_record(Oid serverid, OktaObject object, const OktaScanCou
 extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *opts);
 extern void okta_get_table_options(Oid relid, OktaTableOptions *opts);
 extern char *okta_read_key_file(const char *path);
+extern void okta_wipe_key(char *pem);
 
 /* connection.c */
 typedef struct OktaConn OktaConn;

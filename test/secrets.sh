@@ -36,18 +36,7 @@ DB=oktafdw_secrets
 PY=/usr/bin/python3
 mkdir -p "$OUTDIR"
 
-passed=0 failed=0
-check() {	# check NAME COMMAND...: COMMAND succeeds = pass
-	local name=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-		echo "ok - $name"
-	else
-		failed=$((failed + 1))
-		echo "FAILED - $name"
-	fi
-}
+. test/check.sh
 
 canary=canary$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 wrong_token=00wrong$(od -An -N16 -tx8 /dev/urandom | tr -d ' ')
