@@ -114,6 +114,26 @@ SELECT * FROM check_server('dpop');
 CREATE FOREIGN DATA WRAPPER other_fdw;
 CREATE SERVER not_okta FOREIGN DATA WRAPPER other_fdw;
 SELECT * FROM okta_check('not_okta');
+-- okta_check makes a server authenticate: only for roles with USAGE on it,
+-- even when a PUBLIC mapping would give every role credentials
+SELECT make_server('adm_public');
+CREATE USER MAPPING FOR PUBLIC SERVER adm_public OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE ROLE regress_okta_stranger;
+SELECT sim.log_count() AS n0 \gset
+SET ROLE regress_okta_stranger;
+SELECT ok FROM okta_check('adm_public');
+RESET ROLE;
+SELECT count(*) AS token_requests FROM sim.log() WITH ORDINALITY AS t(l, i)
+WHERE i > :n0 AND l LIKE '%/oauth2/v1/token%';
+GRANT USAGE ON FOREIGN SERVER adm_public TO regress_okta_stranger;
+SET ROLE regress_okta_stranger;
+SELECT ok, message FROM okta_check('adm_public');
+RESET ROLE;
+SELECT count(*) AS token_requests FROM sim.log() WITH ORDINALITY AS t(l, i)
+WHERE i > :n0 AND l LIKE '%/oauth2/v1/token%';
+DROP USER MAPPING FOR PUBLIC SERVER adm_public;
+REVOKE USAGE ON FOREIGN SERVER adm_public FROM regress_okta_stranger;
+DROP ROLE regress_okta_stranger;
 
 -- okta_stats: what this backend's scans did
 SELECT okta_reset();

@@ -9,9 +9,11 @@
 #include <time.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_foreign_server.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(oktafdw_version);
@@ -129,6 +131,25 @@ elapsed_ms(const struct timespec *start)
 }
 
 /*
+ * Only a role that may use the server may make it authenticate: without
+ * this, a PUBLIC user mapping would let any role force fresh token requests
+ * (the org's token bucket) through okta_check.  dblink checks the same.
+ */
+static void
+check_server_usage(ForeignServer *server)
+{
+	AclResult	r;
+
+#if PG_VERSION_NUM >= 160000
+	r = object_aclcheck(ForeignServerRelationId, server->serverid, GetUserId(), ACL_USAGE);
+#else
+	r = pg_foreign_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+#endif
+	if (r != ACLCHECK_OK)
+		aclcheck_error(r, OBJECT_FOREIGN_SERVER, server->servername);
+}
+
+/*
  * okta_check(server): get a fresh token and list one user.  An Okta
  * refusal is a row with ok = false, not an error.
  */
@@ -162,6 +183,7 @@ okta_check(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 				 errmsg("server \"%s\" does not use the oktafdw foreign data wrapper",
 						servername)));
+	check_server_usage(server);
 	user = GetUserMapping(GetUserId(), server->serverid);
 	okta_get_server_options(server, &sopts);
 	conn = okta_acquire_conn(server, user, &sopts);

@@ -262,7 +262,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 			cfg.private_key_pem = okta_read_key_file(key_file);
 		client = oc_client_create(&cfg, &err);
 		if (cfg.private_key_pem && key_file)
-			memset((char *) cfg.private_key_pem, 0, strlen(cfg.private_key_pem));
+			okta_wipe_key((char *) cfg.private_key_pem);
 		if (client == NULL)
 			okta_report_error(&err, NULL);
 		oc_client_set_wait(client, okta_wait, NULL);

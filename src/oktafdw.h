@@ -198,6 +198,7 @@ extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *op
 extern void okta_get_table_options(Oid relid, OktaTableOptions *opts);
 extern char *okta_read_key_file(const char *path);
 extern bool okta_org_url_is_http(const char *org_url);
+extern void okta_wipe_key(char *pem);
 
 /* connection.c */
 typedef struct OktaConn OktaConn;

@@ -14,6 +14,9 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
@@ -115,47 +118,79 @@ interval_option(DefElem *def)
 				 errhint("Give an interval that is not negative, e.g. '1 day' ('0' reconciles on every sync).")));
 }
 
+/* a key must parse; one read from a file (wipe) is wiped either way */
 static void
-check_key_text(const char *pem, const char *option)
+check_key_text(char *pem, const char *option, bool wipe)
 {
 	char		msg[256];
 	char		hint[256];
+	int			rc = oc_check_private_key(pem, msg, sizeof(msg), hint, sizeof(hint));
 
-	if (oc_check_private_key(pem, msg, sizeof(msg), hint, sizeof(hint)) < 0)
+	if (wipe)
+		okta_wipe_key(pem);
+	if (rc < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("invalid value for option \"%s\": %s", option, msg),
 				 hint[0] ? errhint("%s", hint) : 0));
 }
 
-/* Read a key file (superuser only: it reads a server file). */
+/*
+ * Read a key file (superuser only: it reads a server file) into one buffer
+ * of its exact size, with read(2) rather than stdio, so that no copy of the
+ * key is left behind in a stdio buffer, a stack chunk or a buffer outgrown;
+ * the caller wipes the result with okta_wipe_key() once it is parsed.
+ */
+#define KEY_FILE_MAX (1024 * 1024)
+
 char *
 okta_read_key_file(const char *path)
 {
-	FILE	   *f;
-	StringInfoData buf;
-	char		chunk[4096];
-	size_t		n;
+	int			fd;
+	struct stat st;
+	char	   *buf;
+	size_t		len = 0;
 
-	f = AllocateFile(path, "r");
-	if (f == NULL)
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	if (fd < 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not open private key file \"%s\": %m", path)));
-	initStringInfo(&buf);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX)
 	{
-		if (buf.len + n > 1024 * 1024)
-		{
-			FreeFile(f);
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("private key file \"%s\" is too large", path)));
-		}
-		appendBinaryStringInfo(&buf, chunk, (int) n);
+		bool		regular = S_ISREG(st.st_mode);
+
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 regular ? errmsg("private key file \"%s\" is too large", path)
+				 : errmsg("private key file \"%s\" is not a regular file", path)));
 	}
-	FreeFile(f);
-	return buf.data;
+	buf = palloc((size_t) st.st_size + 1);
+	while (len < (size_t) st.st_size)
+	{
+		ssize_t		n = read(fd, buf + len, (size_t) st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;				/* the file shrank: parse what was read */
+		len += (size_t) n;
+	}
+	CloseTransientFile(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Overwrite a key read from a file (a compiler may not drop this). */
+void
+okta_wipe_key(char *pem)
+{
+	if (pem != NULL)
+	{
+		explicit_bzero(pem, strlen(pem));
+		pfree(pem);
+	}
 }
 
 static void
@@ -331,7 +366,7 @@ validate_options(List *options, Oid catalog)
 		}
 		else if (strcmp(def->defname, "private_key") == 0)
 		{
-			check_key_text(defGetString(def), "private_key");
+			check_key_text(defGetString(def), "private_key", false);
 			have_key = true;
 		}
 		else if (strcmp(def->defname, "private_key_file") == 0)
@@ -347,7 +382,7 @@ validate_options(List *options, Oid catalog)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("option \"private_key_file\" must be an absolute path")));
 			pem = okta_read_key_file(defGetString(def));
-			check_key_text(pem, "private_key_file");
+			check_key_text(pem, "private_key_file", true);
 			have_key_file = true;
 		}
 		else if (strcmp(def->defname, "key_id") == 0)

@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS="build-essential pkg-config postgresql-15 postgresql-server-dev-15 postgresql-common
       postgresql-15-cron
       libcurl4-openssl-dev libssl-dev libjson-c-dev
-      python3 python3-cryptography python3-yaml valgrind
+      python3 python3-cryptography python3-yaml valgrind gdb
       clang-14 libclang-rt-14-dev
       curl python3-psycopg2"
 missing=

@@ -121,6 +121,20 @@ if [ -n "$run_ambient" ]; then
 	fi
 fi
 
+# The README's secrecy recipes (test/secret_recipes.sh): the ways PostgreSQL
+# itself logs a mapping's key shown to be real, each recipe shown to hold,
+# and a key read from private_key_file gone from the backend's memory.
+if [ -n "$run_secrets" ]; then
+	step "secrecy recipes (test/secret_recipes.sh)"
+	mkdir -p "$WORK/recipes/log"
+	chmod 777 "$WORK/recipes" "$WORK/recipes/log"
+	if in_cluster -o logging_collector=on -o shared_preload_libraries=pg_stat_statements \
+			-o "log_directory=$WORK/recipes/log" -o log_filename=postgresql.log \
+			test/secret_recipes.sh "$WORK/recipes/log" 2>&1 | tee -a "$OUT"; then :; else
+		status=1
+	fi
+fi
+
 # make demo's SQL (test/demo.sql) in a throwaway cluster: its output must
 # show no key material (test/demo_secrets.sh)
 if [ -z "${REGRESS:-}" ]; then
