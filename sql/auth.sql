@@ -23,7 +23,9 @@ END $$;
 SELECT set_config('oktafdw_test.url', :'sim_url', false), set_config('oktafdw_test.ca', :'ca_file', false) \gset
 \set VERBOSITY default
 
--- the plain app: one token request, then the API call
+-- the plain app (tokens not DPoP-bound): the token request carries a proof
+-- anyway (dpop 'auto': no failed grant for apps that require DPoP), Okta
+-- asks for its nonce, then issues a Bearer token, used as one
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT make_case('plain', '0oaplain', :'rsa_key', 'k1');
 SELECT count(*) = (SELECT count(*) FROM sim.groups) AS ok FROM g_plain;
@@ -45,7 +47,8 @@ SELECT count(*) = (SELECT count(*) FROM sim.groups) AS ok FROM g_pkcs1;
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
 SELECT make_case('dpop_auto', '0oadpop', :'rsa_key', 'k1');
 SELECT count(*) = (SELECT count(*) FROM sim.groups) AS ok FROM g_dpop_auto;
--- no proof -> told DPoP is required; proof without nonce -> given a nonce; then a DPoP token
+-- a proof from the first request: given a nonce, then a DPoP token; no
+-- token request without a proof, so no failed grant in the org's System Log
 SELECT * FROM sim.log() AS l;
 -- dpop 'on' sends the proof from the first request
 \! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
@@ -65,6 +68,9 @@ SELECT * FROM sim.log() AS l;
 \! $OKTA_SIM_CTL dpop-skew 600 >/dev/null
 SELECT make_case('dpop_skewed', '0oadpop', :'rsa_key', 'k1');
 SELECT sim.try('SELECT count(*) FROM g_dpop_skewed');
+-- ... also by the resource server, once a token is held: Okta's 400 with an
+-- empty body and the reason in WWW-Authenticate is an authentication failure
+SELECT sim.try('SELECT count(*) FROM g_dpop_on');
 \! $OKTA_SIM_CTL dpop-skew 0 >/dev/null
 -- an expired Bearer token is replaced too
 \! $OKTA_SIM_CTL expire-tokens >/dev/null

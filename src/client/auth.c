@@ -424,7 +424,8 @@ oc_client_auth_method(const oc_client *c)
 {
 	if (c->api_token)
 		return "api_token";
-	if (c->use_dpop || c->token_is_dpop)
+	/* with a token, what Okta issued; before one, what is asked for */
+	if (c->access_token ? c->token_is_dpop : c->use_dpop)
 		return "private_key_jwt+dpop";
 	return "private_key_jwt";
 }

@@ -70,8 +70,12 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 	c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
 	c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
 	c->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 5;
-	c->dpop_mode = cfg->dpop;
-	c->use_dpop = cfg->dpop == OC_DPOP_ON;
+	/*
+	 * 'auto' sends a proof from the first token request too, and the reply's
+	 * token_type decides (okta-api.md 2): asking without one first would
+	 * cost a DPoP-requiring app a failed grant in its System Log per backend
+	 */
+	c->use_dpop = cfg->dpop != OC_DPOP_OFF;
 	c->rl_remaining = -1;
 	c->rl_limit = -1;
 	c->max_inflight = (size_t) OC_MAX_INFLIGHT_BYTES;

@@ -8,8 +8,6 @@
  *        pause is over: until X-Rate-Limit-Reset (by Okta's clock) on a
  *        429, an exponential backoff otherwise; max_retries times;
  *      - at once, with the DPoP nonce a server asks for (use_dpop_nonce);
- *      - at once, with a DPoP proof, when the token endpoint asks for DPoP
- *        (dpop 'auto');
  *      - once, with a new access token, after a resource's 401
  *        invalid_token (an expired or revoked token).
  *
@@ -192,6 +190,17 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 	oc_parse_www_authenticate(r->www_authenticate, err);
 	switch (r->status)
 	{
+		case 400:
+			/*
+			 * Okta's resource server answers a bad DPoP proof (or a DPoP
+			 * token sent as Bearer) with 400, an empty body and the reason
+			 * in WWW-Authenticate
+			 */
+			if (r->www_authenticate && err->code[0])
+				oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the request's DPoP proof");
+			else
+				oc_set_error(err, OC_ERR_HTTP, "unexpected reply from Okta (HTTP %ld)", r->status);
+			break;
 		case 401:
 			oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the access token");
 			break;
@@ -230,7 +239,6 @@ oc_exchange_begin(oc_exchange *ex)
 	ex->attempt = 0;
 	ex->nonce_tries = 0;
 	ex->refreshed = 0;
-	ex->switched_to_dpop = 0;
 }
 
 /* A POST to the token endpoint, with a fresh assertion (and proof). */
@@ -355,18 +363,7 @@ judge_auth_refusal(oc_exchange *ex)
 		ex->nonce_tries++;
 		return REPLY_RESEND;
 	}
-	if (ex->token)
-	{
-		if (strcmp(e.code, "invalid_dpop_proof") == 0 && !ex->sent_proof &&
-			c->dpop_mode == OC_DPOP_AUTO && !ex->switched_to_dpop)
-		{
-			/* the app requires DPoP: switch, for this backend's life */
-			c->use_dpop = 1;
-			ex->switched_to_dpop = 1;
-			return REPLY_RESEND;
-		}
-	}
-	else if (x->resp.status == 401 && !ex->refreshed &&
+	if (!ex->token && x->resp.status == 401 && !ex->refreshed &&
 			 (strcmp(e.code, "invalid_token") == 0 ||
 			  strcmp(e.code, "E0000011") == 0))
 	{

@@ -113,7 +113,6 @@ struct oc_client
 	long		timeout_ms;
 	long		connect_timeout_ms;
 	int			max_retries;
-	oc_dpop_mode dpop_mode;
 
 	char	   *client_id;
 	EVP_PKEY   *key;
@@ -192,7 +191,6 @@ typedef struct oc_exchange
 	int			attempt;		/* retries after transient failures */
 	int			nonce_tries;
 	int			refreshed;		/* sent again with a new access token */
-	int			switched_to_dpop;
 	/* over the exchange's life */
 	long		requests;		/* attempts sent */
 	long		retries;		/* sent again after a failure (not for a

@@ -190,7 +190,10 @@ class AuthServer:
                                       "One or more scopes are not configured for the "
                                       "authorization server resource."))
 
-        return self._issue(client, asked, jkt)
+        # An app that does not bind tokens (dpop_bound_access_tokens false)
+        # is issued a plain Bearer token even when a valid proof came along
+        # (as Okta appears to do); the client goes by token_type.
+        return self._issue(client, asked, jkt if client["dpop_required"] else None)
 
     def _issue(self, client, scopes, jkt):
         now = int(self.clock())
@@ -365,9 +368,12 @@ class AuthServer:
                         self._challenge(scheme, resource, scope, "invalid_token", description))
         return resp
 
-    def _dpop_failure(self, status, resource, error, description):
+    def _dpop_failure(self, status, resource, scope, error, description):
+        """Okta's resource server on a bad or missing proof: 400, an empty
+        body, the reason in a DPoP challenge with authorization_uri, realm
+        and scope like its other challenges (seen by Okta's Node SDK)."""
         return Response(status, b"", headers=[
-            ("WWW-Authenticate", self._challenge("DPoP", resource, None, error, description))])
+            ("WWW-Authenticate", self._challenge("DPoP", resource, scope, error, description))])
 
     def authenticate(self, method, decoded_path, headers, scope):
         """Check the Authorization of a resource request.
@@ -399,7 +405,7 @@ class AuthServer:
                 return None, self._invalid_token("Bearer", resource, scope)
             if info["jkt"]:
                 return None, self._dpop_failure(
-                    400, resource, "dpop_authentication_scheme_required",
+                    400, resource, scope, "dpop_authentication_scheme_required",
                     "The DPoP authentication scheme is required for a DPoP-bound access token.")
             return self._principal("Bearer", info), None
         # DPoP scheme
@@ -411,12 +417,12 @@ class AuthServer:
         proofs = headers.get_all("DPoP") or []
         if len(proofs) != 1:
             return None, self._dpop_failure(
-                401, resource, "invalid_dpop_proof",
+                400, resource, scope, "invalid_dpop_proof",
                 "The DPoP proof JWT header is missing." if not proofs
                 else "Multiple DPoP proof JWT headers are not allowed.")
         try:
             self._check_proof(proofs[0], method, self.base_url + decoded_path,
-                              lambda d: _Reject(self._dpop_failure(401, resource,
+                              lambda d: _Reject(self._dpop_failure(400, resource, scope,
                                                                    "invalid_dpop_proof", d)),
                               access_token=credential, jkt=info["jkt"])
         except _Reject as rej:

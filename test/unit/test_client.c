@@ -2930,7 +2930,8 @@ test_client_create(void)
 	CHECKF(c != NULL, "private_key_jwt client: %s", err.message);
 	if (c)
 	{
-		CHECK_STR(oc_client_auth_method(c), "private_key_jwt");
+		/* dpop auto: a proof is asked for until a token says otherwise */
+		CHECK_STR(oc_client_auth_method(c), "private_key_jwt+dpop");
 		CHECK_STR(c->client_id, "0oa1b2c3d4");
 		CHECK_STR(c->key_id, "k1");
 		CHECK_STR(c->scopes, "okta.users.read");
@@ -3245,7 +3246,7 @@ test_auth_headers(void)
 		oc_client_reset_token(c);
 		CHECK(c->access_token == NULL && c->resource_nonce == NULL);
 		CHECK_INT(oc_client_token_expires_in(c), -1);
-		CHECK_STR(oc_client_auth_method(c), "private_key_jwt");
+		CHECK_STR(oc_client_auth_method(c), "private_key_jwt+dpop");
 		oc_client_destroy(c);
 	}
 	free(pem);
@@ -3354,6 +3355,26 @@ test_xfer_error(void)
 	CHECK_STR(err.code, "invalid_token");
 	CHECK_STR(err.detail, "The token has expired.");
 	CHECK_NO_SECRET("401", &err, SECRET_TOKEN);
+
+	/*
+	 * 400 with an empty body and a DPoP challenge: Okta's resource server
+	 * refusing a proof; an authentication failure (28000), not "unexpected"
+	 */
+	set_reply(x, 400, "", "DPoP algs=\"RS256 ES256\", authorization_uri=\"https://acme.okta.com/oauth2/v1/authorize\", "
+			  "realm=\"https://acme.okta.com\", scope=\"okta.users.read\", error=\"invalid_dpop_proof\", "
+			  "error_description=\"'iat' claim in the DPoP proof JWT is invalid.\", resource=\"/api/v1/users\"",
+			  "", CURLE_OK, 0);
+	oc_error_clear(&err);
+	oc_xfer_error(c, x, &err);
+	CHECK(err.kind == OC_ERR_UNAUTHORIZED);
+	CHECK_STR(err.message, "Okta refused the request's DPoP proof");
+	CHECK_STR(err.code, "invalid_dpop_proof");
+	CHECK_STR(err.detail, "'iat' claim in the DPoP proof JWT is invalid.");
+	/* ... and a 400 without one stays an unexpected reply */
+	set_reply(x, 400, "", NULL, "", CURLE_OK, 0);
+	oc_error_clear(&err);
+	oc_xfer_error(c, x, &err);
+	CHECK(err.kind == OC_ERR_HTTP);
 
 	/* 403 insufficient scope */
 	set_reply(x, 403, "", "Bearer error=\"insufficient_scope\"", "", CURLE_OK, 0);
@@ -5146,16 +5167,25 @@ exchange_tokens(const char *pem)
 	oc_client_destroy(c);
 }
 
-/* DPoP: asked for by the token endpoint, then nonces on both sides */
+/*
+ * DPoP 'auto': a proof from the first token request (no failed grant in the
+ * org's System Log), nonces on both sides, and the reply's token_type
+ * decides between DPoP and Bearer
+ */
 static void
 exchange_dpop(const char *pem)
 {
 	static const mock_reply script[] = {
-		{400, NULL, "{\"error\":\"invalid_dpop_proof\",\"error_description\":\"DPoP proof required.\"}", 0},
 		{400, "DPoP-Nonce: as-nonce-1\r\n",
 		"{\"error\":\"use_dpop_nonce\",\"error_description\":\"Authorization server requires nonce in DPoP proof.\"}", 0},
 		REPLY_TOKEN("DPoP", "tok-d"),
 		REPLY_RS_NONCE("rs-nonce-1"),
+		{200, NULL, "{\"id\":\"00u1\"}", 0},
+	};
+	static const mock_reply bearer[] = {
+		{400, "DPoP-Nonce: as-nonce-2\r\n",
+		"{\"error\":\"use_dpop_nonce\",\"error_description\":\"Authorization server requires nonce in DPoP proof.\"}", 0},
+		REPLY_TOKEN("Bearer", "tok-b"),
 		{200, NULL, "{\"id\":\"00u1\"}", 0},
 	};
 	static const mock_reply nonces[] = {
@@ -5175,25 +5205,39 @@ exchange_dpop(const char *pem)
 	cur = RUN_CURSOR(c, script, "/api/v1/users/00u1", 0, &items, &err);
 	CHECK_INT(items, 1);
 	CHECK_STR(err.message, "");
-	CHECK_INT(mock_nreq(), 5);
-	CHECK(mock_req(0)->dpop == NULL);
-	CHECK(mock_req(1)->dpop != NULL);
-	proof_claim(mock_req(1)->dpop, "htu", v, sizeof(v));
+	CHECK_INT(mock_nreq(), 4);
+	CHECK(mock_req(0)->dpop != NULL);
+	proof_claim(mock_req(0)->dpop, "htu", v, sizeof(v));
 	CHECKF(strstr(v, "/oauth2/v1/token") != NULL, "token proof htu %s", show(v));
+	proof_claim(mock_req(0)->dpop, "nonce", v, sizeof(v));
+	CHECK_STR(v, "");
 	proof_claim(mock_req(1)->dpop, "nonce", v, sizeof(v));
-	CHECK_STR(v, "");
-	proof_claim(mock_req(2)->dpop, "nonce", v, sizeof(v));
 	CHECK_STR(v, "as-nonce-1");
-	CHECK_STR(mock_req(3)->authorization, "DPoP tok-d");
-	proof_claim(mock_req(3)->dpop, "nonce", v, sizeof(v));
+	CHECK_STR(mock_req(2)->authorization, "DPoP tok-d");
+	proof_claim(mock_req(2)->dpop, "nonce", v, sizeof(v));
 	CHECK_STR(v, "");
-	proof_claim(mock_req(4)->dpop, "nonce", v, sizeof(v));
+	proof_claim(mock_req(3)->dpop, "nonce", v, sizeof(v));
 	CHECK_STR(v, "rs-nonce-1");
-	proof_claim(mock_req(4)->dpop, "htm", v, sizeof(v));
+	proof_claim(mock_req(3)->dpop, "htm", v, sizeof(v));
 	CHECK_STR(v, "GET");
-	CHECK_INT(oc_client_stats(c)->token_requests, 3);
+	CHECK_INT(oc_client_stats(c)->token_requests, 2);
 	CHECK_INT(oc_client_stats(c)->retries, 0);
 	CHECK_STR(oc_client_auth_method(c), "private_key_jwt+dpop");
+	oc_cursor_close(cur);
+	oc_client_destroy(c);
+
+	/* an app that does not bind tokens: Okta issues a Bearer token, used as one */
+	c = mock_client(pem, 1, OC_DPOP_AUTO);
+	if (c == NULL)
+		return;
+	cur = RUN_CURSOR(c, bearer, "/api/v1/users/00u1", 0, &items, &err);
+	CHECK_INT(items, 1);
+	CHECK_STR(err.message, "");
+	CHECK_INT(mock_nreq(), 3);
+	CHECK(mock_req(0)->dpop != NULL && mock_req(1)->dpop != NULL);
+	CHECK_STR(mock_req(2)->authorization, "Bearer tok-b");
+	CHECK(mock_req(2)->dpop == NULL);
+	CHECK_STR(oc_client_auth_method(c), "private_key_jwt");
 	oc_cursor_close(cur);
 	oc_client_destroy(c);
 
