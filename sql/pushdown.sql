@@ -75,6 +75,12 @@ FROM okta.user_groups WHERE user_id = :'member';
 SELECT DISTINCT regexp_replace(replace(l, :'member', '<uid>'), 'after=[^&]*&', '') AS request
 FROM sim.log('/api/') AS l ORDER BY 1;
 SELECT count(*) FROM okta.user_groups WHERE user_id = '00unosuchuser0000000';
+-- 20 letters and digits but not a user's id (no "00u"): a short login Okta
+-- would resolve by path, so not requested; nor a group id without "00g"
+\! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
+SELECT count(*) FROM okta.user_groups WHERE user_id = 'alexandermontgomery1';
+SELECT count(*) FROM okta.group_members WHERE group_id = '00uaaaaaaaaaaaaaaaaa';
+SELECT count(*) AS requests FROM sim.log('/api/') AS l;
 -- a view that hides one user's memberships: asking by that user's login
 -- (which Okta resolves by path) finds nothing, as with pushdown 'false' --
 -- rows carry Okta's id, and a value not in its format is not requested

@@ -80,6 +80,8 @@ typedef struct OktaKindDef
 	const char *collection;		/* "/api/v1/users" */
 	const OktaFieldDef *fields; /* NULL-terminated */
 	const char *id_field;		/* the field naming an object in messages */
+	const char *id_prefix;		/* what every id of the kind starts with
+								 * ("00u" for users), or NULL */
 	const char *scope;			/* the scope its reads need, beyond the
 								 * default ones; NULL if none */
 	bool		search;			/* its listing takes `search` (else only

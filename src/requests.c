@@ -397,13 +397,19 @@ okta_value_placeholder(Node *e)
 }
 
 /*
- * Okta's id format (okta-api.md, okta-samples): 20 characters, [0-9A-Za-z]
- * ("00u" or "00g" and 17 more).  A value in any other form equals no id.
+ * Okta's id format (okta-api.md, okta-samples): 20 characters, [0-9A-Za-z],
+ * starting with the kind's prefix ("00u" for a user, "00g" for a group).
+ * A value in any other form equals no id of the kind; the prefix also keeps
+ * a 20-letter short login, which Okta would resolve in a path, from being
+ * taken for an id.
  */
 static bool
-okta_id_format(const char *s)
+okta_id_format(const char *s, const OktaKindDef *kind)
 {
 	int			n = 0;
+
+	if (kind->id_prefix && strncmp(s, kind->id_prefix, strlen(kind->id_prefix)) != 0)
+		return false;
 
 	for (; *s; s++, n++)
 	{
@@ -460,7 +466,8 @@ lookup_requests(const OktaTableDef *t, const OktaPushPlan *pp, const OktaValue *
 		/* an empty id would name the collection itself: it matches nothing */
 		if (id[0] == '\0')
 			continue;
-		if (!placeholder && pp->lookup != LOOKUP_LOGIN && !okta_id_format(id))
+		if (!placeholder && pp->lookup != LOOKUP_LOGIN &&
+			!okta_id_format(id, pp->lookup == LOOKUP_PARENT ? t->parent_kind : t->kind))
 			continue;			/* no object has such an id */
 		if (pp->lookup == LOOKUP_PARENT)
 			reqs = lappend(reqs, member_listing(t, t->kind, id, placeholder, o));

@@ -147,6 +147,7 @@ static const OktaKindDef user_kind = {
 	.collection = "/api/v1/users",
 	.fields = user_fields,
 	.id_field = "id",
+	.id_prefix = "00u",
 	.search = true,
 	.projection = true,
 	.schema = "/api/v1/meta/schemas/user/default",
@@ -158,6 +159,7 @@ static const OktaKindDef group_kind = {
 	.collection = "/api/v1/groups",
 	.fields = group_fields,
 	.id_field = "id",
+	.id_prefix = "00g",
 	.search = true
 };
 
