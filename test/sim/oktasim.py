@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """oktasim: a strict local simulator of the Okta Management API for oktafdw tests.
 
-    oktasim.py init  DIR [--users N] [--groups G] [--seed S]
+    oktasim.py init  DIR [--users N] [--groups G] [--seed S] [--apps A]
     oktasim.py serve DIR [--port 0] [--bind 127.0.0.1] [--rate-limit N] [--verbose]
                          [--record-secrets] [--gzip] [--fields on|ignore|reject]
                          [--logs-rate-limit N] [--log-delay S] [--timestamps ms|s]
@@ -25,6 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import sim_apps      # noqa: E402
 import sim_data      # noqa: E402
 import sim_pki       # noqa: E402
 import sim_server    # noqa: E402
@@ -39,23 +40,34 @@ def cmd_init(args):
     directory = os.path.abspath(args.dir)
     os.makedirs(directory, exist_ok=True)
     os.chmod(directory, 0o755)
-    if args.users < 0 or args.groups < 0:
-        sys.stderr.write("oktasim: --users and --groups must be >= 0\n")
+    if args.users < 0 or args.groups < 0 or args.apps < 0:
+        sys.stderr.write("oktasim: --users, --groups and --apps must be >= 0\n")
         return 2
     sim_pki.make_credentials(directory)
     org = sim_data.generate_org(args.users, args.groups, args.seed)
+    members = {g["id"]: set() for g in org["groups"]}
+    for gid, uid in org["memberships"]:
+        members[gid].add(uid)
+    org.update(sim_apps.generate(org["users"], org["groups"], members, args.seed, args.apps))
     _dump(os.path.join(directory, "org.json"), org)
     _dump(os.path.join(directory, "users.json"), org["users"])
     _dump(os.path.join(directory, "groups.json"), org["groups"])
     _dump(os.path.join(directory, "memberships.json"),
           [{"group_id": g, "user_id": u} for g, u in org["memberships"]])
+    # apps.json, app_users.json, app_groups.json, user_factors.json, user_roles.json:
+    # as the server writes them (sim_apps.AppsState.truth)
+    state = sim_apps.AppsState(org, "https://localhost")
+    state.rebuild({u["id"]: u for u in org["users"]}, {g["id"]: g for g in org["groups"]},
+                  members)
+    for name, data in state.truth([u["id"] for u in org["users"]]).items():
+        sim_pki.write_file(os.path.join(directory, name), data)
     try:
         os.unlink(os.path.join(directory, "requests.log"))
     except FileNotFoundError:
         pass
-    print("oktasim: initialised %s: %d users, %d groups, %d memberships (%.1f s)"
+    print("oktasim: initialised %s: %d users, %d groups, %d memberships, %d apps (%.1f s)"
           % (directory, len(org["users"]), len(org["groups"]), len(org["memberships"]),
-             time.time() - started))
+             len(org["apps"]), time.time() - started))
     return 0
 
 
@@ -93,6 +105,7 @@ def main(argv=None):
     p.add_argument("--users", type=int, default=10000)
     p.add_argument("--groups", type=int, default=60)
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--apps", type=int, default=30)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("serve", help="serve the org in DIR over HTTPS")

@@ -6,7 +6,7 @@
 cd "$(dirname "$0")" || exit 1
 PYTHON=${OKTASIM_PYTHON:-/usr/bin/python3}
 status=0
-for t in test_search.py test_sim.py test_shapes.py test_changes.py; do
+for t in test_search.py test_sim.py test_shapes.py test_changes.py test_apps.py; do
     echo "== $t"
     "$PYTHON" "$t" || status=1
 done

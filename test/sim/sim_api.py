@@ -13,6 +13,7 @@ import threading
 import urllib.parse
 from collections import OrderedDict
 
+import sim_apps
 import sim_search
 from sim_common import CT_JSON, CT_JSON_UTF8, Response, json_bytes, not_found, okta_error
 
@@ -20,6 +21,8 @@ USERS_SCOPE = "okta.users.read"
 GROUPS_SCOPE = "okta.groups.read"
 SCHEMAS_SCOPE = "okta.schemas.read"
 LOGS_SCOPE = "okta.logs.read"
+APPS_SCOPE = "okta.apps.read"
+ROLES_SCOPE = "okta.roles.read"
 
 _LOGO_BASE = "https://ok12static.oktacdn.com/assets/img/logos/groups/odyssey/"
 LOGO_LINKS = [   # member order as in the recorded samples
@@ -289,6 +292,8 @@ class Org:
         self.member_ids = {gid: set() for gid in self.group_by_id}
         for gid, uid in data["memberships"]:
             self.member_ids[gid].add(uid)
+        # apps and their assignments, factors, admin roles (sim_apps.py)
+        self.apps = sim_apps.AppsState(data, base_url)
         # serialised forms by id, dropped when the object changes
         self._user_bytes = {}       # uid -> (full, {omit: lean})
         self._group_bytes = {}      # gid -> bytes
@@ -321,6 +326,7 @@ class Org:
     def drop_user(self, uid):
         """Remove a user and every membership it had."""
         del self.user_by_id[uid]
+        self.apps.forget_user(uid)
         self._user_bytes.pop(uid, None)
         self._truth_bytes.pop(uid, None)
         for gid, members in self.member_ids.items():
@@ -347,6 +353,7 @@ class Org:
     def drop_group(self, gid):
         del self.group_by_id[gid]
         del self.member_ids[gid]
+        self.apps.forget_group(gid)
         self._membership_bytes.pop(gid, None)
         self._group_bytes.pop(gid, None)
         self._truth_bytes.pop(gid, None)
@@ -385,6 +392,7 @@ class Org:
         self.user_json_lean = {omit: [lean[omit] for _, lean in serialised]
                                for omit in LEAN_VARIANTS}
         self.group_json = [self._serialised_group(g) for g in groups]
+        self.apps.rebuild(self.user_by_id, self.group_by_id, self.member_ids)
         with self._cache_lock:
             self._cache.clear()
 
@@ -423,8 +431,10 @@ class Org:
                     for uid in sorted(self.member_ids[gid]))
             if hit:
                 rows.append(hit)
-        return {"users.json": objects(self.users), "groups.json": objects(self.groups),
-                "memberships.json": b"[" + b",".join(rows) + b"]\n"}
+        out = {"users.json": objects(self.users), "groups.json": objects(self.groups),
+               "memberships.json": b"[" + b",".join(rows) + b"]\n"}
+        out.update(self.apps.truth(self.user_ids))
+        return out
 
     # ---- serialisation --------------------------------------------------
 
@@ -576,6 +586,24 @@ class Org:
 class Api:
     """Routes /api/v1 paths to handlers. Each route: (bucket, scope, handler)."""
 
+    # (first segment, segments after /api/v1, third segment) -> (bucket, scope,
+    # method); a method of an object ({id}) is called with (id, params).
+    # /api/v1/apps* share one bucket (okta-api.md section 8)
+    ROUTES = {
+        ("users", 1, None): ("users", USERS_SCOPE, "list_users"),
+        ("users", 2, None): ("user", USERS_SCOPE, "get_user"),
+        ("users", 3, "groups"): ("other", USERS_SCOPE, "list_user_groups"),
+        ("users", 3, "factors"): ("other", USERS_SCOPE, "list_factors"),
+        ("users", 3, "roles"): ("other", ROLES_SCOPE, "list_roles"),
+        ("groups", 1, None): ("groups", GROUPS_SCOPE, "list_groups"),
+        ("groups", 2, None): ("group", GROUPS_SCOPE, "get_group"),
+        ("groups", 3, "users"): ("group_users", GROUPS_SCOPE, "list_group_users"),
+        ("apps", 1, None): ("apps", APPS_SCOPE, "list_apps"),
+        ("apps", 2, None): ("apps", APPS_SCOPE, "get_app"),
+        ("apps", 3, "users"): ("apps", APPS_SCOPE, "list_app_users"),
+        ("apps", 3, "groups"): ("apps", APPS_SCOPE, "list_app_groups"),
+    }
+
     def __init__(self, org, fields_mode="on", log=None):
         self.org = org
         # `fields`: on (project), ignore (whole objects), reject (400)
@@ -590,25 +618,20 @@ class Api:
         if any(s == "" for s in rest):
             return None
         n = len(rest)
-        if rest[0] == "users":
+        entry = self.ROUTES.get((rest[0], n, rest[2] if n == 3 else None))
+        if entry is not None:
+            bucket, scope, name = entry
+            method = getattr(self, name)
             if n == 1:
-                return "users", USERS_SCOPE, self.list_users
-            if n == 2:
-                return "user", USERS_SCOPE, lambda p: self.get_user(rest[1])
-            if n == 3 and rest[2] == "groups":
-                return "other", USERS_SCOPE, lambda p: self.list_user_groups(rest[1], p)
-        elif rest[0] == "groups":
-            if n == 1:
-                return "groups", GROUPS_SCOPE, self.list_groups
-            if n == 2:
-                return "group", GROUPS_SCOPE, lambda p: self.get_group(rest[1])
-            if n == 3 and rest[2] == "users":
-                return "group_users", GROUPS_SCOPE, lambda p: self.list_group_users(rest[1], p)
-        elif rest == ["meta", "schemas", "user", "default"]:
+                return bucket, scope, method
+            return bucket, scope, lambda p: method(rest[1], p)
+        if rest == ["meta", "schemas", "user", "default"]:
             return "other", SCHEMAS_SCOPE, self.user_schema
-        elif rest == ["logs"] and self.log is not None:
+        if rest == ["logs"] and self.log is not None:
             # its own bucket (okta-api.md section 8: a small one)
             return "logs", LOGS_SCOPE, self.log.list_events
+        if rest == ["iam", "assignees", "users"]:
+            return "other", ROLES_SCOPE, self.list_role_assignees
         return None
 
     # ---- helpers ----------------------------------------------------------------
@@ -710,7 +733,7 @@ class Api:
         return self._page("/api/v1/users", params, indexes, org.user_ids, self._users_json(params), "u",
                           limit, keep=("search", "filter", "fields"))
 
-    def get_user(self, key):
+    def get_user(self, key, params=None):
         i = self.org.find_user(key)
         if i is None:
             raise ApiError(not_found("%s (User)" % key))
@@ -749,7 +772,7 @@ class Api:
                           org.group_json_for(params), "g", limit,
                           keep=("search", "filter", "expand"), content_type=CT_JSON_UTF8)
 
-    def get_group(self, gid):
+    def get_group(self, gid, params=None):
         org = self.org
         if gid not in org.group_index:
             raise ApiError(not_found("%s (UserGroup)" % gid))
@@ -767,3 +790,105 @@ class Api:
     def user_schema(self, params):
         return Response(200, json.dumps(self.org.user_schema(), ensure_ascii=False,
                                         separators=(",", ":")).encode("utf-8"))
+
+    # ---- apps, factors, roles (sim_apps.py) -------------------------------------
+
+    def _app(self, aid):
+        apps = self.org.apps
+        if aid not in apps.app_index:
+            raise ApiError(not_found("%s (AppInstance)" % aid))
+        return apps
+
+    def _user_id(self, uid):
+        """Factors and roles take a user id only (pathUserId), not a login."""
+        if uid not in self.org.user_index:
+            raise ApiError(not_found("%s (User)" % uid))
+        return uid
+
+    def list_apps(self, params):
+        """Every app (ACTIVE and INACTIVE); limit default 20, max 200;
+        `filter` (eq on id, status, name, credentials.signing.kid,
+        settings.slo.enabled, user.id, group.id; case-sensitive); `q` (name or
+        label prefix, case-insensitive); both may be given."""
+        apps = self.org.apps
+        limit = self._limit(params, 20, 200)
+        indexes = range(len(apps.app_ids))
+        if params.get("filter") is not None:
+            try:
+                predicate = sim_search.compile_expression(
+                    params.get("filter"), sim_search.app_filter_dialect(), apps.resolve)
+            except sim_search.SearchError as err:
+                raise ApiError(okta_error(400, err.code, err.summary))
+            indexes = [i for i in indexes if predicate(apps.apps[apps.app_ids[i]])]
+        q = params.get("q")
+        if q is not None:
+            prefix = q.casefold()
+            indexes = [i for i in indexes if any(
+                apps.apps[apps.app_ids[i]][k].casefold().startswith(prefix)
+                for k in ("name", "label"))]
+        return self._page("/api/v1/apps", params, list(indexes), apps.app_ids, apps.app_json,
+                          "a", limit, keep=("q", "filter"))
+
+    def get_app(self, aid, params=None):
+        apps = self._app(aid)
+        return Response(200, apps.app_json[apps.app_index[aid]])
+
+    def list_app_users(self, aid, params):
+        """AppUser[] by user id; limit default 50, max 500; `q` prefix of
+        credentials.userName or profile firstName/lastName/email."""
+        ids, blobs, rows = self._app(aid).app_users[aid]
+        limit = self._limit(params, 50, 500)
+        indexes = range(len(ids))
+        q = params.get("q")
+        if q is not None:
+            prefix = q.casefold()
+
+            def hit(row):
+                values = [row["user_name"]] + [row["profile"].get(k) for k in
+                                               ("firstName", "lastName", "email")]
+                return any(isinstance(v, str) and v.casefold().startswith(prefix)
+                           for v in values)
+            indexes = [i for i in indexes if hit(json.loads(rows[i]))]
+        return self._page("/api/v1/apps/%s/users" % aid, params, list(indexes), ids, blobs,
+                          "au", limit, keep=("q",))
+
+    def list_app_groups(self, aid, params):
+        """ApplicationGroupAssignment[] by group id; limit default 20, at
+        least 20 (a smaller one is served as 20), max 200; `q` group name prefix."""
+        gids, blobs, _ = self._app(aid).app_groups[aid]
+        limit = max(20, self._limit(params, 20, 200))
+        indexes = range(len(gids))
+        q = params.get("q")
+        if q is not None:
+            prefix = q.casefold()
+            names = self.org.group_by_id
+            indexes = [i for i in indexes
+                       if names[gids[i]]["profile"]["name"].casefold().startswith(prefix)]
+        return self._page("/api/v1/apps/%s/groups" % aid, params, list(indexes), gids, blobs,
+                          "ag", limit, keep=("q",))
+
+    def list_factors(self, uid, params=None):
+        """Every enrolled factor of the user, unpaged (Okta's has no limit)."""
+        return Response(200, self.org.apps.factors_served(self._user_id(uid)))
+
+    def list_roles(self, uid, params=None):
+        """The user's role assignments (USER, then GROUP ones), unpaged."""
+        return Response(200, self.org.apps.roles_served(self._user_id(uid)))
+
+    def list_role_assignees(self, params):
+        """Users holding a role directly or through a group, by id:
+        {"value": [...], "_links": {"next": {"href"}}}; limit default 100,
+        max 100; `after` is the last user id of the previous page (as the
+        OpenAPI example shows); no Link header."""
+        apps = self.org.apps
+        limit = self._limit(params, 100, 100)
+        after = params.get("after")
+        start = bisect.bisect_right(apps.admin_ids, after) if after else 0
+        chunk = apps.admin_ids[start:start + limit]
+        links = {}
+        if chunk and start + limit < len(apps.admin_ids):
+            query = urllib.parse.urlencode([("after", chunk[-1]), ("limit", str(limit))])
+            links["next"] = {"href": "%s/api/v1/iam/assignees/users?%s"
+                             % (self.org.base_url, query)}
+        return Response(200, {"value": [apps.assignee_served(u) for u in chunk],
+                              "_links": links})

@@ -29,7 +29,11 @@ API_TOKEN = "00simApiToken0123456789abcdefghijklmnopqrs"   # 42 characters
 DEFAULT_SCOPES = ["okta.users.read", "okta.groups.read"]
 KNOWN_SCOPES = ("okta.users.read", "okta.users.manage", "okta.groups.read",
                 "okta.groups.manage", "okta.apps.read", "okta.apps.manage",
-                "okta.logs.read", "okta.schemas.read", "okta.schemas.manage")
+                "okta.logs.read", "okta.schemas.read", "okta.schemas.manage",
+                "okta.roles.read", "okta.roles.manage")
+# every read scope the simulator serves (0oaall)
+ALL_READ_SCOPES = ["okta.users.read", "okta.groups.read", "okta.apps.read", "okta.logs.read",
+                   "okta.schemas.read", "okta.roles.read"]
 
 
 def write_file(path, data, mode=0o644):
@@ -160,6 +164,8 @@ def make_credentials(directory):
                 note="may read the user schema"),
         _client("0oalogs", [k1], scopes=DEFAULT_SCOPES + ["okta.schemas.read", "okta.logs.read"],
                 note="may also read the user schema and the System Log"),
+        _client("0oaall", [k1], scopes=ALL_READ_SCOPES,
+                note="every read scope: also apps, their users and groups, and admin roles"),
     ]
     registry = {
         "token_endpoint_path": "/oauth2/v1/token",

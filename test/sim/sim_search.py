@@ -552,3 +552,12 @@ def group_filter_dialect():
     ranges = {"eq", "gt", "ge", "lt", "le"}
     ops = {"lastUpdated": ranges, "lastMembershipUpdated": ranges}
     return Dialect("groups filter", attrs, {"eq"}, ops, case_insensitive=False)
+
+
+def app_filter_dialect():
+    """Apps `filter`: eq only, case-sensitive (the OpenAPI description's
+    properties, and user.id/group.id of the older reference)."""
+    attrs = {"id": STRING, "status": STRING, "name": STRING,
+             "credentials.signing.kid": STRING, "settings.slo.enabled": BOOLEAN,
+             "user.id": STRING_ARRAY, "group.id": STRING_ARRAY}
+    return Dialect("apps filter", attrs, {"eq"}, case_insensitive=False)

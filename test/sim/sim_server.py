@@ -34,7 +34,7 @@ RATE_WINDOW = 60
 # the System Log's bucket: okta-api.md section 8, /api/v1/logs 120 a minute
 # (Workforce; 20/50/50 for Integrator Free/One App/Enterprise)
 LOGS_RATE_LIMIT = 120
-BUCKETS = ("token", "users", "user", "groups", "group", "group_users", "logs", "other")
+BUCKETS = ("token", "users", "user", "groups", "group", "group_users", "apps", "logs", "other")
 GZIP_LEVEL = 6
 GZIP_CACHE_BYTES = 256 << 20
 
@@ -645,13 +645,14 @@ class Simulator:
                 tokens = len(auth.tokens)
             with self.org.lock:
                 users, groups = len(self.org.users), len(self.org.groups)
+                apps = len(self.org.apps.app_ids)
             return {"ok": True, "nonce": auth.nonce, "tokens": tokens,
                     "rate_limit": self.rates.limit,
                     "logs_rate_limit": self.rates.limit_of("logs"),
                     "faults": faults.status(),
                     "max_in_flight": self.max_in_flight,
                     "gzip": self.gzip, "fields": self.api.fields_mode,
-                    "users": users, "groups": groups,
+                    "users": users, "groups": groups, "apps": apps,
                     "timestamps": self.clock.precision,
                     "clock": sim_data.ts(self.clock.now_ms()),
                     "log": self.log.status()}

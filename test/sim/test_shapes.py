@@ -121,6 +121,13 @@ class SchemaChecker:
         """List of (path with [] for indexes, problem)."""
         schema = self.merged(schema)
         errors = []
+        # a discriminated base (Application by signOnMode, UserFactor by
+        # factorType): the mapped schema (allOf the base and its own part)
+        disc = schema.get("discriminator") or {}
+        if isinstance(value, dict) and value.get(disc.get("propertyName")) in \
+                disc.get("mapping", {}):
+            return self.validate(value, {"$ref": disc["mapping"][value[disc["propertyName"]]]},
+                                 path)
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 options = [self.validate(value, opt, path) for opt in schema[key]]
@@ -447,6 +454,7 @@ def run(sim, samples, spec):
 
     # ---- OpenAPI ----
     schema_checks(sim, spec, samples, users, groups, get)
+    apps_checks(sim, spec, get)
     log_checks(sim, spec, users, groups, get)
 
 
@@ -493,6 +501,96 @@ def schema_checks(sim, spec, samples, users, groups, get):
     found = {p for p in checker.validate(bad, user_schema)}
     checks.check("schema checker catches a bad enum, property and type",
                  {"$.status", "$.bogus", "$.created"} <= {p[0] for p in found}, found)
+
+
+# OpenAPI schema -> its examples (their own deviations are tolerated, as the
+# recordings' are for users): apps, app users and groups, factors, roles
+APPS_SCHEMAS = {
+    "Application": ("GetApplicationsByGroupResponseEx", "OpenidConnectResponseEx",
+                    "BookmarkAppResponseEx", "AutoLoginAppResponseEx",
+                    "BrowserPluginSwa3FieldResponseEx"),
+    "AppUser": ("AppUserListEx",),
+    "ApplicationGroupAssignment": ("GroupAssignmentExListResponse",),
+    "UserFactor": ("ListFactorsResults",),
+    "StandardRole": ("StandardRolesListResponse",),
+    "CustomRole": ("StandardAndCustomRolesListResponse",),
+    "RoleAssignedUsers": ("RoleAssignedUsersResponseExample",),
+}
+
+
+def _nested(value):
+    """Every object inside a JSON value."""
+    if isinstance(value, dict):
+        yield value
+        for v in value.values():
+            yield from _nested(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _nested(v)
+
+
+def apps_checks(sim, spec, get):
+    """Apps, app users, app group assignments, factors, role assignments and
+    role assignees against the OpenAPI schemas and the examples' conventions."""
+    checker = SchemaChecker(spec)
+    schemas = spec["components"]["schemas"]
+    examples = spec["components"]["examples"]
+    tolerated = {}
+    for name, example_names in APPS_SCHEMAS.items():
+        found = set()
+        for ex in example_names:
+            value = examples[ex]["value"]
+            for item in (value if isinstance(value, list) else [value]):
+                found |= set(checker.validate(item, schemas[name]))
+        tolerated[name] = found
+    # the app users embedded in the apps examples show null externalId/lastSync
+    for item in _nested(examples["GetApplicationsByUserResponseEx"]["value"]):
+        if {"scope", "syncState"} <= set(item):
+            tolerated["AppUser"] |= set(checker.validate(item, schemas["AppUser"]))
+
+    def fits(name, objects, schema=None):
+        problems = set()
+        for o in objects:
+            problems |= set(checker.validate(o, schemas[schema or name])) - tolerated[name]
+        checks.check("%d %s fit the OpenAPI schema" % (len(objects), name),
+                     objects and not problems, sorted(problems)[:10])
+
+    apps = get("/api/v1/apps?limit=200").json()
+    fits("Application", apps)
+    checks.check("apps' credentials as Okta sends them (client_secret of a confidential "
+                 "OIDC client)", any("client_secret" in a["credentials"].get("oauthClient", {})
+                                     for a in apps))
+    checks.check("every app has users, groups, logo and appLinks links", all(
+        {"users", "groups", "logo", "appLinks", "self"} <= set(a["_links"]) for a in apps))
+    app_users, app_groups = [], []
+    for a in apps:
+        app_users += get("/api/v1/apps/%s/users?limit=500" % a["id"]).json()
+        app_groups += get("/api/v1/apps/%s/groups?limit=200" % a["id"]).json()
+    fits("AppUser", app_users)
+    rec = examples["AppUserListEx"]["value"][0]
+    order = [k for k in rec if k != "_embedded"]
+    checks.check("AppUser member order of the example",
+                 all(list(u) == order for u in app_users), list(app_users[0]))
+    fits("ApplicationGroupAssignment", app_groups)
+    rec = examples["GroupAssignmentExListResponse"]["value"][0]
+    checks.check("group assignment members of the example", all(
+        list(g) == [k for k in rec if k != "_embedded"] for g in app_groups), list(app_groups[0]))
+    factors = []
+    for f in sim.load_json("user_factors.json")[:200]:
+        if not factors or factors[-1]["id"] != f["id"]:
+            factors += [x for x in get("/api/v1/users/%s/factors" % f["user_id"]).json()
+                        if x["id"] == f["id"]]
+    fits("UserFactor", factors)
+    roles = []
+    for uid in sorted({r["user_id"] for r in sim.load_json("user_roles.json")}):
+        roles += get("/api/v1/users/%s/roles" % uid).json()
+    fits("StandardRole", [r for r in roles if r["type"] != "CUSTOM"])
+    fits("CustomRole", [r for r in roles if r["type"] == "CUSTOM"])
+    fits("RoleAssignedUsers", [get("/api/v1/iam/assignees/users?limit=2").json()])
+    # sanity: the discriminator is followed (an OIDC app's own properties)
+    bad = dict(apps[0], signOnMode="OPENID_CONNECT", name="not_oidc")
+    found = {p[0] for p in checker.validate(bad, schemas["Application"])}
+    checks.check("schema checker follows the discriminator", "$.name" in found, found)
 
 
 # the eventTypes the org's changes must log (SPEC section 8 names the ones

@@ -553,7 +553,9 @@ def test_lookups(ctx):
                   "Not found: Resource not found: 00uNOPE (User)")
     gone = next(u for u in ctx.users if u["status"] == "DEPROVISIONED")
     checks.equal("DEPROVISIONED user by id", ctx.get("/api/v1/users/" + gone["id"]).status, 200)
-    for path in ("/api/v1/users/../apps", "/api/v1/apps", "/api/v1/nope", "/api/v1/users/x/y",
+    checks.equal("dot segments walk up to /api/v1/apps",
+                 ctx.get("/api/v1/users/../apps").status, 200)
+    for path in ("/api/v1/users/../idps", "/api/v1/idps", "/api/v1/nope", "/api/v1/users/x/y",
                  "/api/v1/users/", "/nope", "/api/v1/groups/x/apps"):
         r = ctx.get(path)
         okta_error_is("unknown endpoint " + path, r, 404, "E0000007")
