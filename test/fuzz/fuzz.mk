@@ -43,12 +43,19 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_CLIENT_OBJS) $(FUZZ_CLIENT_HDR
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
 		$(FUZZ_CLIENT_OBJS) $(FUZZ_PKG_LIBS)
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-crashes fuzz-clean valgrind-unit asan-unit
+.PHONY: fuzz fuzz-long fuzz-smoke fuzz-build fuzz-crashes fuzz-clean valgrind-unit asan-unit
 
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	@FUZZ_JOBS=$(FUZZ_JOBS) $(FUZZ_DIR)/run_fuzzers.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+# the long run: every harness to FUZZ_LONG_EXECS executions (10 million), one
+# harness per core; about an hour on 2 cores (fuzz_pem runs OpenSSL's slow
+# decoders); the figures of a run are in test/fuzz/README.md
+FUZZ_LONG_EXECS ?= 10000000
+fuzz-long: fuzz-build
+	@FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_MIN_EXECS=$(FUZZ_LONG_EXECS) $(FUZZ_DIR)/run_fuzzers.sh 0 $(FUZZ_BINS)
 
 fuzz-smoke: fuzz-build
 	@FUZZ_JOBS=$(FUZZ_JOBS) $(FUZZ_DIR)/run_fuzzers.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_BINS)

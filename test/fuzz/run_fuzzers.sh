@@ -10,6 +10,9 @@
 # A crash, leak, timeout or sanitizer report fails the harness; the
 # crashing input is kept in test/fuzz/artifacts/.
 #
+# SECONDS 0 with FUZZ_MIN_EXECS=N (make fuzz-long): each harness runs N
+# executions, however long that takes, and fails if it ran fewer.
+#
 # Environment: FUZZ_JOBS (harnesses run at once, default 2), FUZZ_SCRATCH
 # (scratch directory, default a fresh /tmp/oktafdw-fuzz.XXXXXX, removed
 # afterwards unless FUZZ_KEEP=1), FUZZ_ARGS (extra libFuzzer flags).
@@ -66,6 +69,10 @@ case "$mode" in
 	'' | *[!0-9]*) echo "run_fuzzers.sh: SECONDS must be a number" >&2; exit 2 ;;
 esac
 seconds=$mode
+min_execs=${FUZZ_MIN_EXECS:-0}
+case "$min_execs" in '' | *[!0-9]*) echo "run_fuzzers.sh: FUZZ_MIN_EXECS must be a number" >&2; exit 2 ;; esac
+runs_arg=
+[ "$min_execs" -gt 0 ] && runs_arg="-runs=$min_execs"
 
 if [ -n "${FUZZ_SCRATCH:-}" ]; then
 	scratch=$FUZZ_SCRATCH
@@ -77,7 +84,7 @@ fi
 
 # run one harness; its log is $scratch/<name>.log, its status <name>.rc
 run_one() {
-	local bin=$1 name corpus dict
+	local bin=$1 name corpus dict start
 	name=$(basename "$bin")
 	corpus=$scratch/$name/corpus
 	rm -rf "$scratch/$name"
@@ -87,11 +94,13 @@ run_one() {
 		-exec cp {} "$corpus/" \; 2>/dev/null
 	dict=
 	[ -f "$FUZZ_DIR/$name.dict" ] && dict="-dict=$FUZZ_DIR/$name.dict"
+	start=$(date +%s)
 	# shellcheck disable=SC2046,SC2086
-	"$bin" $(opts_for "$name") $dict -max_total_time="$seconds" \
+	"$bin" $(opts_for "$name") $dict -max_total_time="$seconds" $runs_arg \
 		-print_final_stats=1 -artifact_prefix="$ARTIFACTS/$name-" \
 		${FUZZ_ARGS:-} "$corpus" >"$scratch/$name.log" 2>&1
 	echo $? >"$scratch/$name.rc"
+	echo $(($(date +%s) - start)) >"$scratch/$name.secs"
 }
 
 names=()
@@ -118,9 +127,13 @@ for name in "${names[@]}"; do
 	ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$last")
 	corp=$(sed -nE 's/.* corp: ([0-9]+)\/.*/\1/p' <<<"$last")
 	seeds=$(find "$FUZZ_DIR/corpus/$name" -maxdepth 1 -type f ! -name 'crash-*' 2>/dev/null | wc -l)
+	secs=$(cat "$scratch/$name.secs" 2>/dev/null || echo "$seconds")
 	info=$(printf '%4ss %10s execs %7s/s  cov %-5s ft %-6s corpus %s->%s' \
-		"$seconds" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "$seeds" "${corp:-?}")
-	if [ "$rc" = 0 ] && ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then
+		"$secs" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "$seeds" "${corp:-?}")
+	if [ "${execs:-0}" -lt "$min_execs" ]; then
+		printf 'FAIL %-12s %s (fewer than %s executions)\n' "$name" "$info" "$min_execs"
+		failed=$((failed + 1))
+	elif [ "$rc" = 0 ] && ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then
 		printf 'ok   %-12s %s\n' "$name" "$info"
 		passed=$((passed + 1))
 	else
