@@ -164,6 +164,13 @@ WHERE c.cost_center_code IS DISTINCT FROM u->'profile'->>'costCenterCode'
    OR to_jsonb(c.skills) IS DISTINCT FROM CASE WHEN jsonb_typeof(u->'profile'->'skills') = 'array' THEN u->'profile'->'skills' END;
 SELECT count(*) FILTER (WHERE is_contractor) AS contractors, count(*) FILTER (WHERE cardinality(skills) > 0) AS skills
 FROM custom.users;
+-- IMPORT wrote each attribute's type option: their quals are pushed down,
+-- and give the truth's rows
+EXPLAIN (COSTS OFF) SELECT id FROM custom.users WHERE badge_number > 500000 AND is_contractor;
+SELECT count(*) = (SELECT count(*) FROM sim.truth('users') u
+                   WHERE (u->'profile'->>'badgeNumber')::bigint > 500000
+                     AND (u->'profile'->>'isContractor')::boolean) AS same
+FROM custom.users WHERE badge_number > 500000 AND is_contractor;
 -- the schema read fails: a NOTICE, and the standard columns
 SELECT make_server('schema_denied', ', scopes ''okta.users.read okta.groups.read okta.schemas.read''');
 CREATE USER MAPPING FOR CURRENT_USER SERVER schema_denied OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');

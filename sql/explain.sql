@@ -25,3 +25,27 @@ DEALLOCATE q;
 -- ANALYZE VERBOSE adds what the scan did (sim.explain_analyze: the same
 -- lines on every version)
 SELECT l AS "QUERY PLAN" FROM sim.explain_analyze('SELECT count(*) FROM okta.groups', true) AS l;
+-- custom profile attributes with a type option: strings quoted, numbers and
+-- booleans not, dates as ISO strings (widened to match a time after them);
+-- < and > on a number attribute widen to <= and >= (Okta compares doubles)
+CREATE FOREIGN TABLE typed_users (id text, login text, cost_center_code text OPTIONS (type 'string'),
+  is_contractor boolean OPTIONS (type 'boolean'), badge_number bigint OPTIONS (type 'integer'),
+  hourly_rate numeric OPTIONS (type 'number'), skills text[] OPTIONS (type 'array'),
+  start_date date OPTIONS (type 'date'), badge_plain bigint OPTIONS (path 'profile.badgeNumber'))
+  SERVER okta OPTIONS (object 'users');
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE badge_number = 1234 AND cost_center_code = 'CC-0042';
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE badge_number IN (1, 2) OR hourly_rate > 99.5;
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE hourly_rate >= 20 AND hourly_rate < 30.25 AND badge_number < 1000;
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE is_contractor AND start_date IS NOT NULL;
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE NOT is_contractor AND badge_number IS NOT NULL;
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE start_date = '2024-03-01' OR start_date > '2025-01-31';
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE start_date <= '2024-12-31' AND start_date IN ('2024-01-01', '2024-06-30');
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE cost_center_code LIKE 'CC-1%' AND cost_center_code IS NOT NULL;
+-- not pushed: a column without the type option, arrays
+EXPLAIN (COSTS OFF) SELECT id FROM typed_users WHERE badge_plain = 1234 AND 'Go' = ANY (skills);
+PREPARE c(bigint) AS SELECT id FROM typed_users WHERE badge_number > $1;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE c(1000);
+RESET plan_cache_mode;
+DEALLOCATE c;
+DROP FOREIGN TABLE typed_users;

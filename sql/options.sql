@@ -61,6 +61,9 @@ CREATE FOREIGN TABLE t1 (id text) SERVER s1 OPTIONS (object 'users', colour 'red
 CREATE FOREIGN TABLE t1 (id text OPTIONS (path '')) SERVER s1 OPTIONS (object 'users');
 CREATE FOREIGN TABLE t1 (id text OPTIONS (path 'profile..x')) SERVER s1 OPTIONS (object 'users');
 CREATE FOREIGN TABLE t1 (id text OPTIONS (colour 'red')) SERVER s1 OPTIONS (object 'users');
+-- type: an Okta type (string, integer, number, boolean, array) or date
+CREATE FOREIGN TABLE t1 (id text OPTIONS (type 'float')) SERVER s1 OPTIONS (object 'users');
+CREATE FOREIGN TABLE t1 (id text OPTIONS (type 'String')) SERVER s1 OPTIONS (object 'users');
 CREATE FOREIGN TABLE t1 (id text OPTIONS (path 'profile.login')) SERVER s1 OPTIONS (object 'users', pushdown 'false');
 -- a table without an object option needs a name that is one
 CREATE FOREIGN TABLE widgets (id text) SERVER s1;

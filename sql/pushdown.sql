@@ -117,3 +117,23 @@ SELECT login = :'ulogin' AS same FROM users_local WHERE id = :'uid';
 SELECT DISTINCT regexp_replace(l, 'after=[^&]*&', '') AS request FROM sim.log('/api/') AS l ORDER BY 1;
 SELECT (SELECT count(*) FROM users_local WHERE status = 'DEPROVISIONED') =
        (SELECT count(*) FROM okta.users WHERE status = 'DEPROVISIONED') AS same;
+
+-- custom profile attributes: the type option says how Okta types them; a
+-- wrong one makes a search Okta refuses (a string literal against an
+-- integer attribute: 400 E0000031), and the query fails rather than
+-- guessing
+CREATE FOREIGN TABLE custom_wrong (id text, status text,
+  badge text OPTIONS (path 'profile.badgeNumber', type 'string'),
+  rate bigint OPTIONS (path 'profile.hourlyRate', type 'number'))
+  SERVER okta OPTIONS (object 'users');
+SELECT sim.try('SELECT count(*) FROM custom_wrong WHERE badge = ''1234''');
+-- the right ones: numbers unquoted
+\! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
+SELECT count(*) FROM custom_wrong WHERE rate >= 100 AND rate < 0;
+SELECT DISTINCT regexp_replace(l, 'after=[^&]*&', '') AS request FROM sim.log('/api/') AS l ORDER BY 1;
+-- a type the column's SQL type cannot compare with is not pushed
+ALTER FOREIGN TABLE custom_wrong ALTER COLUMN badge OPTIONS (SET type 'integer');
+\! truncate -s 0 "$OKTA_SIM_DIR/requests.log"
+SELECT count(*) FROM custom_wrong WHERE badge = '1234' AND status = 'NONE';
+SELECT DISTINCT regexp_replace(l, 'after=[^&]*&', '') AS request FROM sim.log('/api/') AS l ORDER BY 1;
+DROP FOREIGN TABLE custom_wrong;

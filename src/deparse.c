@@ -21,6 +21,7 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
@@ -45,7 +46,7 @@ typedef struct ColInfo
 {
 	ColRole		role;
 	const char *attr;			/* Okta attribute, NULL if not searchable */
-	bool		is_ts;			/* a timestamp attribute */
+	OktaCmpKind kind;			/* how it compares */
 	bool		filter_only;	/* the listing takes `filter`, no `search` */
 	bool		bounds;			/* ranges become since/until */
 } ColInfo;
@@ -73,7 +74,7 @@ column_info(Oid relid, OktaObject object, AttrNumber attnum, ColInfo *ci)
 		case COL_FIELD:
 			break;
 	}
-	ci->attr = okta_column_search_attr(relid, object, &info, &ci->is_ts);
+	ci->attr = okta_column_search_attr(relid, object, &info, &ci->kind);
 	ci->filter_only = !okta_table(object)->kind->search;
 	ci->bounds = info.def && (info.def->flags & OF_BOUNDS) &&
 		info.typid == TIMESTAMPTZOID;
@@ -308,6 +309,13 @@ cmp_node(const char *attr, const char *op, int vk, int idx)
 					  makeString(pstrdup(op)), makeInteger(vk), makeInteger(idx));
 }
 
+/* a comparison of a custom attribute: its value's type goes with it */
+static List *
+typed_cmp_node(const char *attr, const char *op, int vk, int idx, Oid typid)
+{
+	return lappend(cmp_node(attr, op, vk, idx), makeInteger((int) typid));
+}
+
 static const char *
 commute_op(const char *op)
 {
@@ -325,18 +333,18 @@ commute_op(const char *op)
 static List *push_expr(PushContext *cx, Node *n);
 
 /*
- * Okta's name (eq, lt, le, gt, ge) of a built-in timestamptz comparison
- * "column op value" (commuted: "value op column"), or NULL
+ * Okta's name (eq, lt, le, gt, ge) of a built-in comparison operator
+ * (=, <, <=, >, >=), commuted when the column is on its right, or NULL
  */
 static const char *
-ts_operator(OpExpr *op, Node *value, bool commuted)
+okta_cmp_op(Oid opno, bool commuted)
 {
 	const char *oname;
 	const char *okta_op = NULL;
 
-	if (op->opno >= FirstNormalObjectId || exprType(value) != TIMESTAMPTZOID)
+	if (opno >= FirstNormalObjectId)
 		return NULL;
-	oname = get_opname(op->opno);
+	oname = get_opname(opno);
 	if (oname == NULL)
 		return NULL;
 	if (strcmp(oname, "=") == 0)
@@ -352,6 +360,92 @@ ts_operator(OpExpr *op, Node *value, bool commuted)
 	if (okta_op && commuted)
 		okta_op = commute_op(okta_op);
 	return okta_op;
+}
+
+/*
+ * Okta's name (eq, lt, le, gt, ge) of a built-in timestamptz comparison
+ * "column op value" (commuted: "value op column"), or NULL
+ */
+static const char *
+ts_operator(OpExpr *op, Node *value, bool commuted)
+{
+	if (exprType(value) != TIMESTAMPTZOID)
+		return NULL;
+	return okta_cmp_op(op->opno, commuted);
+}
+
+/* a type whose built-in comparisons are numbers' (the column's is checked) */
+static bool
+numeric_type(Oid typid)
+{
+	return typid == INT2OID || typid == INT4OID || typid == INT8OID ||
+		typid == NUMERICOID || typid == FLOAT8OID;
+}
+
+/*
+ * A comparison of a custom attribute of kind ci->kind with a value of type
+ * typid by a built-in operator (eq, lt, ...), or NIL.  Okta compares a
+ * number attribute as a double: a double keeps every <= and >= (rounding
+ * is monotonic) but not every < and >, which widen to <= and >=.
+ */
+static List *
+push_typed(PushContext *cx, const ColInfo *ci, const char *okta_op, Node *value,
+		   bool is_array)
+{
+	Oid			typid = exprType(value);
+	int			vk;
+
+	if (okta_op == NULL)
+		return NIL;
+	if (is_array)
+	{
+		typid = get_element_type(typid);
+		if (!OidIsValid(typid) || strcmp(okta_op, "eq") != 0)
+			return NIL;
+	}
+	switch (ci->kind)
+	{
+		case CMP_INTEGER:
+		case CMP_NUMBER:
+			if (!numeric_type(typid))
+				return NIL;
+			vk = ci->kind == CMP_INTEGER ? VK_INTEGER : VK_NUMBER;
+			if (ci->kind == CMP_NUMBER && strcmp(okta_op, "lt") == 0)
+				okta_op = "le";
+			else if (ci->kind == CMP_NUMBER && strcmp(okta_op, "gt") == 0)
+				okta_op = "ge";
+			break;
+		case CMP_BOOLEAN:
+			if (typid != BOOLOID || strcmp(okta_op, "eq") != 0)
+				return NIL;
+			vk = VK_BOOL;
+			break;
+		case CMP_DATE:
+			if (typid != DATEOID)
+				return NIL;
+			vk = VK_DATE;
+			break;
+		default:
+			return NIL;
+	}
+	if (is_array)
+		vk |= VK_ARRAY;
+	return list_make1(typed_cmp_node(ci->attr, okta_op, vk, add_expr(cx, value), typid));
+}
+
+/* a boolean column alone (or under NOT): attr eq true (false), else NIL */
+static List *
+push_bool_column(PushContext *cx, Node *n, bool value)
+{
+	AttrNumber	att;
+	ColInfo		ci;
+
+	if ((att = our_column(cx, n)) == 0)
+		return NIL;
+	column_info(cx->relid, cx->object, att, &ci);
+	if (ci.attr == NULL || ci.kind != CMP_BOOLEAN)
+		return NIL;
+	return push_typed(cx, &ci, "eq", makeBoolConst(value, false), false);
 }
 
 /* "column op value" or "value op column" on a column of ours: its parts */
@@ -392,7 +486,9 @@ push_opexpr(PushContext *cx, OpExpr *op)
 	if (ci.attr == NULL)
 		return NIL;
 
-	if (!ci.is_ts)
+	if (ci.kind != CMP_TEXT && ci.kind != CMP_TIMESTAMP)
+		return push_typed(cx, &ci, okta_cmp_op(op->opno, commuted), r, false);
+	if (ci.kind == CMP_TEXT)
 	{
 		/* text: = (case-insensitive at Okta, rechecked here), LIKE/ILIKE prefix */
 		if (op->opno == TextEqualOperator)
@@ -431,13 +527,17 @@ push_expr(PushContext *cx, Node *n)
 				AttrNumber	att;
 				ColInfo		ci;
 
-				if (!sa->useOr || sa->opno != TextEqualOperator ||
-					list_length(sa->args) != 2 ||
+				if (!sa->useOr || list_length(sa->args) != 2 ||
 					(att = our_column(cx, linitial(sa->args))) == 0 ||
 					!value_ok(cx, lsecond(sa->args)))
 					return NIL;
 				column_info(cx->relid, cx->object, att, &ci);
-				if (ci.attr == NULL || ci.is_ts)
+				if (ci.attr == NULL || ci.kind == CMP_TIMESTAMP)
+					return NIL;
+				if (ci.kind != CMP_TEXT)
+					return push_typed(cx, &ci, okta_cmp_op(sa->opno, false),
+									  lsecond(sa->args), true);
+				if (sa->opno != TextEqualOperator)
 					return NIL;
 				return list_make1(cmp_node(ci.attr, "eq", VK_TEXT_IN,
 										   add_expr(cx, lsecond(sa->args))));
@@ -452,11 +552,14 @@ push_expr(PushContext *cx, Node *n)
 					(att = our_column(cx, (Node *) nt->arg)) == 0)
 					return NIL;
 				column_info(cx->relid, cx->object, att, &ci);
-				if (ci.attr == NULL || ci.is_ts || ci.filter_only ||
+				if (ci.attr == NULL || ci.kind == CMP_TIMESTAMP || ci.filter_only ||
 					strncmp(ci.attr, "profile.", 8) != 0)
 					return NIL;
-				return list_make1(list_make2(makeInteger(PN_NOTNULL),
-											 makeString(pstrdup(ci.attr))));
+				/* a string may be "" (which pr leaves out), a number not */
+				return list_make1(list_make3(makeInteger(PN_NOTNULL),
+											 makeString(pstrdup(ci.attr)),
+											 makeInteger(ci.kind == CMP_TEXT ||
+														 ci.kind == CMP_DATE)));
 			}
 		case T_BoolExpr:
 			{
@@ -465,7 +568,7 @@ push_expr(PushContext *cx, Node *n)
 				ListCell   *lc;
 
 				if (b->boolop == NOT_EXPR)
-					return NIL;
+					return push_bool_column(cx, linitial(b->args), false);
 				foreach(lc, b->args)
 				{
 					List	   *k = push_expr(cx, lfirst(lc));
@@ -485,6 +588,16 @@ push_expr(PushContext *cx, Node *n)
 					return kids;
 				return list_make1(list_make2(makeInteger(b->boolop == AND_EXPR ? PN_AND : PN_OR),
 											 kids));
+			}
+		case T_Var:
+			return push_bool_column(cx, n, true);
+		case T_BooleanTest:
+			{
+				BooleanTest *bt = (BooleanTest *) n;
+
+				if (bt->booltesttype != IS_TRUE && bt->booltesttype != IS_FALSE)
+					return NIL;
+				return push_bool_column(cx, (Node *) bt->arg, bt->booltesttype == IS_TRUE);
 			}
 		default:
 			return NIL;

@@ -86,6 +86,25 @@ schema_type(json_object *prop)
 	return "jsonb";
 }
 
+/*
+ * The `type` option of a property's column: the user schema's type (string,
+ * integer, number, boolean, array), which decides how pushdown writes the
+ * attribute's literals; NULL for any other
+ */
+static const char *
+schema_okta_type(json_object *prop)
+{
+	json_object *t;
+	int			type;
+
+	if (!json_object_object_get_ex(prop, "type", &t) ||
+		!json_object_is_type(t, json_type_string) ||
+		strcmp(json_object_get_string(t), "date") == 0 ||
+		!okta_parse_okta_type(json_object_get_string(t), &type))
+		return NULL;
+	return json_object_get_string(t);
+}
+
 /* a column name a table of kind already has (custom attributes skip it) */
 static bool
 is_standard_column(const OktaKindDef *kind, const char *name)
@@ -165,12 +184,16 @@ custom_user_columns(ForeignServer *server)
 		json_object_object_foreach(props, key, prop)
 		{
 			char	   *col = snake_case(key);
+			const char *okta_type = schema_okta_type(prop);
 
 			if (col[0] == '\0' || is_standard_column(okta_table(OKTA_USERS)->kind, col))
 				continue;
-			appendStringInfo(&buf, ",\n  %s %s OPTIONS (path %s)", quote_identifier(col),
+			appendStringInfo(&buf, ",\n  %s %s OPTIONS (path %s", quote_identifier(col),
 							 schema_type(prop),
 							 quote_literal_cstr(psprintf("profile.%s", key)));
+			if (okta_type)
+				appendStringInfo(&buf, ", type %s", quote_literal_cstr(okta_type));
+			appendStringInfoChar(&buf, ')');
 		}
 	}
 	oc_page_free(page);

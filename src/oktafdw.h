@@ -137,7 +137,32 @@ typedef struct OktaColumnInfo
 								 * the row reader looks up at the top level,
 								 * then under profile; else NULL */
 	const OktaFieldDef *def;	/* the known field at path, or NULL */
+	int			okta_type;		/* the `type` option (OKTA_TYPE_*) */
 } OktaColumnInfo;
+
+/*
+ * The Okta type of a custom profile attribute, from a column's `type`
+ * option (IMPORT writes the user schema's; a user may set it): what
+ * literals Okta's search compares the attribute with.
+ */
+#define OKTA_TYPE_NONE		0	/* no option: the attribute is not searched */
+#define OKTA_TYPE_STRING	1
+#define OKTA_TYPE_INTEGER	2
+#define OKTA_TYPE_NUMBER	3
+#define OKTA_TYPE_BOOLEAN	4
+#define OKTA_TYPE_ARRAY		5
+#define OKTA_TYPE_DATE		6	/* a string holding an ISO 8601 date */
+
+/* how a searchable column compares at Okta (okta_column_search_attr) */
+typedef enum OktaCmpKind
+{
+	CMP_TEXT,					/* strings: =, IN, LIKE 'p%', IS NOT NULL */
+	CMP_TIMESTAMP,				/* Okta timestamps: ranges */
+	CMP_INTEGER,				/* integers: =, IN, ranges, IS NOT NULL */
+	CMP_NUMBER,					/* numbers (doubles at Okta): the same */
+	CMP_BOOLEAN,				/* true / false, IS NOT NULL */
+	CMP_DATE					/* ISO 8601 date strings: =, IN, ranges */
+} OktaCmpKind;
 
 extern const OktaTableDef *okta_table(OktaObject object);
 extern int	okta_table_count(void);
@@ -145,13 +170,14 @@ extern const char *okta_object_name(OktaObject obj);
 extern bool okta_parse_object(const char *name, OktaObject *obj);
 extern char *okta_object_names(int from, const char *sep_last);
 extern char *okta_column_path(Oid relid, AttrNumber attnum);
+extern bool okta_parse_okta_type(const char *name, int *type);
 extern char *okta_camel_case(const char *s);
 extern const OktaFieldDef *okta_kind_field(const OktaKindDef *kind, const char *path);
 extern const OktaFieldDef *okta_kind_bounds(const OktaKindDef *kind);
 extern void okta_column_info(Oid relid, OktaObject object, AttrNumber attnum,
 							 OktaColumnInfo *info);
 extern const char *okta_column_search_attr(Oid relid, OktaObject object,
-										   const OktaColumnInfo *info, bool *is_ts);
+										   const OktaColumnInfo *info, OktaCmpKind *kind);
 extern bool okta_field_filter_op(OktaObject object, const char *path, const char *op);
 extern void okta_append_column_def(StringInfo buf, const OktaKindDef *kind,
 								   const OktaFieldDef *f);
@@ -216,7 +242,8 @@ extern const char *okta_error_hint(const oc_error *err);
 
 /* deparse.c: the pushed-down tree (kept in fdw_private as Lists) */
 #define PN_CMP		1			/* (tag, attr, op, value kind, expr index) */
-#define PN_NOTNULL	2			/* (tag, attr) */
+#define PN_NOTNULL	2			/* (tag, attr, also ""?): a string may be
+								 * "", which Okta's pr leaves out */
 #define PN_AND		3			/* (tag, children) */
 #define PN_OR		4
 
@@ -225,6 +252,12 @@ extern const char *okta_error_hint(const oc_error *err);
 #define VK_TS		2			/* a timestamptz */
 #define VK_LIKE		3			/* a LIKE pattern: a prefix becomes sw */
 #define VK_TEXT_IN	4			/* an array of strings: or of eq */
+/* custom attributes: (tag, attr, op, value kind, expr index, value type) */
+#define VK_INTEGER	5			/* a number, sent as an integer literal */
+#define VK_NUMBER	6			/* a number, sent as a number literal */
+#define VK_BOOL		7			/* true / false */
+#define VK_DATE		8			/* a date, sent as "YYYY-MM-DD" */
+#define VK_ARRAY	0x100		/* or'ed in: an array of such values (IN) */
 
 /* deparse.c (the push plan) and requests.c (the requests it makes) */
 typedef struct OktaRequest

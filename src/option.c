@@ -47,6 +47,7 @@ static const OktaOption valid_options[] = {
 	{"object", ForeignTableRelationId},
 	{"pushdown", ForeignTableRelationId},
 	{"path", AttributeRelationId},
+	{"type", AttributeRelationId},
 	{NULL, InvalidOid}
 };
 
@@ -425,6 +426,16 @@ validate_options(List *options, Oid catalog)
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"path\": \"%s\"", p),
 						 errhint("Give a dotted JSON path such as \"profile.employeeNumber\".")));
+		}
+		else if (strcmp(def->defname, "type") == 0)
+		{
+			int			type;
+
+			if (!okta_parse_okta_type(defGetString(def), &type))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"type\": \"%s\"", defGetString(def)),
+						 errhint("Valid values are string, integer, number, boolean, array and date.")));
 		}
 	}
 

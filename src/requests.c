@@ -14,8 +14,12 @@
 #include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/array.h"
+#include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
+
+#include <ctype.h>
 
 /* ---------- execution: values to requests ---------- */
 
@@ -168,6 +172,151 @@ safe_string(const char *s)
 }
 
 /*
+ * A number as an Okta literal (unquoted), from its type's output: digits,
+ * a fraction, no exponent (numeric, integers and double precision's usual
+ * forms; NaN, infinities and exponents are not pushed).  For an integer
+ * attribute (integer) a whole number of up to 18 digits, the fraction's
+ * zeros dropped.  NULL when it is none of these.
+ */
+static char *
+number_literal(Datum d, Oid typid, bool integer)
+{
+	Oid			out;
+	bool		isvarlena;
+	char	   *s;
+	char	   *p;
+	char	   *dot = NULL;
+	int			digits;
+
+	getTypeOutputInfo(typid, &out, &isvarlena);
+	s = OidOutputFunctionCall(out, d);
+	p = s + (*s == '-');
+	if (!isdigit((unsigned char) *p))
+		return NULL;
+	while (isdigit((unsigned char) *p))
+		p++;
+	digits = p - s - (*s == '-');
+	if (*p == '.')
+	{
+		dot = p++;
+		if (!isdigit((unsigned char) *p))
+			return NULL;
+		while (isdigit((unsigned char) *p))
+			p++;
+	}
+	if (*p != '\0' || strlen(s) > 40)
+		return NULL;
+	if (!integer)
+		return s;
+	if (dot)
+	{
+		for (p = dot + 1; *p; p++)
+		{
+			if (*p != '0')
+				return NULL;	/* no integer equals it, nor is one between */
+		}
+		*dot = '\0';
+	}
+	if (digits > 18)
+		return NULL;
+	if (strcmp(s, "-0") == 0)
+		return "0";
+	return s;
+}
+
+/*
+ * A date compared with an attribute holding ISO 8601 dates (YYYY-MM-DD, a
+ * time may follow): *op and the string, widened so that a value with a time
+ * still matches: = is sw, <= d is lt d + 1, > d is ge d + 1.  NULL for
+ * infinities and years outside 1-9999.
+ */
+static char *
+date_literal(DateADT d, const char **op)
+{
+	int			y,
+				m,
+				day;
+
+	if (DATE_NOT_FINITE(d))
+		return NULL;
+	if (strcmp(*op, "eq") == 0)
+		*op = "sw";
+	else if (strcmp(*op, "le") == 0 || strcmp(*op, "gt") == 0)
+	{
+		*op = strcmp(*op, "le") == 0 ? "lt" : "ge";
+		if (d >= DATEVAL_NOEND - 1)
+			return NULL;
+		d++;
+	}
+	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	if (y < 1 || y > 9999)
+		return NULL;
+	return psprintf("%04d-%02d-%02d", y, m, day);
+}
+
+/* one value of a custom attribute's comparison (VK_INTEGER ...), or NULL */
+static oc_search *
+typed_search(const char *attr, const char *op, int vk, Datum d, Oid typid)
+{
+	char	   *s;
+
+	switch (vk)
+	{
+		case VK_INTEGER:
+		case VK_NUMBER:
+			s = number_literal(d, typid, vk == VK_INTEGER);
+			return s ? oc_search_cmp(attr, op, s, 0) : NULL;
+		case VK_BOOL:
+			return oc_search_cmp(attr, op, DatumGetBool(d) ? "true" : "false", 0);
+		case VK_DATE:
+			s = date_literal(DatumGetDateADT(d), &op);
+			return s ? oc_search_cmp(attr, op, s, 1) : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * A custom attribute's comparison: one value, or with VK_ARRAY an array's,
+ * or'ed (every one must be sent: an arm left out would narrow the match)
+ */
+static oc_search *
+build_typed(const char *attr, const char *op, int vk, const OktaValue *v, Oid typid)
+{
+	ArrayType  *arr;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n,
+				i;
+	oc_search  *acc = NULL;
+
+	if (!(vk & VK_ARRAY))
+		return typed_search(attr, op, vk, v->value, typid);
+	arr = DatumGetArrayTypeP(v->value);
+	if (ARR_ELEMTYPE(arr) != typid)
+		return NULL;
+	get_typlenbyvalalign(typid, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, typid, typlen, typbyval, typalign, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		oc_search  *k;
+
+		if (nulls[i])
+			continue;			/* = NULL is never true */
+		k = typed_search(attr, op, vk & ~VK_ARRAY, elems[i], typid);
+		if (k == NULL)
+		{
+			oc_search_free(acc);
+			return NULL;
+		}
+		acc = oc_search_or(acc, k);
+	}
+	return acc;
+}
+
+/*
  * Build the client's search tree from a pushed node and the values; NULL
  * means "no restriction" (which is always safe: the local filter decides).
  */
@@ -199,6 +348,8 @@ build_search(List *node, const OktaValue *vals)
 			}
 		case PN_NOTNULL:
 			/* Okta's pr (SCIM "present") leaves out "", SQL's IS NOT NULL does not */
+			if (!intVal(lthird(node)))
+				return oc_search_pr(strVal(lsecond(node)));
 			return oc_search_or(oc_search_pr(strVal(lsecond(node))),
 								oc_search_cmp(strVal(lsecond(node)), "eq", "", 1));
 		case PN_CMP:
@@ -211,6 +362,8 @@ build_search(List *node, const OktaValue *vals)
 
 				if (v->isnull || v->display)
 					return NULL;
+				if (list_length(node) > 5)
+					return build_typed(attr, op, vk, v, (Oid) intVal(list_nth(node, 5)));
 				if (vk == VK_TS)
 				{
 					s = okta_timestamp(DatumGetTimestampTz(v->value), op);
@@ -720,8 +873,11 @@ okta_search_display(List *node, const OktaValue *vals)
 				break;
 			}
 		case PN_NOTNULL:
-			appendStringInfo(&b, "(%s pr or %s eq \"\")", strVal(lsecond(node)),
-							 strVal(lsecond(node)));
+			if (!intVal(lthird(node)))
+				appendStringInfo(&b, "%s pr", strVal(lsecond(node)));
+			else
+				appendStringInfo(&b, "(%s pr or %s eq \"\")", strVal(lsecond(node)),
+								 strVal(lsecond(node)));
 			break;
 		case PN_CMP:
 			{

@@ -22,6 +22,7 @@
 
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
+#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/lsyscache.h"
 
@@ -266,9 +267,9 @@ okta_object_names(int from, const char *sep_last)
 
 /* ---------- columns ---------- */
 
-/* The `path` option of a column, or NULL. */
-char *
-okta_column_path(Oid relid, AttrNumber attnum)
+/* a column option's value, or NULL */
+static char *
+column_option(Oid relid, AttrNumber attnum, const char *name)
 {
 	List	   *options = GetForeignColumnOptions(relid, attnum);
 	ListCell   *lc;
@@ -277,10 +278,53 @@ okta_column_path(Oid relid, AttrNumber attnum)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
-		if (strcmp(def->defname, "path") == 0)
+		if (strcmp(def->defname, name) == 0)
 			return defGetString(def);
 	}
 	return NULL;
+}
+
+/* The `path` option of a column, or NULL. */
+char *
+okta_column_path(Oid relid, AttrNumber attnum)
+{
+	return column_option(relid, attnum, "path");
+}
+
+/*
+ * The values of the `type` column option: the types of Okta's user schema
+ * (what IMPORT writes), and date, a string attribute holding ISO 8601
+ * dates (YYYY-MM-DD, a time may follow), which only a user can tell.
+ */
+static const struct
+{
+	const char *name;
+	int			type;
+}			okta_types[] = {
+	{"string", OKTA_TYPE_STRING},
+	{"integer", OKTA_TYPE_INTEGER},
+	{"number", OKTA_TYPE_NUMBER},
+	{"boolean", OKTA_TYPE_BOOLEAN},
+	{"array", OKTA_TYPE_ARRAY},
+	{"date", OKTA_TYPE_DATE},
+	{NULL, OKTA_TYPE_NONE}
+};
+
+/* a `type` option's value; false if it is not one */
+bool
+okta_parse_okta_type(const char *name, int *type)
+{
+	int			i;
+
+	for (i = 0; okta_types[i].name; i++)
+	{
+		if (strcmp(name, okta_types[i].name) == 0)
+		{
+			*type = okta_types[i].type;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* a column name's Okta field name: snake_case to camelCase */
@@ -375,9 +419,13 @@ okta_column_info(Oid relid, OktaObject object, AttrNumber attnum, OktaColumnInfo
 	char	   *path = okta_column_path(relid, attnum);
 	char	   *name = get_attname(relid, attnum, false);
 
+	char	   *okta_type = column_option(relid, attnum, "type");
+
 	memset(info, 0, sizeof(*info));
 	info->typid = get_atttype(relid, attnum);
 	info->has_path = path != NULL;
+	if (okta_type == NULL || !okta_parse_okta_type(okta_type, &info->okta_type))
+		info->okta_type = OKTA_TYPE_NONE;
 	if (path == NULL && t->parent_column && strcmp(name, t->parent_column) == 0)
 	{
 		info->role = COL_PARENT_ID;
@@ -405,20 +453,72 @@ okta_column_info(Oid relid, OktaObject object, AttrNumber attnum, OktaColumnInfo
 }
 
 /*
- * The Okta attribute a comparison on this column may be pushed to, or NULL:
- * a timestamptz column on a timestamp field (*is_ts), a text column on a
- * searchable string field.  Member tables push nothing but their parent.
+ * The Okta attribute a comparison on this column may be pushed to, or NULL,
+ * and how it compares (*kind): a timestamptz column on a timestamp field, a
+ * text column on a searchable string field, and a custom profile attribute
+ * (a field tables.c does not know, under profile) with a `type` option, in
+ * a column whose SQL type compares as Okta does:
+ *   string        text
+ *   integer       smallint, integer, bigint, numeric
+ *   number        the same and double precision (real rounds: not pushed)
+ *   boolean       boolean
+ *   date          date (a text column compares as a string)
+ * An array attribute is not searched (Okta's pr leaves out [], and the
+ * items' type is not known).  Member tables push nothing but their parent.
  */
 const char *
 okta_column_search_attr(Oid relid, OktaObject object, const OktaColumnInfo *info,
-						bool *is_ts)
+						OktaCmpKind *kind)
 {
-	*is_ts = false;
-	if (okta_table(object)->parent_kind != NULL || info->def == NULL)
+	const OktaTableDef *t = okta_table(object);
+
+	*kind = CMP_TEXT;
+	if (t->parent_kind != NULL || info->path == NULL)
 		return NULL;
+	if (info->def == NULL)
+	{
+		Oid			typid = info->typid;
+		bool		integral = typid == INT2OID || typid == INT4OID ||
+			typid == INT8OID || typid == NUMERICOID;
+
+		if (!t->kind->search || strncmp(info->path, "profile.", 8) != 0 ||
+			strchr(info->path + 8, '.') != NULL)
+			return NULL;
+		switch (info->okta_type)
+		{
+			case OKTA_TYPE_STRING:
+				if (typid != TEXTOID)
+					return NULL;
+				break;
+			case OKTA_TYPE_INTEGER:
+				if (!integral)
+					return NULL;
+				*kind = CMP_INTEGER;
+				break;
+			case OKTA_TYPE_NUMBER:
+				if (!integral && typid != FLOAT8OID)
+					return NULL;
+				*kind = CMP_NUMBER;
+				break;
+			case OKTA_TYPE_BOOLEAN:
+				if (typid != BOOLOID)
+					return NULL;
+				*kind = CMP_BOOLEAN;
+				break;
+			case OKTA_TYPE_DATE:
+				if (typid == DATEOID)
+					*kind = CMP_DATE;
+				else if (typid != TEXTOID)
+					return NULL;
+				break;
+			default:
+				return NULL;
+		}
+		return info->path;
+	}
 	if (info->typid == TIMESTAMPTZOID && (info->def->flags & OF_TIMESTAMP))
 	{
-		*is_ts = true;
+		*kind = CMP_TIMESTAMP;
 		return info->def->path;
 	}
 	if (info->typid == TEXTOID && (info->def->flags & (OF_SEARCH | OF_FILTER_EQ)))
