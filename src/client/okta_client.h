@@ -213,7 +213,8 @@ extern const char *oc_bucket_name(oc_bucket b);
 typedef struct oc_rate_bucket
 {
 	long		limit;			/* X-Rate-Limit-Limit, -1 unknown */
-	long		remaining;		/* may still be sent this window, -1 unknown */
+	long		used;			/* admitted in this window */
+	long		counted;		/* Limit - Remaining: Okta's count, highest */
 	int64_t		window_end;		/* X-Rate-Limit-Reset, our clock; 0 unknown */
 	int64_t		paused_until;	/* after a 429: its Reset */
 	int64_t		next_send;		/* the last tenth, spread */
@@ -241,6 +242,8 @@ typedef struct oc_rate_reply
 } oc_rate_reply;
 
 extern void oc_rate_org_init(oc_rate_org *o, int max_inflight);
+/* what the bucket may still send this window, -1 when not known */
+extern long oc_rate_left(const oc_rate_bucket *bk);
 /*
  * Before a request of bucket b is sent: 0 when it may go now (it is then
  * counted, *ticket names it), else how many ms to wait before asking again.

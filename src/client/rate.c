@@ -15,14 +15,16 @@
  *      hooks); without hooks each client keeps its own, shared by all its
  *      cursors.
  *
- * The rule: a bucket's budget is what Okta's last reply said was Remaining,
- * less the requests admitted after that one was sent (they may not be
- * counted yet), less each request admitted since.  At 0 nothing of the
- * bucket goes out before its Reset; the last tenth is spread over the rest
- * of the window; after a 429 nothing goes before that reply's Reset.  When
- * a window has passed, the next holds Limit again (less what is still in
- * flight) until a reply tells.  Other buckets go on meanwhile.  An org
- * has at most max_inflight requests in flight (Okta's concurrency limit).
+ * The rule: a bucket may send Limit requests a window.  Of them are spent
+ * the more of: the requests admitted in this window (ours, counted as they
+ * go out), and what Okta has counted (Limit - Remaining, the highest a
+ * reply of this window said: more than ours when others spend the bucket
+ * too).  At 0 nothing of the bucket goes out before the window's Reset;
+ * the last tenth is spread over the rest of the window; after a 429
+ * nothing goes before that reply's Reset.  A window that has passed leaves
+ * the next one what is still in flight.  Until a first reply tells the
+ * Limit, requests go.  Other buckets go on meanwhile.  An org has at most
+ * max_inflight requests in flight (Okta's concurrency limit).
  */
 #include "oc_internal.h"
 
@@ -132,8 +134,16 @@ oc_rate_org_init(oc_rate_org *o, int max_inflight)
 	for (i = 0; i < OC_NBUCKETS; i++)
 	{
 		o->b[i].limit = -1;
-		o->b[i].remaining = -1;
 	}
+}
+
+/* what the bucket may still send this window, -1 when not known */
+long
+oc_rate_left(const oc_rate_bucket *bk)
+{
+	if (bk->limit < 0)
+		return -1;
+	return bk->limit - (bk->used > bk->counted ? bk->used : bk->counted);
 }
 
 /*
@@ -145,37 +155,42 @@ long
 oc_rate_admit(oc_rate_org *o, oc_bucket b, int64_t now_ms, int64_t *ticket)
 {
 	oc_rate_bucket *bk = &o->b[b];
+	long		left;
 
 	if (now_ms < bk->paused_until)
 		return (long) (bk->paused_until - now_ms);
 	if (bk->window_end > 0 && now_ms >= bk->window_end)
 	{
-		/* the window is over: the next one is full, as far as we know */
+		/* the window is over: the next one holds what is still in flight */
 		bk->window_end = 0;
 		bk->next_send = 0;
-		if (bk->limit >= 0)
-			bk->remaining = bk->limit > bk->inflight ? bk->limit - bk->inflight : 0;
+		bk->used = bk->inflight;
+		bk->counted = 0;
 	}
-	if (bk->remaining == 0 && bk->window_end == 0 && bk->inflight == 0)
-		bk->remaining = bk->limit > 0 ? bk->limit : -1;	/* replies told nothing */
-	if (bk->remaining == 0)
+	left = oc_rate_left(bk);
+	if (left == 0 && bk->window_end == 0 && bk->inflight == 0)
+	{
+		/* spent in a window we never learnt the end of: replies told nothing */
+		bk->used = bk->counted = 0;
+		left = oc_rate_left(bk);
+	}
+	if (bk->limit >= 0 && left <= 0)
 		return bk->window_end > 0 ? (long) (bk->window_end - now_ms) : POLL_MS;
 	if (o->inflight >= o->max_inflight)
 		return POLL_MS;
-	if (bk->remaining > 0 && bk->window_end > 0 && bk->limit > 0)
+	if (left > 0 && bk->window_end > 0 && bk->limit > 0)
 	{
 		long		floor_left = bk->limit / 10 < 2 ? 2 : bk->limit / 10;
 
 		/* the last tenth: spread over the rest of the window */
-		if (bk->remaining < floor_left)
+		if (left < floor_left)
 		{
 			if (now_ms < bk->next_send)
 				return (long) (bk->next_send - now_ms);
-			bk->next_send = now_ms + (bk->window_end - now_ms) / (bk->remaining + 1);
+			bk->next_send = now_ms + (bk->window_end - now_ms) / (left + 1);
 		}
 	}
-	if (bk->remaining > 0)
-		bk->remaining--;
+	bk->used++;
 	bk->inflight++;
 	o->inflight++;
 	*ticket = ++bk->sent;
@@ -193,16 +208,17 @@ oc_rate_done(oc_rate_org *o, oc_bucket b, int64_t ticket, int sent,
 {
 	oc_rate_bucket *bk = &o->b[b];
 	int64_t		end;
-	long		est;
+	long		counted;
 
+	(void) ticket;
 	if (bk->inflight > 0)
 		bk->inflight--;
 	if (o->inflight > 0)
 		o->inflight--;
 	if (!sent)
 	{
-		if (bk->remaining >= 0 && (bk->limit < 0 || bk->remaining < bk->limit))
-			bk->remaining++;
+		if (bk->used > 0)
+			bk->used--;
 		return;
 	}
 	if (r == NULL || r->status <= 0)
@@ -219,30 +235,34 @@ oc_rate_done(oc_rate_org *o, oc_bucket b, int64_t ticket, int sent,
 			o->skew = skew;
 		o->has_skew = 1;
 	}
-	if (r->remaining >= 0 && r->reset > 0)
+	if (r->remaining >= 0 && r->reset > 0 && r->limit >= 0)
 	{
 		end = ((int64_t) r->reset + (o->has_skew ? o->skew : 0)) * 1000;
-		/* admitted after this one: perhaps not counted by Okta yet */
-		est = r->remaining - (long) (bk->sent - ticket);
-		if (est < 0)
-			est = 0;
+		/* what Okta has counted of this window (a 429: all of it) */
+		counted = r->status == 429 ? r->limit : r->limit - r->remaining;
 		if (end <= now_ms)
 			;					/* that window is over */
-		else if (bk->window_end == 0 || end > bk->window_end + WINDOW_SLACK_MS)
+		else if (r->status == 429 || bk->window_end == 0 ||
+				 r->limit != bk->limit || end > bk->window_end + WINDOW_SLACK_MS)
 		{
-			/* a new window: what Okta says, unless we have spent more */
+			/*
+			 * a window we did not know (or another Limit: not the bucket we
+			 * knew; or a 429: spent, whatever we thought).  What we sent
+			 * since the last one ended is in it.
+			 */
 			bk->window_end = end;
 			bk->next_send = 0;
-			bk->remaining = bk->remaining >= 0 && bk->remaining < est ? bk->remaining : est;
 			bk->limit = r->limit;
+			bk->counted = counted;
 		}
 		else if (end >= bk->window_end - WINDOW_SLACK_MS)
 		{
-			/* the same window */
-			if (est < bk->remaining || bk->remaining < 0)
-				bk->remaining = est;
-			if (r->limit >= 0)
-				bk->limit = r->limit;
+			/*
+			 * the same window: Okta's count only grows; above ours, others
+			 * (another app, a process without our budget) spend it too
+			 */
+			if (counted > bk->counted)
+				bk->counted = counted;
 		}
 		/* else: an earlier window's reply, late */
 	}

@@ -3728,7 +3728,7 @@ test_rate_pause(void)
 	/* nothing known: sent at once */
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t1), 0);
 	CHECK_INT(t1, 1);
-	/* plenty left, 30 s to go: Remaining less what was sent after it */
+	/* plenty left, 30 s to go: Okta's count is more than ours */
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t2), 0);
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
@@ -3737,45 +3737,54 @@ test_rate_pause(void)
 	r.reset = now / 1000 + 30;
 	r.date = now / 1000;
 	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now);
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 299);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 300);
 	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, now + 30000);
 	CHECK_INT(o.b[OC_BUCKET_USERS].inflight, 1);
-	/* a later reply of the same window saying more does not add any */
+	/* a reply of the same window saying more (processed earlier) adds none */
 	r.remaining = 400;
 	oc_rate_done(&o, OC_BUCKET_USERS, t2, 1, &r, now);
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 299);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 300);
 	CHECK_INT(o.inflight, 0);
+	/* ours is more than Okta's count: ours */
+	o.b[OC_BUCKET_USERS].counted = 0;
+	o.b[OC_BUCKET_USERS].used = 541;
 	/* under a tenth: 59 left over 30 s -> one every 500 ms */
-	o.b[OC_BUCKET_USERS].remaining = 59;
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t1), 0);
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t2), 500);
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now + 500, &t2), 0);
 	/* never sent (the request failed before): given back */
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 57);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 57);
 	oc_rate_done(&o, OC_BUCKET_USERS, t2, 0, NULL, now);
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 58);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 58);
 	/* Remaining 0: nothing before Reset; other buckets go on */
 	r.remaining = 0;
 	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now);
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 0);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 0);
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now + 1000, &t1), 29000);
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUPS, now + 1000, &t3), 0);
 	oc_rate_done(&o, OC_BUCKET_GROUPS, t3, 1, NULL, now);
 	/* the window over: the next one holds Limit until a reply tells */
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now + 30000, &t1), 0);
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 599);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 599);
 	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, 0);
 	r.remaining = 598;
 	r.reset = now / 1000 + 90;
 	r.date = now / 1000 + 30;
 	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now + 30100);
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 598);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 598);
 	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, now + 90000);
 	/* a late reply of an earlier window changes nothing */
 	r.remaining = 3;
 	r.reset = now / 1000 + 30;
 	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now + 30100);
-	CHECK_INT(o.b[OC_BUCKET_USERS].remaining, 598);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 598);
+	/* another Limit: the bucket is not what we knew */
+	r.limit = 100;
+	r.remaining = 90;
+	r.reset = now / 1000 + 40;
+	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now + 30100);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 90);
+	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, now + 40000);
 
 	/* a 429 pauses its bucket until its Reset, by Okta's clock */
 	oc_rate_org_init(&o, 3);
@@ -5505,7 +5514,7 @@ exchange_rate_shared(void)
 	cur = oc_cursor_open(c1, "/api/v1/users?limit=2", OC_CURSOR_ARRAY);
 	CHECK_INT(drain(cur, &err), 1);
 	oc_cursor_close(cur);
-	CHECK_INT(shared.b[OC_BUCKET_USERS].remaining, 0);
+	CHECK_INT(oc_rate_left(&shared.b[OC_BUCKET_USERS]), 0);
 	CHECK_INT(oc_client_rate_remaining(c1), 0);
 	/* its own budget: knows nothing, goes at once */
 	cur = oc_cursor_open(c3, "/api/v1/users?limit=2", OC_CURSOR_ARRAY);
