@@ -129,6 +129,43 @@ SELECT * FROM pages();
 SELECT * FROM check_scan('f_users');
 
 --
+-- a 429 pauses its whole bucket: a fan-out over four groups' members (pages
+-- of 10, four listings in flight, every reply 50 ms late); the fourth request
+-- gets a 429 whose Reset is 3 s away while the other listings are going.  No
+-- request of the bucket (group members) reaches Okta from a second after the
+-- 429 (requests already on their way may) until its Reset; then the listings
+-- go on, and every member is read once.
+--
+CREATE SERVER paced FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url :'sim_url', ca_file :'ca_file', max_retries '2',
+           timeout_ms '5000', page_size '10', max_concurrency '4');
+CREATE USER MAPPING FOR CURRENT_USER SERVER paced
+  OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE FOREIGN TABLE p_members (group_id text, user_id text)
+  SERVER paced OPTIONS (object 'group_members');
+SELECT min(group_id) FILTER (WHERE k = 1) AS g1, min(group_id) FILTER (WHERE k = 2) AS g2,
+       min(group_id) FILTER (WHERE k = 3) AS g3, min(group_id) FILTER (WHERE k = 4) AS g4
+FROM (SELECT group_id, row_number() OVER (ORDER BY group_id) AS k
+      FROM sim.memberships GROUP BY group_id HAVING count(*) BETWEEN 100 AND 400) g \gset
+SELECT count(*) AS members FROM sim.memberships
+WHERE group_id IN (:'g1', :'g2', :'g3', :'g4') \gset
+SELECT :members >= 400 AS enough_pages;
+SELECT count(*) > 0 AS token FROM p_members WHERE group_id = :'g1';
+\! $OKTA_SIM_CTL delay 50 >/dev/null
+\! $OKTA_SIM_CTL fail-next 429:1 after=3 reset=3 >/dev/null
+\! $OKTA_SIM_CTL arrivals clear >/dev/null
+SELECT count(*) = :members AS all_members, count(DISTINCT (group_id, user_id)) = :members AS once
+FROM p_members WHERE group_id IN (:'g1', :'g2', :'g3', :'g4');
+\! $OKTA_SIM_CTL delay 0 >/dev/null
+WITH a AS (
+  SELECT (e->>0)::float8 AS t, (e->>2)::int AS status, (e->>3)::bigint AS reset
+  FROM jsonb_array_elements(sim.ctl('arrivals group_users')->'arrivals') AS e),
+p AS (SELECT t, reset FROM a WHERE status = 429)
+SELECT (SELECT count(*) FROM p) AS pauses,
+       (SELECT count(*) FROM a, p WHERE a.t > p.t + 1 AND a.t < p.reset) AS sent_in_pause,
+       (SELECT count(*) FROM a, p WHERE a.t >= p.reset) > 0 AS went_on_after_reset;
+
+--
 -- the network: a connection reset or closed in the middle of a reply is retried
 --
 -- reset (RST) while page 2 is being sent

@@ -225,7 +225,10 @@ okta_check(PG_FUNCTION_ARGS)
 		okta_report_error(&err, NULL);	/* a cancel is still a cancel */
 
 	if (ok)
-		message = pstrdup("authenticated and listed users");
+		message = psprintf("authenticated and listed users; the rate-limit budget is %s",
+						   okta_budget_shared()
+						   ? "shared by all backends (oktafdw is preloaded)"
+						   : "per backend (add oktafdw to shared_preload_libraries to share it)");
 	else
 	{
 		const char *hint = okta_error_hint(&err);

@@ -266,6 +266,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 		if (client == NULL)
 			okta_report_error(&err, NULL);
 		oc_client_set_wait(client, okta_wait, NULL);
+		okta_budget_attach(client);
 		entry->conn = MemoryContextAllocZero(TopMemoryContext, sizeof(OktaConn));
 		entry->conn->client = client;
 	}

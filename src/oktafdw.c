@@ -44,6 +44,18 @@
 
 PG_MODULE_MAGIC;
 
+extern PGDLLEXPORT void _PG_init(void);
+
+/*
+ * Loaded: when preloaded (shared_preload_libraries), ask for the shared
+ * memory of the rate-limit budget (budget.c).
+ */
+void
+_PG_init(void)
+{
+	okta_budget_init();
+}
+
 PG_FUNCTION_INFO_V1(oktafdw_handler);
 
 /* what planning knows about a foreign rel */

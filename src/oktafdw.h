@@ -240,6 +240,11 @@ pg_noreturn extern void okta_report_error_hint(oc_error *err, const char *what,
 extern void okta_release_clients(void);
 extern const char *okta_error_hint(const oc_error *err);
 
+/* budget.c: one rate-limit budget per org for all backends (preloaded) */
+extern void okta_budget_init(void);
+extern bool okta_budget_shared(void);
+extern void okta_budget_attach(oc_client *client);
+
 /* deparse.c: the pushed-down tree (kept in fdw_private as Lists) */
 #define PN_CMP		1			/* (tag, attr, op, value kind, expr index) */
 #define PN_NOTNULL	2			/* (tag, attr, also ""?): a string may be

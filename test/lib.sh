@@ -60,6 +60,14 @@ in_cluster() {
 	fi
 }
 
+# in_cluster's options that preload the extension installed in $WORK/inst:
+# shared_preload_libraries does not look in extension_destdir, so it is
+# named by its path (CREATE EXTENSION's $libdir/oktafdw is then the same
+# file, loaded once)
+preload_opts() {
+	echo "-o shared_preload_libraries=$WORK/inst$("${PG_CONFIG:-pg_config}" --pkglibdir)/oktafdw.so"
+}
+
 # check NAME COMMAND...: prints "ok - NAME" when COMMAND succeeds, else
 # "FAILED - NAME", and counts it in $passed or $failed
 check() {

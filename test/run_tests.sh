@@ -6,7 +6,8 @@
 #   ONLY_REGRESS=1  skip the calls, unit, simulator, fuzz, soak and bench steps
 #                   (while developing)
 #   REGRESS="a b"   run these regression tests only (setup always first);
-#                   naming "secrets" or "ambient" among them runs that step too
+#                   naming "secrets", "ambient" or "budget" among them runs
+#                   that step too
 #   KEEP_RESULTS=1  keep pg_regress's results/*.out in ./results (they are
 #                   kept anyway when a test fails)
 set -euo pipefail
@@ -66,12 +67,15 @@ chmod 777 "$WORK/regress"
 regress_args=()
 run_secrets=1
 run_ambient=1
+run_budget=1
 if [ -n "${REGRESS:-}" ]; then
 	picked=" $REGRESS "
 	[[ $picked == *" secrets "* ]] || run_secrets=
 	[[ $picked == *" ambient "* ]] || run_ambient=
+	[[ $picked == *" budget "* ]] || run_budget=
 	picked=${picked// secrets / }
 	picked=${picked// ambient / }
+	picked=${picked// budget / }
 	picked=$(echo $picked)
 	regress_args=("REGRESS=setup ${picked#setup}")
 fi
@@ -117,6 +121,18 @@ fi
 if [ -n "$run_ambient" ]; then
 	step "proxy variables and SSLKEYLOGFILE of the postmaster (test/ambient.sh)"
 	if in_cluster test/ambient.sh "$WORK/ambient" 2>&1 | tee -a "$OUT"; then :; else
+		status=1
+	fi
+fi
+
+# one rate-limit budget per org across backends: 8 backends scan users at
+# once in a cluster that preloads oktafdw, against a users bucket of 60
+# requests per 10 s; no 429, and together at least 90% of the limit
+# (test/bench/rate_share.sh; make bench prints it with and without preloading)
+if [ -n "$run_budget" ]; then
+	step "one rate-limit budget for all backends (test/bench/rate_share.sh, oktafdw preloaded)"
+	if in_cluster $(preload_opts) env CHECK=1 test/bench/rate_share.sh \
+			2>&1 | tee -a "$OUT"; then :; else
 		status=1
 	fi
 fi

@@ -76,8 +76,8 @@ oc_client_create(const oc_config *cfg, oc_error *err)
 	 * cost a DPoP-requiring app a failed grant in its System Log per backend
 	 */
 	c->use_dpop = cfg->dpop != OC_DPOP_OFF;
-	c->rl_remaining = -1;
-	c->rl_limit = -1;
+	oc_rate_org_init(&c->rate, OC_ORG_CONCURRENCY);
+	c->last_remaining = -1;
 	c->max_inflight = (size_t) OC_MAX_INFLIGHT_BYTES;
 	c->multi = curl_multi_init();
 	/*
@@ -200,7 +200,7 @@ oc_client_stats(const oc_client *c)
 long
 oc_client_rate_remaining(const oc_client *c)
 {
-	return c->rl_remaining;
+	return c->last_remaining;
 }
 
 /* ---------- query parameters ---------- */

@@ -11,9 +11,12 @@
  *      - once, with a new access token, after a resource's 401
  *        invalid_token (an expired or revoked token).
  *
- *      Resource requests are paced when the rate-limit bucket runs low, and
- *      carry an access token fetched here (oc_client_authenticate) when the
- *      cached one is missing or about to expire.
+ *      Every attempt waits first until its rate-limit bucket admits it
+ *      (rate.c: not before the bucket's Reset after a 429 or once its
+ *      Remaining is spent; shared by the client's cursors, or by every
+ *      backend through the rate hooks).  Resource requests carry an access
+ *      token fetched here (oc_client_authenticate) when the cached one is
+ *      missing or about to expire.
  *
  * What a request carries comes from auth.c; the transfer itself is http.c's.
  * A final reply other than 200 goes back to the caller undescribed
@@ -104,45 +107,47 @@ oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err)
 }
 
 /*
- * When the rate-limit bucket runs low (under a tenth of its limit), spread
- * the requests left over the rest of its window instead of running into
- * 429s: wait window-left / requests-left before the next request.
+ * Before a request of bucket b goes out: wait (interruptibly, transfers in
+ * flight going on) until the budget admits it -- not before the bucket's
+ * Reset after a 429 or when its Remaining is spent, the last tenth spread
+ * over the window (rate.c).  The wait counts as throttled time.  0 with
+ * *ticket set, or -1 when cancelled.
  */
-long
-oc_rate_pause_ms(const oc_client *c, long now)
+static int
+admit(oc_client *c, oc_bucket b, int64_t *ticket, oc_error *err)
 {
-	long		window_left;
-	long		floor_left;
+	for (;;)
+	{
+		long		wait = oc_client_rate_admit(c, b, ticket);
 
-	if (c->rl_remaining < 0 || c->rl_limit <= 0 || c->rl_reset <= 0)
-		return 0;
-	floor_left = c->rl_limit / 10;
-	if (floor_left < 2)
-		floor_left = 2;
-	if (c->rl_remaining >= floor_left)
-		return 0;
-	window_left = (c->rl_reset - (now - c->rl_skew)) * 1000;
-	if (window_left <= 0)
-		return 0;
-	if (window_left > 60000)
-		window_left = 60000;
-	return window_left / (c->rl_remaining + 1);
+		if (wait <= 0)
+			return 0;
+		/* look again at least every second: other clients move it too */
+		if (wait > 1000)
+			wait = 1000;
+		c->stats.throttled_ms += (uint64_t) wait;
+		if (oc_sleep(c, wait, err) < 0)
+			return -1;
+	}
 }
 
-/* Wait before a resource request while the bucket runs low.  0 or -1. */
-static int
-pace(oc_client *c, oc_error *err)
+/* A new transfer, admitted to its bucket (the ticket is the transfer's). */
+static oc_xfer *
+admitted_xfer(oc_client *c, oc_bucket b, int64_t ticket, const char *method,
+			  const char *url, const char *post_body, struct curl_slist *h,
+			  oc_error *err)
 {
-	long		pause = oc_rate_pause_ms(c, (long) time(NULL));
+	oc_xfer    *x = oc_xfer_new(c, method, url, post_body, h, err);
 
-	if (pause <= 0)
-		return 0;
-	c->stats.throttled_ms += (uint64_t) pause;
-	if (oc_sleep(c, pause, err) < 0)
-		return -1;
-	/* the next response tells us where the bucket stands */
-	c->rl_remaining = -1;
-	return 0;
+	if (x == NULL)
+	{
+		oc_client_rate_done(c, b, ticket, 0, NULL);
+		return NULL;
+	}
+	x->bucket = b;
+	x->ticket = ticket;
+	x->rate_held = 1;
+	return x;
 }
 
 /* ---------- failures ---------- */
@@ -250,26 +255,45 @@ token_xfer(oc_exchange *ex, const char *url, oc_error *err)
 	char	   *form;
 	oc_xfer    *x;
 
+	oc_bucket	b = oc_bucket_of("POST", url);
+	int64_t		ticket;
+
 	ex->sent_proof = c->use_dpop;
-	if (oc_token_request(c, &form, &h, err) < 0)
+	/* the budget first: the assertion and proof are made fresh after */
+	if (admit(c, b, &ticket, err) < 0)
 		return NULL;
-	x = oc_xfer_new(c, "POST", url, form, h, err);
+	if (oc_token_request(c, &form, &h, err) < 0)
+	{
+		oc_client_rate_done(c, b, ticket, 0, NULL);
+		return NULL;
+	}
+	x = admitted_xfer(c, b, ticket, "POST", url, form, h, err);
 	memset(form, 0, strlen(form));
 	free(form);
 	return x;
 }
 
-/* A GET of a resource, after pacing, with a usable access token. */
+/*
+ * A GET of a resource, admitted to its bucket, with a usable access token
+ * (and a DPoP proof made after any wait).
+ */
 static oc_xfer *
 resource_xfer(oc_exchange *ex, const char *url, oc_error *err)
 {
 	oc_client  *c = ex->c;
 	struct curl_slist *h = NULL;
 	oc_xfer    *x;
+	oc_bucket	b = oc_bucket_of("GET", url);
+	int64_t		ticket;
 
-	if (pace(c, err) < 0 || oc_client_authenticate(c, err) < 0 ||
-		oc_auth_headers(c, "GET", url, &h, err) < 0)
+	if (admit(c, b, &ticket, err) < 0)
 		return NULL;
+	if (oc_client_authenticate(c, err) < 0 ||
+		oc_auth_headers(c, "GET", url, &h, err) < 0)
+	{
+		oc_client_rate_done(c, b, ticket, 0, NULL);
+		return NULL;
+	}
 	if (ex->extra_header)
 	{
 		struct curl_slist *n = curl_slist_append(h, ex->extra_header);
@@ -277,12 +301,13 @@ resource_xfer(oc_exchange *ex, const char *url, oc_error *err)
 		if (n == NULL)
 		{
 			curl_slist_free_all(h);
+			oc_client_rate_done(c, b, ticket, 0, NULL);
 			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
 			return NULL;
 		}
 		h = n;
 	}
-	x = oc_xfer_new(c, "GET", url, NULL, h, err);
+	x = admitted_xfer(c, b, ticket, "GET", url, NULL, h, err);
 	if (x)
 		x->token_gen = c->token_gen;
 	return x;

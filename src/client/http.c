@@ -360,10 +360,35 @@ oc_xfer_start(oc_client *c, oc_xfer *x, oc_error *err)
 		return -1;
 	}
 	x->active = 1;
+	x->sent = 1;
 	c->stats.requests++;
 	/* get the request onto the wire now */
 	curl_multi_perform(c->multi, &running);
 	return 0;
+}
+
+/*
+ * The transfer's admission to its bucket is over: tell the budget what its
+ * reply said (nothing, when none came).
+ */
+static void
+rate_done(oc_client *c, oc_xfer *x)
+{
+	oc_rate_reply r;
+
+	if (!x->rate_held)
+		return;
+	x->rate_held = 0;
+	memset(&r, 0, sizeof(r));
+	if (x->done && x->resp.status > 0)
+	{
+		r.status = x->resp.status;
+		r.limit = x->resp.rl_limit;
+		r.remaining = x->resp.rl_remaining;
+		r.reset = x->resp.rl_reset;
+		r.date = x->resp.server_date;
+	}
+	oc_client_rate_done(c, x->bucket, x->ticket, x->sent, &r);
 }
 
 /* Mark every finished transfer done. */
@@ -385,6 +410,8 @@ collect_done(oc_client *c)
 		x->resp.curl_result = msg->data.result;
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->resp.status);
 		x->done = 1;
+		/* the bucket learns at once what the reply says (a 429 above all) */
+		rate_done(c, x);
 	}
 }
 
@@ -480,13 +507,6 @@ oc_xfer_complete(oc_client *c, oc_xfer *x)
 	curl_multi_remove_handle(c->multi, x->easy);
 	x->active = 0;
 	c->stats.bytes += x->resp.body.len;
-	if (x->resp.rl_remaining >= 0 && x->resp.rl_reset > 0)
-	{
-		c->rl_limit = x->resp.rl_limit;
-		c->rl_remaining = x->resp.rl_remaining;
-		c->rl_reset = x->resp.rl_reset;
-		c->rl_skew = x->resp.server_date > 0 ? (long) time(NULL) - x->resp.server_date : 0;
-	}
 }
 
 int
@@ -500,17 +520,52 @@ oc_client_wait(oc_client *c, oc_error *err)
 	return 0;
 }
 
-/* Move every transfer along as far as it goes without waiting. */
-void
-oc_client_pump(oc_client *c)
+/*
+ * Move every transfer along as far as it goes without waiting; how many
+ * are still running.
+ */
+static int
+pump(oc_client *c)
 {
 	int			running = 0;
 
 	curl_multi_perform(c->multi, &running);
 	collect_done(c);
+	return running;
 }
 
-/* Sleep ms milliseconds, interruptibly. */
+void
+oc_client_pump(oc_client *c)
+{
+	(void) pump(c);
+}
+
+/* a plain sleep, through the hook when set: 0, or -1 when cancelled */
+static int
+sleep_plain(oc_client *c, long ms, oc_error *err)
+{
+	struct timespec ts;
+
+	if (c->wait_fn)
+	{
+		if (c->wait_fn(c->wait_arg, NULL, 0, ms) != 0)
+		{
+			oc_set_error(err, OC_ERR_CANCELLED, "request cancelled");
+			return -1;
+		}
+		return 0;
+	}
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+/*
+ * Sleep ms milliseconds, interruptibly.  Transfers in flight go on
+ * meanwhile (replies are taken in, and what they say of the rate limits),
+ * so that waiting for one bucket does not hold up the others.
+ */
 int
 oc_sleep(oc_client *c, long ms, oc_error *err)
 {
@@ -521,29 +576,30 @@ oc_sleep(oc_client *c, long ms, oc_error *err)
 	for (;;)
 	{
 		long		elapsed;
+		long		left;
+		long		timeout = -1;
+		int			running = pump(c);
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		elapsed = (now.tv_sec - start.tv_sec) * 1000 +
 			(now.tv_nsec - start.tv_nsec) / 1000000;
 		if (elapsed >= ms)
 			return 0;
-		if (c->wait_fn)
+		left = ms - elapsed;
+		if (running == 0)
 		{
-			if (c->wait_fn(c->wait_arg, NULL, 0, ms - elapsed) != 0)
-			{
-				oc_set_error(err, OC_ERR_CANCELLED, "request cancelled");
+			/* nothing in flight: a plain sleep */
+			if (sleep_plain(c, left, err) < 0)
 				return -1;
-			}
+			continue;
 		}
-		else
-		{
-			struct timespec ts;
-			long		left = ms - elapsed;
-
-			ts.tv_sec = left / 1000;
-			ts.tv_nsec = (left % 1000) * 1000000;
-			nanosleep(&ts, NULL);
-		}
+		curl_multi_timeout(c->multi, &timeout);
+		if (timeout < 0 || timeout > left)
+			timeout = left;
+		if (timeout < 1)
+			timeout = 1;
+		if (wait_io(c, timeout, err) < 0)
+			return -1;
 	}
 }
 
@@ -552,6 +608,8 @@ oc_xfer_free(oc_client *c, oc_xfer *x)
 {
 	if (x == NULL)
 		return;
+	if (c)
+		rate_done(c, x);		/* given up, or never sent */
 	if (x->easy)
 	{
 		if (x->active && c && c->multi)

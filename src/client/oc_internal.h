@@ -8,10 +8,12 @@
  *      client.c    the client's life (configuration, credentials, handles)
  *                  and cursors over listings
  *      exchange.c  one request, sent again until its reply is final:
- *                  retries, rate limits, DPoP nonces, token refresh
+ *                  retries, waiting for the budget, DPoP nonces, token
+ *                  refresh
  *      auth.c      what a request carries: client assertions, DPoP proofs,
  *                  headers; the token cache
  *      http.c      one HTTP transfer on the client's multi handle
+ *      rate.c      rate-limit buckets and the budget rule
  *      jwt.c       keys, JWS, JWKs            search.c  search expressions
  *      page.c      pages, Link headers, error bodies (on jtape.c's tape)
  *      jtape.c     the JSON tape
@@ -99,6 +101,10 @@ typedef struct oc_xfer
 	char		method[8];
 	int			active;			/* added to the multi handle */
 	unsigned	token_gen;		/* which access token the request carries */
+	oc_bucket	bucket;			/* its rate-limit bucket */
+	int64_t		ticket;			/* its admission to the bucket ... */
+	int			rate_held;		/* ... not over yet */
+	int			sent;			/* it went out (oc_xfer_start) */
 	int			done;
 	oc_response resp;
 } oc_xfer;
@@ -138,10 +144,10 @@ struct oc_client
 	oc_wait_fn	wait_fn;
 	void	   *wait_arg;
 	oc_stats	stats;
-	long		rl_limit;		/* last X-Rate-Limit-* seen, -1 if none */
-	long		rl_remaining;
-	long		rl_reset;		/* epoch seconds */
-	long		rl_skew;		/* our clock minus Okta's (Date), seconds */
+	/* rate limits: the client's own budget, or the hooks' (rate.c) */
+	oc_rate_org rate;
+	oc_rate_hooks rate_hooks;
+	long		last_remaining; /* last X-Rate-Limit-Remaining, -1 if none */
 
 	/*
 	 * bytes of reply bodies held by transfers (in flight, or not parsed
@@ -209,7 +215,11 @@ extern void oc_exchange_drop(oc_exchange *ex);
 extern int	oc_fetch_token(oc_client *c, oc_error *err);
 extern int	oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err);
 extern void oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err);
-extern long oc_rate_pause_ms(const oc_client *c, long now);
+
+/* rate.c: the client's budget (its own, or the hooks') */
+extern long oc_client_rate_admit(oc_client *c, oc_bucket b, int64_t *ticket);
+extern void oc_client_rate_done(oc_client *c, oc_bucket b, int64_t ticket,
+								int sent, const oc_rate_reply *r);
 
 /* client.c */
 /* query parameter `name` in a URL; the URL without it (malloc'd, NULL: OOM) */

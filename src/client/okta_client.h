@@ -174,8 +174,107 @@ extern int	oc_client_authenticate(oc_client *c, oc_error *err);
 /* seconds until the cached token expires, -1 if none */
 extern long oc_client_token_expires_in(const oc_client *c);
 extern const char *oc_client_granted_scopes(const oc_client *c);
-/* last X-Rate-Limit-Remaining seen, -1 if none */
+/* the last X-Rate-Limit-Remaining seen (any bucket), -1 if none */
 extern long oc_client_rate_remaining(const oc_client *c);
+
+/* ---------- rate limits (rate.c) ---------- */
+
+/*
+ * Okta counts requests in buckets (okta-api.md section 8), each with its
+ * own Limit, Remaining and Reset.  oc_bucket_of is the one map from a
+ * request to its bucket.
+ */
+typedef enum oc_bucket
+{
+	OC_BUCKET_TOKEN = 0,		/* /oauth2/v1/token */
+	OC_BUCKET_USERS,			/* /api/v1/users */
+	OC_BUCKET_USER,				/* /api/v1/users/{id} */
+	OC_BUCKET_GROUPS,			/* /api/v1/groups */
+	OC_BUCKET_GROUP,			/* /api/v1/groups/{id} */
+	OC_BUCKET_GROUP_MEMBERS,	/* /api/v1/groups/{id}/users */
+	OC_BUCKET_APPS,				/* /api/v1/apps... */
+	OC_BUCKET_LOGS,				/* /api/v1/logs */
+	OC_BUCKET_OTHER,			/* anything else */
+	OC_NBUCKETS
+} oc_bucket;
+
+/* url: absolute, or a path (with or without its query) */
+extern oc_bucket oc_bucket_of(const char *method, const char *url);
+extern const char *oc_bucket_name(oc_bucket b);
+
+/* requests an org may have in flight at once (Okta: 75; Integrator Free 35) */
+#define OC_ORG_CONCURRENCY 75
+
+/*
+ * An org's budget: plain data (no pointers), so that it can live in shared
+ * memory and be run by oc_rate_admit/oc_rate_done under a lock for many
+ * processes.  Times are ms since the epoch on our clock.
+ */
+typedef struct oc_rate_bucket
+{
+	long		limit;			/* X-Rate-Limit-Limit, -1 unknown */
+	long		used;			/* admitted in this window */
+	long		counted;		/* Limit - Remaining: Okta's count, highest */
+	int64_t		window_end;		/* X-Rate-Limit-Reset, our clock; 0 unknown */
+	int64_t		paused_until;	/* after a 429: its Reset */
+	int64_t		next_send;		/* the last tenth, spread */
+	int64_t		sent;			/* requests admitted (the last ticket) */
+	int			inflight;		/* admitted, not over */
+} oc_rate_bucket;
+
+typedef struct oc_rate_org
+{
+	int			inflight;		/* every bucket's */
+	int			max_inflight;
+	int			has_skew;
+	long		skew;			/* our clock minus Okta's Date, seconds */
+	oc_rate_bucket b[OC_NBUCKETS];
+} oc_rate_org;
+
+/* what a reply said (status 0: no reply came); -1 for a header not sent */
+typedef struct oc_rate_reply
+{
+	long		status;
+	long		limit;
+	long		remaining;
+	long		reset;			/* X-Rate-Limit-Reset, epoch seconds */
+	long		date;			/* Date, epoch seconds */
+} oc_rate_reply;
+
+extern void oc_rate_org_init(oc_rate_org *o, int max_inflight);
+/* what the bucket may still send this window, -1 when not known */
+extern long oc_rate_left(const oc_rate_bucket *bk);
+/*
+ * Before a request of bucket b is sent: 0 when it may go now (it is then
+ * counted, *ticket names it), else how many ms to wait before asking again.
+ */
+extern long oc_rate_admit(oc_rate_org *o, oc_bucket b, int64_t now_ms,
+						  int64_t *ticket);
+/*
+ * The request admitted as ticket is over: sent (it went out; else it is
+ * given back), and its reply r (NULL or status 0: none came).
+ */
+extern void oc_rate_done(oc_rate_org *o, oc_bucket b, int64_t ticket, int sent,
+						 const oc_rate_reply *r, int64_t now_ms);
+extern int64_t oc_now_ms(void);
+
+/*
+ * Where a client keeps its budget.  Without hooks: in the client, shared by
+ * its cursors.  With hooks (the PostgreSQL side: one budget per org in
+ * shared memory), admit and done run the rule above on the org's state;
+ * they must not fail or jump (a ticket of 0 from admit is not counted).
+ */
+typedef struct oc_rate_hooks
+{
+	long		(*admit) (void *arg, const char *org_url, oc_bucket b,
+						  int64_t now_ms, int64_t *ticket);
+	void		(*done) (void *arg, const char *org_url, oc_bucket b,
+						 int64_t ticket, int sent, const oc_rate_reply *r,
+						 int64_t now_ms);
+	void	   *arg;
+} oc_rate_hooks;
+
+extern void oc_client_set_rate_hooks(oc_client *c, const oc_rate_hooks *hooks);
 
 /* ---------- JSON as a tape (jtape.c) ---------- */
 

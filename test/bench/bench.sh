@@ -46,4 +46,13 @@ make -s install DESTDIR="$WORK/inst" >/dev/null
 chmod -R a+rX "$WORK/inst"
 echo "bench: set up in $(( $(date +%s) - started )) s; measuring ..." >&2
 in_cluster "$PY" test/bench/bench.py
+# step 8: one rate-limit budget across backends (test/bench/rate_share.sh):
+# 8 backends scanning users against a bucket of 60 requests per 10 s, in a
+# cluster without oktafdw preloaded (a budget per backend), then with it
+# (one budget for all): 429s answered and the share of the limit used
+if [ -z "${STEPS:-}" ] || [[ ",$STEPS," == *",8,"* ]]; then
+	export OKTA_SIM_CTL="$PY test/sim/oktasim.py ctl $WORK/org"
+	in_cluster test/bench/rate_share.sh
+	in_cluster $(preload_opts) test/bench/rate_share.sh
+fi
 echo "bench: $(( $(date +%s) - started )) s in all"

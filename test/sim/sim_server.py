@@ -35,6 +35,8 @@ RATE_WINDOW = 60
 # (Workforce; 20/50/50 for Integrator Free/One App/Enterprise)
 LOGS_RATE_LIMIT = 120
 BUCKETS = ("token", "users", "user", "groups", "group", "group_users", "apps", "logs", "other")
+# requests remembered for ctl arrivals (the older half goes when full)
+MAX_ARRIVALS = 200000
 GZIP_LEVEL = 6
 GZIP_CACHE_BYTES = 256 << 20
 
@@ -190,15 +192,17 @@ def _log_escape(text):
 
 
 class RateLimiter:
-    """Fixed 60 s windows per bucket, started by the first request.  One
-    limit for every bucket, but for the buckets given their own (the System
-    Log's: okta-api.md section 8)."""
+    """Fixed windows per bucket (60 s, as Okta's, unless a bucket is given a
+    shorter one for a test), started by the first request.  One limit for
+    every bucket, but for the buckets given their own (the System Log's:
+    okta-api.md section 8)."""
 
     def __init__(self, limit, bucket_limits=None):
         self.default_limit = limit
         self.default_bucket_limits = dict(bucket_limits or {})
         self.limit = limit
         self.bucket_limits = dict(self.default_bucket_limits)
+        self.windows = {}           # bucket -> window length, s
         self.lock = threading.Lock()
         self.buckets = {}
 
@@ -206,16 +210,23 @@ class RateLimiter:
         with self.lock:
             self.limit = self.default_limit
             self.bucket_limits = dict(self.default_bucket_limits)
+            self.windows.clear()
             self.buckets.clear()
 
-    def set_limit(self, limit, bucket=None):
-        """Every bucket's limit (bucket None), or one bucket's."""
+    def set_limit(self, limit, bucket=None, window=None):
+        """Every bucket's limit (bucket None), or one bucket's (and its
+        window's length)."""
         with self.lock:
             if bucket is None:
                 self.limit = limit
                 self.bucket_limits.clear()
+                self.windows.clear()
             else:
                 self.bucket_limits[bucket] = limit
+                if window is not None:
+                    self.windows[bucket] = window
+                else:
+                    self.windows.pop(bucket, None)
             self.buckets.clear()
 
     def limit_of(self, bucket):
@@ -225,13 +236,15 @@ class RateLimiter:
         """Count one request; returns (allowed, limit, remaining, reset_epoch)."""
         now = time.time()
         with self.lock:
+            window = self.windows.get(bucket, RATE_WINDOW)
             start, count = self.buckets.get(bucket, (now, 0))
-            if now >= start + RATE_WINDOW:
+            if now >= start + window:
                 start, count = now, 0
             count += 1
             self.buckets[bucket] = (start, count)
             limit = self.bucket_limits.get(bucket, self.limit)
-        reset = int(start + RATE_WINDOW + 0.999)
+        # the window's end, rounded up to the second: never before it ends
+        reset = int(start + window + 0.999)
         return count <= limit, limit, max(0, limit - count), reset
 
 
@@ -385,6 +398,8 @@ class Simulator:
         self.auth = sim_auth.AuthServer(registry, base_url,
                                         record=self.record_secret if record_secrets else None)
         self.rates = RateLimiter(rate_limit, {"logs": logs_rate_limit})
+        self.arrivals_lock = threading.Lock()
+        self.arrivals = []          # (time, bucket, status, reset): ctl arrivals
         self.faults = Faults()
         self.log_path = os.path.join(directory, "requests.log")
         self.log_lock = threading.Lock()
@@ -450,6 +465,7 @@ class Simulator:
             route = self.api.route(segments)
             bucket = route[0] if route else "other"
 
+        arrived = time.time()
         allowed, limit, remaining, reset = self.rates.take(bucket)
         if not allowed:
             resp = (oauth_error(429, "user_rate_limited", SUMMARY_RATE_LIMIT)
@@ -466,7 +482,17 @@ class Simulator:
                             ("X-Rate-Limit-Remaining", str(remaining)),
                             ("X-Rate-Limit-Reset", str(reset))]
         resp.headers.append(("X-Okta-Request-Id", new_request_id()))
+        self.note_arrival(arrived, bucket, resp.status, reset)
         return resp, raw_path, pairs
+
+    def note_arrival(self, when, bucket, status, reset):
+        """When each request came, its bucket, status and the Reset it was
+        told (ctl arrivals): what a client sent during a 429's pause, how
+        near a bucket's limit it ran."""
+        with self.arrivals_lock:
+            if len(self.arrivals) >= MAX_ARRIVALS:
+                del self.arrivals[:MAX_ARRIVALS // 2]
+            self.arrivals.append((round(when, 3), bucket, status, reset))
 
     def _respond(self, method, norm, decoded_path, route, params, headers, body):
         if norm == TOKEN_PATH:
@@ -543,6 +569,8 @@ class Simulator:
                 self.max_in_flight = self.in_flight
             auth.reset()
             self.rates.reset()
+            with self.arrivals_lock:
+                self.arrivals = []
             with faults.lock:
                 faults.reset()
             self.gzip = self.gzip_default
@@ -569,21 +597,42 @@ class Simulator:
             out.update(self.traffic.snapshot(reset=arg == "reset"))
             return out
         if action == "rate-limit":
-            # rate-limit N: every bucket; rate-limit N BUCKET: that one
+            # rate-limit N: every bucket; rate-limit N BUCKET [window=S]:
+            # that one (its window S seconds long instead of 60)
+            usage = "rate-limit N [%s [window=S]]" % "|".join(BUCKETS)
             words = (arg or "").split()
+            window = None
+            if len(words) == 3 and words[2].startswith("window="):
+                window = int(words[2][len("window="):])
+                if window < 1:
+                    raise ValueError("window must be >= 1")
+                words = words[:2]
             if len(words) not in (1, 2):
-                raise ValueError("rate-limit N [BUCKET]")
+                raise ValueError(usage)
             limit = int(words[0])
             if limit < 0:
                 raise ValueError("limit must be >= 0")
             bucket = words[1] if len(words) == 2 else None
             if bucket is not None and bucket not in BUCKETS:
-                raise ValueError("rate-limit N [%s]" % "|".join(BUCKETS))
-            self.rates.set_limit(limit, bucket)
+                raise ValueError(usage)
+            self.rates.set_limit(limit, bucket, window)
             out = {"ok": True, "rate_limit": limit}
             if bucket is not None:
-                out = {"ok": True, "bucket": bucket, "rate_limit": limit}
+                out = {"ok": True, "bucket": bucket, "rate_limit": limit,
+                       "window": window or RATE_WINDOW}
             return out
+        if action == "arrivals":
+            # arrivals [BUCKET] [clear]: the requests since the last reset
+            # or clear, each [time, bucket, status, reset]
+            words = (arg or "").split()
+            with self.arrivals_lock:
+                if words == ["clear"]:
+                    self.arrivals = []
+                    return {"ok": True}
+                if len(words) > 1 or (words and words[0] not in BUCKETS):
+                    raise ValueError("arrivals [%s] | arrivals clear" % "|".join(BUCKETS))
+                got = [list(a) for a in self.arrivals if not words or a[1] == words[0]]
+            return {"ok": True, "arrivals": got}
         if action == "fail-next":
             usage = "fail-next STATUS[:COUNT] [after=N] [reset=S] with a 4xx/5xx status"
             status, count, opts = _parse_fault_arg(arg, usage, ("after", "reset"))

@@ -615,9 +615,26 @@ def test_control(ctx):
     checks.check("reset within 60 s", time.time() - 1 <= reset <= time.time() + 61, reset)
     checks.equal("other bucket unaffected", ctx.get("/api/v1/users?limit=1").status, 200)
 
+    # a bucket's own window (seconds), and what came when (ctl arrivals)
+    checks.equal("ctl rate-limit window", sim.ctl("rate-limit", "2 groups window=2").returncode, 0)
+    sim.ctl("arrivals", "clear")
+    statuses = [ctx.get("/api/v1/groups").status for _ in range(3)]
+    checks.equal("short window statuses", statuses, [200, 200, 429])
+    r = ctx.get("/api/v1/groups")
+    reset = int(r.header("X-Rate-Limit-Reset"))
+    checks.check("reset within 2 s", time.time() - 1 <= reset <= time.time() + 3, reset)
+    got = json.loads(sim.ctl("arrivals", "groups").stdout)["arrivals"]
+    checks.equal("arrivals: statuses", [a[2] for a in got], [200, 200, 429, 429])
+    checks.equal("arrivals: bucket, reset", set((a[1], a[3]) for a in got[2:]), {("groups", reset)})
+    checks.check("arrivals: times", all(abs(a[0] - time.time()) < 30 for a in got), got)
+    checks.equal("arrivals of another bucket", json.loads(sim.ctl("arrivals", "users").stdout)["arrivals"], [])
+    time.sleep(max(0.0, reset - time.time()) + 0.1)
+    checks.equal("the next window", ctx.get("/api/v1/groups").status, 200)
+
     checks.equal("ctl reset", sim.ctl("reset").returncode, 0)
     r = ctx.get("/api/v1/groups")
     checks.equal("limit restored", (r.status, r.header("X-Rate-Limit-Limit")), (200, "10000"))
+    checks.equal("arrivals cleared by reset", len(json.loads(sim.ctl("arrivals").stdout)["arrivals"]), 1)
 
     sim.ctl("fail-next", "503:2")
     statuses = [ctx.get("/api/v1/users?limit=1").status for _ in range(3)]

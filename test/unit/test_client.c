@@ -3682,49 +3682,145 @@ test_found_bugs(void)
 static void
 test_rate_pause(void)
 {
-	oc_config	cfg;
-	oc_error	err;
-	oc_client  *c;
-	long		now = 1700000000;
+	static const struct
+	{
+		const char *method;
+		const char *url;
+		oc_bucket	bucket;
+	}			map[] =
+	{
+		{"POST", "https://acme.okta.com/oauth2/v1/token", OC_BUCKET_TOKEN},
+		{"POST", "/oauth2/default/v1/token", OC_BUCKET_TOKEN},
+		{"GET", "https://acme.okta.com/api/v1/users?limit=200&fields=id", OC_BUCKET_USERS},
+		{"GET", "/api/v1/users", OC_BUCKET_USERS},
+		{"GET", "/api/v1/users/00u1", OC_BUCKET_USER},
+		{"GET", "/api/v1/users/a%40b.com?x=1", OC_BUCKET_USER},
+		{"GET", "/api/v1/users/00u1/groups", OC_BUCKET_OTHER},
+		{"GET", "https://acme.okta.com:8443/api/v1/groups?expand=stats", OC_BUCKET_GROUPS},
+		{"GET", "/api/v1/groups/00g1", OC_BUCKET_GROUP},
+		{"GET", "/api/v1/groups/00g1/users?limit=200", OC_BUCKET_GROUP_MEMBERS},
+		{"GET", "/api/v1/groups/00g1/apps", OC_BUCKET_OTHER},
+		{"GET", "/api/v1/groups/00g1/users/x", OC_BUCKET_OTHER},
+		{"GET", "/api/v1/apps", OC_BUCKET_APPS},
+		{"GET", "/api/v1/apps/0oa1/users", OC_BUCKET_APPS},
+		{"GET", "/api/v1/logs?since=x", OC_BUCKET_LOGS},
+		{"GET", "/api/v1/logs/x", OC_BUCKET_OTHER},
+		{"GET", "/api/v1/meta/schemas/user/default", OC_BUCKET_OTHER},
+		{"GET", "/api/v2/users", OC_BUCKET_OTHER},
+		{"GET", "/", OC_BUCKET_OTHER},
+		{"GET", "", OC_BUCKET_OTHER},
+		{"GET", "https://acme.okta.com", OC_BUCKET_OTHER},
+		{"GET", "/api/v1/usersx", OC_BUCKET_OTHER},
+	};
+	oc_rate_org o;
+	oc_rate_reply r;
+	int64_t		now = 1700000000000LL;
+	int64_t		t1,
+				t2,
+				t3;
+	size_t		i;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.org_url = "https://acme.okta.com";
-	cfg.api_token = "t";
-	c = oc_client_create(&cfg, &err);
-	CHECK(c != NULL);
-	if (c == NULL)
-		return;
-	/* nothing seen yet */
-	CHECK_INT(oc_rate_pause_ms(c, now), 0);
-	/* plenty left */
-	c->rl_limit = 600;
-	c->rl_remaining = 300;
-	c->rl_reset = now + 30;
-	c->rl_skew = 0;
-	CHECK_INT(oc_rate_pause_ms(c, now), 0);
-	/* under a tenth: 30 s left, 59 requests left -> 500 ms apart */
-	c->rl_remaining = 59;
-	CHECK_INT(oc_rate_pause_ms(c, now), 500);
-	/* empty bucket: wait out the window */
-	c->rl_remaining = 0;
-	CHECK_INT(oc_rate_pause_ms(c, now), 30000);
-	/* the window has passed */
-	CHECK_INT(oc_rate_pause_ms(c, now + 31), 0);
-	/* our clock runs 10 s ahead of Okta's: the window is still 30 s away */
-	c->rl_skew = 10;
-	CHECK_INT(oc_rate_pause_ms(c, now + 10), 30000);
-	/* a far-off reset never makes us wait more than a minute */
-	c->rl_skew = 0;
-	c->rl_reset = now + 3600;
-	CHECK_INT(oc_rate_pause_ms(c, now), 60000);
-	/* tiny limits: the floor is 2 */
-	c->rl_limit = 5;
-	c->rl_remaining = 2;
-	c->rl_reset = now + 3;
-	CHECK_INT(oc_rate_pause_ms(c, now), 0);
-	c->rl_remaining = 1;
-	CHECK_INT(oc_rate_pause_ms(c, now), 1500);
-	oc_client_destroy(c);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		CHECK_INT_CTX(show(map[i].url), oc_bucket_of(map[i].method, map[i].url), map[i].bucket);
+	CHECK_STR(oc_bucket_name(OC_BUCKET_GROUP_MEMBERS), "group_members");
+
+	oc_rate_org_init(&o, 3);
+	/* nothing known: sent at once */
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t1), 0);
+	CHECK_INT(t1, 1);
+	/* plenty left, 30 s to go: Okta's count is more than ours */
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t2), 0);
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.limit = 600;
+	r.remaining = 300;
+	r.reset = now / 1000 + 30;
+	r.date = now / 1000;
+	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 300);
+	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, now + 30000);
+	CHECK_INT(o.b[OC_BUCKET_USERS].inflight, 1);
+	/* a reply of the same window saying more (processed earlier) adds none */
+	r.remaining = 400;
+	oc_rate_done(&o, OC_BUCKET_USERS, t2, 1, &r, now);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 300);
+	CHECK_INT(o.inflight, 0);
+	/* ours is more than Okta's count: ours */
+	o.b[OC_BUCKET_USERS].counted = 0;
+	o.b[OC_BUCKET_USERS].used = 541;
+	/* under a tenth: 59 left over 30 s -> one every 500 ms */
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t1), 0);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t2), 500);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now + 500, &t2), 0);
+	/* never sent (the request failed before): given back */
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 57);
+	oc_rate_done(&o, OC_BUCKET_USERS, t2, 0, NULL, now);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 58);
+	/* Remaining 0: nothing before Reset; other buckets go on */
+	r.remaining = 0;
+	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 0);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now + 1000, &t1), 29000);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUPS, now + 1000, &t3), 0);
+	oc_rate_done(&o, OC_BUCKET_GROUPS, t3, 1, NULL, now);
+	/* the window over: the next one holds Limit until a reply tells */
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now + 30000, &t1), 0);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 599);
+	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, 0);
+	r.remaining = 598;
+	r.reset = now / 1000 + 90;
+	r.date = now / 1000 + 30;
+	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now + 30100);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 598);
+	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, now + 90000);
+	/* a late reply of an earlier window changes nothing */
+	r.remaining = 3;
+	r.reset = now / 1000 + 30;
+	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now + 30100);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 598);
+	/* another Limit: the bucket is not what we knew */
+	r.limit = 100;
+	r.remaining = 90;
+	r.reset = now / 1000 + 40;
+	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now + 30100);
+	CHECK_INT(oc_rate_left(&o.b[OC_BUCKET_USERS]), 90);
+	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, now + 40000);
+
+	/* a 429 pauses its bucket until its Reset, by Okta's clock */
+	oc_rate_org_init(&o, 3);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUP_MEMBERS, now, &t1), 0);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUP_MEMBERS, now, &t2), 0);
+	r.status = 429;
+	r.limit = 600;
+	r.remaining = 0;
+	r.date = now / 1000 - 10;	/* our clock is 10 s ahead */
+	r.reset = r.date + 3;
+	oc_rate_done(&o, OC_BUCKET_GROUP_MEMBERS, t1, 1, &r, now);
+	CHECK_INT(o.skew, 10);
+	CHECK_INT(o.b[OC_BUCKET_GROUP_MEMBERS].paused_until, now + 3000);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUP_MEMBERS, now + 100, &t3), 2900);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now + 100, &t3), 0);
+	/* at most max_inflight at once, every bucket together */
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUPS, now + 100, &t1), 0);
+	CHECK_INT(o.inflight, 3);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_OTHER, now + 100, &t1), 20);
+	oc_rate_done(&o, OC_BUCKET_USERS, t3, 1, NULL, now + 100);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_OTHER, now + 100, &t1), 0);
+	/* the pause is over */
+	oc_rate_done(&o, OC_BUCKET_GROUP_MEMBERS, t2, 1, NULL, now + 100);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUP_MEMBERS, now + 3000, &t3), 0);
+	/* a 429 without headers: a second */
+	memset(&r, 0, sizeof(r));
+	r.status = 429;
+	r.limit = r.remaining = r.reset = r.date = -1;
+	oc_rate_done(&o, OC_BUCKET_LOGS, 0, 1, &r, now);
+	CHECK_INT(o.b[OC_BUCKET_LOGS].paused_until, now + 1000);
+	/* a far-off Reset pauses two minutes at most */
+	r.reset = now / 1000 + 3600;
+	r.remaining = 0;
+	r.limit = 10;
+	oc_rate_done(&o, OC_BUCKET_APPS, 0, 1, &r, now);
+	CHECK_INT(o.b[OC_BUCKET_APPS].paused_until, now + 120000);
 }
 
 /* ---------- the JSON tape ---------- */
@@ -4518,6 +4614,7 @@ typedef struct mock_request
 	char	   *dpop;
 	char	   *content_type;
 	char	   *body;
+	int64_t		at_ms;			/* when it came (oc_now_ms) */
 } mock_request;
 
 #define MOCK_MAX_REQUESTS 16
@@ -4687,6 +4784,8 @@ mock_main(void *arg)
 		{
 			const mock_reply *r = &exhausted;
 
+			rq.at_ms = oc_now_ms();
+
 			pthread_mutex_lock(&mock.lock);
 			if (mock.nreq < mock.nscript)
 				r = &mock.script[mock.nreq];
@@ -4784,7 +4883,7 @@ mock_stop(void)
 static const mock_request *
 mock_req(int i)
 {
-	static const mock_request none = {"", NULL, NULL, NULL, NULL};
+	static const mock_request none = {"", NULL, NULL, NULL, NULL, 0};
 	const mock_request *r;
 
 	pthread_mutex_lock(&mock.lock);
@@ -5298,6 +5397,142 @@ exchange_cancel(void)
 	oc_client_destroy(c);
 }
 
+/*
+ * Issue 16 item 1: a 429 pauses its whole bucket.  A fan-out's listing of
+ * group members gets a 429 whose Reset is 3 s away: no request of that
+ * bucket goes out before it (another listing's first page neither), while
+ * a user listing (another bucket) goes at once.
+ */
+static void
+exchange_rate_bucket(void)
+{
+	static char limited[160];
+	static mock_reply script[] = {
+		{429, limited, "{\"errorCode\":\"E0000047\"}", 0},
+		{200, NULL, "[{\"id\":\"00u1\"}]", 0},
+		{200, NULL, "[{\"id\":\"00u2\"}]", 0},
+		{200, NULL, "[{\"id\":\"00u3\"}]", 0},
+	};
+	oc_client  *c = mock_client(NULL, 2, OC_DPOP_AUTO);
+	oc_cursor  *a,
+			   *b,
+			   *u;
+	oc_error	err;
+	long		reset = (long) (oc_now_ms() / 1000) + 3;
+	int			polls = 0;
+
+	if (c == NULL)
+		return;
+	snprintf(limited, sizeof(limited),
+			 "X-Rate-Limit-Limit: 600\r\nX-Rate-Limit-Remaining: 0\r\nX-Rate-Limit-Reset: %ld\r\n",
+			 reset);
+	MOCK_SCRIPT(script);
+	a = oc_cursor_open(c, "/api/v1/groups/00g1/users?limit=2", OC_CURSOR_ARRAY | OC_CURSOR_PREFETCH);
+	b = oc_cursor_open(c, "/api/v1/groups/00g2/users?limit=2", OC_CURSOR_ARRAY | OC_CURSOR_PREFETCH);
+	u = oc_cursor_open(c, "/api/v1/users?limit=2", OC_CURSOR_ARRAY);
+	CHECK(a && b && u);
+	if (a && b && u)
+	{
+		/* a's 429 arrives (and is seen by the budget as it arrives) */
+		CHECK_INT(oc_cursor_start(a, &err), 0);
+		while (oc_cursor_poll(a, &err) == 0 && polls++ < 1000)
+			oc_client_wait(c, &err);
+		CHECK_INT(mock_nreq(), 1);
+		/* another bucket: at once */
+		CHECK_INT(drain(u, &err), 1);
+		/* the same bucket: not before Reset (b), nor a's retry */
+		CHECK_INT(oc_cursor_start(b, &err), 0);
+		CHECK_INT(drain(b, &err), 1);
+		CHECK_INT(drain(a, &err), 1);
+		CHECK_INT(mock_nreq(), 4);
+		CHECK_STR(mock_req(1)->line, "GET /api/v1/users?limit=2");
+		CHECKF(mock_req(1)->at_ms < (int64_t) reset * 1000 - 1000,
+			   "users went %ld ms before Reset", (long) (reset * 1000 - mock_req(1)->at_ms));
+		CHECK_STR(mock_req(2)->line, "GET /api/v1/groups/00g2/users?limit=2");
+		CHECKF(mock_req(2)->at_ms >= (int64_t) reset * 1000,
+			   "group members went %ld ms before Reset", (long) (reset * 1000 - mock_req(2)->at_ms));
+		CHECK_STR(mock_req(3)->line, "GET /api/v1/groups/00g1/users?limit=2");
+		CHECK(mock_req(3)->at_ms >= (int64_t) reset * 1000);
+		CHECK(oc_client_stats(c)->throttled_ms >= 1000);
+	}
+	oc_cursor_close(a);
+	oc_cursor_close(b);
+	oc_cursor_close(u);
+	oc_client_destroy(c);
+}
+
+/* rate hooks over one budget, as the PostgreSQL side's shared memory */
+static long
+shared_admit(void *arg, const char *org_url, oc_bucket b, int64_t now_ms, int64_t *ticket)
+{
+	return oc_rate_admit((oc_rate_org *) arg, b, now_ms, ticket);
+}
+
+static void
+shared_done(void *arg, const char *org_url, oc_bucket b, int64_t ticket, int sent,
+			const oc_rate_reply *r, int64_t now_ms)
+{
+	oc_rate_done((oc_rate_org *) arg, b, ticket, sent, r, now_ms);
+}
+
+/*
+ * Issue 16 item 2: clients with hooks over one budget (two backends) wait
+ * for what the other learnt; a client with its own does not.
+ */
+static void
+exchange_rate_shared(void)
+{
+	static char spent[160];
+	static mock_reply script[] = {
+		{200, spent, "[{\"id\":\"00u1\"}]", 0},
+		{200, NULL, "[{\"id\":\"00u2\"}]", 0},
+		{200, NULL, "[{\"id\":\"00u3\"}]", 0},
+	};
+	oc_rate_org shared;
+	oc_rate_hooks hooks = {shared_admit, shared_done, &shared};
+	oc_client  *c1 = mock_client(NULL, 0, OC_DPOP_AUTO);
+	oc_client  *c2 = mock_client(NULL, 0, OC_DPOP_AUTO);
+	oc_client  *c3 = mock_client(NULL, 0, OC_DPOP_AUTO);
+	oc_cursor  *cur;
+	oc_error	err;
+	long		reset = (long) (oc_now_ms() / 1000) + 2;
+
+	if (c1 == NULL || c2 == NULL || c3 == NULL)
+	{
+		oc_client_destroy(c1);
+		oc_client_destroy(c2);
+		oc_client_destroy(c3);
+		return;
+	}
+	oc_rate_org_init(&shared, 0);
+	oc_client_set_rate_hooks(c1, &hooks);
+	oc_client_set_rate_hooks(c2, &hooks);
+	snprintf(spent, sizeof(spent),
+			 "X-Rate-Limit-Limit: 5\r\nX-Rate-Limit-Remaining: 0\r\nX-Rate-Limit-Reset: %ld\r\n",
+			 reset);
+	MOCK_SCRIPT(script);
+	cur = oc_cursor_open(c1, "/api/v1/users?limit=2", OC_CURSOR_ARRAY);
+	CHECK_INT(drain(cur, &err), 1);
+	oc_cursor_close(cur);
+	CHECK_INT(oc_rate_left(&shared.b[OC_BUCKET_USERS]), 0);
+	CHECK_INT(oc_client_rate_remaining(c1), 0);
+	/* its own budget: knows nothing, goes at once */
+	cur = oc_cursor_open(c3, "/api/v1/users?limit=2", OC_CURSOR_ARRAY);
+	CHECK_INT(drain(cur, &err), 1);
+	oc_cursor_close(cur);
+	CHECK(mock_req(1)->at_ms < (int64_t) reset * 1000 - 500);
+	/* the shared one: waits for the Reset c1 was told */
+	cur = oc_cursor_open(c2, "/api/v1/users?limit=2", OC_CURSOR_ARRAY);
+	CHECK_INT(drain(cur, &err), 1);
+	oc_cursor_close(cur);
+	CHECKF(mock_req(2)->at_ms >= (int64_t) reset * 1000,
+		   "c2 went %ld ms before Reset", (long) (reset * 1000 - mock_req(2)->at_ms));
+	CHECK_INT(shared.inflight, 0);
+	oc_client_destroy(c1);
+	oc_client_destroy(c2);
+	oc_client_destroy(c3);
+}
+
 static void
 test_exchange(void)
 {
@@ -5317,6 +5552,8 @@ test_exchange(void)
 		exchange_dpop(pem);
 	}
 	exchange_cancel();
+	exchange_rate_bucket();
+	exchange_rate_shared();
 	mock_stop();
 	free(pem);
 }
