@@ -177,3 +177,60 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER schema_denied OPTIONS (client_id '0o
 CREATE SCHEMA denied;
 IMPORT FOREIGN SCHEMA okta LIMIT TO (users) FROM SERVER schema_denied INTO denied;
 SELECT count(*) AS columns FROM pg_attribute WHERE attrelid = 'denied.users'::regclass AND attnum > 0;
+
+-- okta_check says what is wrong, as a row with ok = false and a hint, for
+-- each mistake a new set-up makes; only a role without USAGE on the server
+-- gets an error (above).  The transport's words (libcurl's, each version its
+-- own) and the time taken are left out.
+CREATE FUNCTION check_message(srv name) RETURNS TABLE (ok boolean, message text)
+LANGUAGE sql AS $$
+  SELECT ok, regexp_replace(message,
+                            '^(could not reach Okta|request to Okta timed out)(:.*)?(; \d+ attempts?) in [0-9.]+ s\.',
+                            '\1: …\3 in … s.')
+  FROM okta_check(srv)
+$$;
+\x on
+-- no user mapping for this role
+SELECT make_server('adm_unmapped');
+CREATE ROLE regress_okta_unmapped;
+GRANT USAGE ON FOREIGN SERVER adm_unmapped TO regress_okta_unmapped;
+SET ROLE regress_okta_unmapped;
+SELECT ok, org_url = current_setting('oktafdw_test.url') AS org_url, auth_method, scopes,
+       token_expires_in, rate_limit_remaining, latency_ms, message
+FROM okta_check('adm_unmapped');
+RESET ROLE;
+REVOKE USAGE ON FOREIGN SERVER adm_unmapped FROM regress_okta_unmapped;
+DROP ROLE regress_okta_unmapped;
+-- the Admin Console's address, from before the validator refused it (here
+-- written straight into the catalog): nothing is sent, a scan fails too
+SELECT make_server('adm_console');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_console OPTIONS (api_token :'api_token');
+UPDATE pg_foreign_server SET srvoptions = ARRAY['org_url=https://acme-admin.okta.com']
+WHERE srvname = 'adm_console';
+SELECT ok, org_url, message FROM okta_check('adm_console');
+SELECT sim.try('SELECT count(*) FROM g_adm_console');
+-- TLS: the simulator's certificate without its CA (the system's trust
+-- store), with a ca_file of another CA (as behind a TLS-inspecting proxy),
+-- with a ca_file that is missing
+CREATE SERVER adm_untrusted FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url :'sim_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_untrusted OPTIONS (api_token :'api_token');
+SELECT * FROM check_message('adm_untrusted');
+\set wrong_ca :sim_dir '/other-ca.pem'
+CREATE SERVER adm_wrong_ca FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url :'sim_url', ca_file :'wrong_ca');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_wrong_ca OPTIONS (api_token :'api_token');
+SELECT * FROM check_message('adm_wrong_ca');
+CREATE SERVER adm_no_ca FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url :'sim_url', ca_file '/nonexistent/ca.pem');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_no_ca OPTIONS (api_token :'api_token');
+SELECT * FROM check_message('adm_no_ca');
+-- a refused connection (nothing listens on port 1), after max_retries
+CREATE SERVER adm_refused FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url 'https://127.0.0.1:1', max_retries '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_refused OPTIONS (api_token :'api_token');
+SELECT * FROM check_message('adm_refused');
+-- a proxy that is not there (the org is not a loopback host, so the proxy
+-- is used; nothing resolves acme.okta.com here: the proxy would)
+CREATE SERVER adm_proxy FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url 'https://acme.okta.com', proxy 'http://127.0.0.1:1', max_retries '0');
+CREATE USER MAPPING FOR CURRENT_USER SERVER adm_proxy OPTIONS (api_token :'api_token');
+SELECT * FROM check_message('adm_proxy');
+\x off

@@ -416,6 +416,21 @@ RESET statement_timeout;
 SELECT * FROM check_scan('r_users');
 SELECT open_fds() - :fds_before <= 2 AS no_handles_left;
 
--- nothing is left armed, and this backend still works
+-- a refused connection (nothing listens on port 1): retried, then 08006
+-- saying how many attempts over how long (not curl's "after 0 ms" of the
+-- last one), with what to check; curl's own words are left out
+CREATE SERVER refused FOREIGN DATA WRAPPER oktafdw
+  OPTIONS (org_url 'https://127.0.0.1:1', max_retries '2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER refused
+  OPTIONS (client_id '0oaplain', private_key :'rsa_key', key_id 'k1');
+CREATE FOREIGN TABLE refused_users (id text) SERVER refused OPTIONS (object 'users');
+SELECT sim.try('SELECT count(*) FROM refused_users') AS r \gset
+SELECT regexp_replace(regexp_replace(:'r', '^(08006: could not reach Okta): [^\n]*', '\1: …'),
+                      'DETAIL: (Failed to connect to 127.0.0.1 port 1)[^;\n]*(; 3 attempts) in [0-9.]+ s\.',
+                      'DETAIL: \1: …\2 in … s.') AS refused;
+-- the backoff between the 3 attempts is 250 + 500 ms at least
+SELECT substring(:'r' FROM '3 attempts in ([0-9.]+) s')::numeric >= 0.7 AS elapsed_counted,
+       :'r' !~ 'after \d+ ms' AS no_curl_timing;
+
 \! $OKTA_SIM_CTL status | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["faults"])'
 SELECT * FROM check_scan('f_users');

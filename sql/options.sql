@@ -17,6 +17,14 @@ CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okt
 CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', dpop 'sometimes');
 CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', ca_file 'relative.pem');
 CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme.okta.com', scopes 'okta.users.read; drop');
+-- the Admin Console's address is not the org's: refused, with the org's
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme-admin.okta.com');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme-admin.oktapreview.com/');
+CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://acme-admin.okta-emea.com:443');
+-- ... on Okta's domains only: a custom domain may be named anything
+CREATE SERVER s_custom FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'https://sso-admin.acme.com');
+ALTER SERVER s_custom OPTIONS (SET org_url 'https://acme-admin.okta.com');
+DROP SERVER s_custom;
 -- http is fine for loopback only
 CREATE SERVER s_local FOREIGN DATA WRAPPER oktafdw OPTIONS (org_url 'http://127.0.0.1:9');
 CREATE SERVER s1 FOREIGN DATA WRAPPER oktafdw
@@ -42,6 +50,22 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', privat
 CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key '-----BEGIN PRIVATE KEY-----
 MIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEAtruncated
 -----END PRIVATE KEY-----');
+-- a PEM text mangled on its way: the message says how, the hint what to do
+SELECT regexp_replace(:'rsa_key', '^', '  ', 'gn') AS indented_key,
+       replace(:'rsa_key', E'\n', '\n') AS escaped_key,
+       replace(:'rsa_key', E'\n', ' ') AS one_line_key,
+       regexp_replace(:'rsa_key', '-----END[^\n]*\n?$', '') AS no_end_key,
+       replace(:'rsa_key', 'END PRIVATE KEY', 'END RSA PRIVATE KEY') AS mismatched_key,
+       regexp_replace(:'rsa_key', '^(-----BEGIN[^\n]*\n)[^\n]*\n', '\1') AS damaged_key \gset
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'indented_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'escaped_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'one_line_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'no_end_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'mismatched_key');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'damaged_key');
+-- a file name given as private_key: did you mean private_key_file?
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key '/etc/okta/key.pem');
+CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key 'key.pem');
 CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key :'rsa_key', password 'x');
 CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (api_token 'x', key_id 'k1');
 CREATE USER MAPPING FOR CURRENT_USER SERVER s1 OPTIONS (client_id '0oa1', private_key_file 'key.pem');

@@ -14,6 +14,8 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(oktafdw_version);
@@ -149,9 +151,47 @@ check_server_usage(ForeignServer *server)
 		aclcheck_error(r, OBJECT_FOREIGN_SERVER, server->servername);
 }
 
+/* Has this role a user mapping on the server, its own or PUBLIC's? */
+static bool
+has_user_mapping(Oid userid, Oid serverid)
+{
+	HeapTuple	tp;
+
+	tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(userid),
+						 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		tp = SearchSysCache2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(InvalidOid),
+							 ObjectIdGetDatum(serverid));
+	if (!HeapTupleIsValid(tp))
+		return false;
+	ReleaseSysCache(tp);
+	return true;
+}
+
+/*
+ * What okta_check() finds wrong before anything is sent (a message), or
+ * NULL: an org_url that is the Admin Console's (set before the validator
+ * refused it), or no user mapping for this role.
+ */
+static char *
+check_setup(ForeignServer *server, const OktaServerOptions *sopts)
+{
+	char	   *fixed = okta_admin_console_url_fix(sopts->org_url);
+
+	if (fixed != NULL)
+		return psprintf("org_url %s is the Okta Admin Console's address, not the org's. %s",
+						sopts->org_url, okta_admin_console_hint(server, fixed));
+	if (!has_user_mapping(GetUserId(), server->serverid))
+		return psprintf("no user mapping for role \"%s\" on server \"%s\". Create one with CREATE USER MAPPING FOR CURRENT_USER SERVER %s OPTIONS (client_id '...', private_key '...', key_id '...'), or OPTIONS (api_token '...').",
+						GetUserNameFromId(GetUserId(), false), server->servername,
+						quote_identifier(server->servername));
+	return NULL;
+}
+
 /*
  * okta_check(server): get a fresh token and list one user.  An Okta
- * refusal is a row with ok = false, not an error.
+ * refusal, a transport failure or a set-up mistake found before is a row
+ * with ok = false, not an error.
  */
 Datum
 okta_check(PG_FUNCTION_ARGS)
@@ -184,8 +224,21 @@ okta_check(PG_FUNCTION_ARGS)
 				 errmsg("server \"%s\" does not use the oktafdw foreign data wrapper",
 						servername)));
 	check_server_usage(server);
-	user = GetUserMapping(GetUserId(), server->serverid);
 	okta_get_server_options(server, &sopts);
+	message = check_setup(server, &sopts);
+	if (message != NULL)
+	{
+		memset(nulls, true, sizeof(nulls));
+		values[0] = BoolGetDatum(false);
+		nulls[0] = false;
+		values[1] = CStringGetTextDatum(sopts.org_url);
+		nulls[1] = false;
+		values[7] = CStringGetTextDatum(message);
+		nulls[7] = false;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		return (Datum) 0;
+	}
+	user = GetUserMapping(GetUserId(), server->serverid);
 	conn = okta_acquire_conn(server, user, &sopts);
 	client = okta_conn_client(conn);
 

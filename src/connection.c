@@ -192,6 +192,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 {
 	OktaConnEntry *entry;
 	bool		found;
+	char	   *fixed;
 
 	/*
 	 * An http:// org_url is a superuser's choice, and the validator refuses
@@ -207,6 +208,17 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 				 errmsg("server \"%s\" has an http:// org_url but is not owned by a superuser",
 						server->servername),
 				 errhint("Use https://, or have a superuser own the server.")));
+
+	/*
+	 * The Admin Console's address, set before the validator refused it:
+	 * nothing is sent there (okta_check() says so in its row).
+	 */
+	if ((fixed = okta_admin_console_url_fix(sopts->org_url)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("server \"%s\" has the Okta Admin Console's address as org_url",
+						server->servername),
+				 errhint("%s", okta_admin_console_hint(server, fixed))));
 
 	if (conn_hash == NULL)
 	{
@@ -274,6 +286,14 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 	return entry->conn;
 }
 
+/* What to do about an org_url that is the Admin Console's (fixed: the org's) */
+char *
+okta_admin_console_hint(ForeignServer *server, const char *fixed)
+{
+	return psprintf("Drop \"-admin\" from the host name: ALTER SERVER %s OPTIONS (SET org_url '%s').",
+					quote_identifier(server->servername), fixed);
+}
+
 /* Drop every cached client (okta_reset()); clients in use go when let go. */
 void
 okta_release_clients(void)
@@ -309,9 +329,35 @@ errcode_for(const oc_error *err)
 	}
 }
 
+/* What to check after a transport failure, or NULL */
+static const char *
+network_hint(const oc_error *err)
+{
+	switch (err->net_cause)
+	{
+		case OC_NET_RESOLVE:
+			return "Check the host name in org_url (https://<org>.okta.com, .oktapreview.com, .okta-emea.com, or the org's custom domain) and that the database server can resolve it; where only a proxy can reach the Internet, set the server option proxy.";
+		case OC_NET_CONNECT:
+			return "Check that the database server may open outbound HTTPS connections (TCP port 443, or org_url's port) to the org's host; where they must go through a proxy, set the server option proxy, e.g. ALTER SERVER ... OPTIONS (ADD proxy 'http://proxy.example.com:3128').";
+		case OC_NET_PROXY:
+			return "Check the server option proxy: the database server could not reach that proxy, or the proxy would not open a connection to the org's host on port 443.";
+		case OC_NET_TLS:
+			return "The org's TLS certificate was not trusted (ca_file when the server sets it, else the system's trust store). When a TLS-inspecting proxy or a self-signed or private CA's certificate is in the way, give that CA's PEM certificate in the server option ca_file, e.g. ALTER SERVER ... OPTIONS (ADD ca_file '/etc/ssl/certs/corp-ca.pem').";
+		case OC_NET_CA_FILE:
+			return "The server option ca_file must name a file of PEM CA certificates that the database server's operating-system user can read.";
+		case OC_NET_OTHER:
+			break;
+	}
+	return NULL;
+}
+
 const char *
 okta_error_hint(const oc_error *err)
 {
+	if (err->kind == OC_ERR_NETWORK || err->kind == OC_ERR_TIMEOUT)
+		return network_hint(err);
+	if (err->api_token)
+		return "Check the token in the Okta Admin Console (Security > API > Tokens): a token expires after 30 days unused and stops working when the admin who made it is deactivated. Put a new one in with ALTER USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (SET api_token '...').";
 	if (strcmp(err->code, "invalid_client") == 0)
 		return "Check that client_id is the API Services app's client id, that the key's public half is registered on the app (with key_id as its kid), and that org_url is the org the app belongs to.";
 	if (strcmp(err->code, "invalid_scope") == 0)
@@ -323,7 +369,7 @@ okta_error_hint(const oc_error *err)
 	if (strcmp(err->code, "E0000006") == 0 || strcmp(err->code, "insufficient_scope") == 0)
 		return "Assign an admin role (e.g. Read-only Administrator) to the app and grant it the okta.users.read and okta.groups.read scopes.";
 	if (strcmp(err->code, "E0000011") == 0 || strcmp(err->code, "invalid_token") == 0)
-		return "Run SELECT okta_reset(); and try again; if it persists, check the app's credentials.";
+		return "Okta refused an access token it had just issued: check in the Okta Admin Console that the API Services app is still active; if it is, try again later.";
 	return NULL;
 }
 

@@ -226,6 +226,7 @@ extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *op
 extern void okta_get_table_options(Oid relid, OktaTableOptions *opts);
 extern char *okta_read_key_file(const char *path);
 extern bool okta_org_url_is_http(const char *org_url);
+extern char *okta_admin_console_url_fix(const char *org_url);
 extern void okta_wipe_key(char *pem);
 
 /* connection.c */
@@ -238,6 +239,7 @@ pg_noreturn extern void okta_report_error(oc_error *err, const char *what);
 pg_noreturn extern void okta_report_error_hint(oc_error *err, const char *what,
 											   const char *hint);
 extern void okta_release_clients(void);
+extern char *okta_admin_console_hint(ForeignServer *server, const char *fixed);
 extern const char *okta_error_hint(const oc_error *err);
 
 /* budget.c: one rate-limit budget per org for all backends (preloaded) */

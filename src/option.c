@@ -119,14 +119,43 @@ interval_option(DefElem *def)
 				 errhint("Give an interval that is not negative, e.g. '1 day' ('0' reconciles on every sync).")));
 }
 
+/*
+ * Does a private_key value look like a file's name rather than a PEM text
+ * ('/etc/okta/key.pem', 'key.pem')?  One line, no PEM armour, and a path's
+ * look: a slash or a key file's extension.
+ */
+static bool
+looks_like_file_name(const char *s)
+{
+	size_t		n = strlen(s);
+	static const char *const exts[] = {".pem", ".key", ".p8", ".der", NULL};
+	int			i;
+
+	if (n == 0 || n > MAXPGPATH || strpbrk(s, "\n\r") != NULL || strstr(s, "-----") != NULL)
+		return false;
+	if (strchr(s, '/') != NULL || s[0] == '~')
+		return true;
+	for (i = 0; exts[i]; i++)
+	{
+		size_t		e = strlen(exts[i]);
+
+		if (n > e && pg_strcasecmp(s + n - e, exts[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* a key must parse; one read from a file (wipe) is wiped either way */
 static void
 check_key_text(char *pem, const char *option, bool wipe)
 {
 	char		msg[256];
-	char		hint[256];
+	char		hint[512];
 	int			rc = oc_check_private_key(pem, msg, sizeof(msg), hint, sizeof(hint));
 
+	if (rc < 0 && !wipe && looks_like_file_name(pem))
+		snprintf(hint, sizeof(hint), "%s",
+				 "The value looks like a file name: did you mean private_key_file? It takes an absolute path on the database server, e.g. OPTIONS (ADD private_key_file '/etc/okta/key.pem'), and only a superuser may set it; else give the key's PEM text itself as private_key.");
 	if (wipe)
 		okta_wipe_key(pem);
 	if (rc < 0)
@@ -214,6 +243,21 @@ invalid_option(DefElem *def, Oid catalog)
 			 : errhint("There are no valid options in this context.")));
 }
 
+/*
+ * Is this (valid) org URL the Okta Admin Console's, https://acme-admin.okta.com
+ * (a classic mistake: it is what the browser shows)?  Then the org's own URL,
+ * palloc'd; else NULL.
+ */
+char *
+okta_admin_console_url_fix(const char *org_url)
+{
+	char		fixed[1024];
+
+	if (!oc_org_url_is_admin_console(org_url, fixed, sizeof(fixed)))
+		return NULL;
+	return pstrdup(fixed);
+}
+
 /* Is this (valid) org URL http://?  Only for a loopback host. */
 bool
 okta_org_url_is_http(const char *org_url)
@@ -284,12 +328,19 @@ validate_options(List *options, Oid catalog)
 		if (strcmp(def->defname, "org_url") == 0)
 		{
 			char		msg[256];
+			char	   *fixed;
 
 			if (oc_check_org_url(defGetString(def), msg, sizeof(msg)) < 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 						 errmsg("invalid value for option \"org_url\": %s", msg),
 						 errhint("Use the org's origin, e.g. https://acme.okta.com.")));
+			if ((fixed = okta_admin_console_url_fix(defGetString(def))) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("invalid value for option \"org_url\": \"%s\" is the Okta Admin Console's address, not the org's",
+								defGetString(def)),
+						 errhint("Drop \"-admin\" from the host name: org_url '%s'.", fixed)));
 
 			/*
 			 * USAGE on the wrapper lets a role create servers, that is,

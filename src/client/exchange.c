@@ -152,6 +152,85 @@ admitted_xfer(oc_client *c, oc_bucket b, int64_t ticket, const char *method,
 
 /* ---------- failures ---------- */
 
+static long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What a transfer that got no reply from Okta ran into. */
+static oc_netcause
+net_cause(oc_client *c, oc_xfer *x)
+{
+	const oc_response *r = &x->resp;
+	int			via_proxy = c->proxy != NULL && !oc_url_host_is_loopback(x->url);
+
+	switch (r->curl_result)
+	{
+		case CURLE_PEER_FAILED_VERIFICATION:
+		case CURLE_SSL_CONNECT_ERROR:
+		case CURLE_SSL_ISSUER_ERROR:
+			return OC_NET_TLS;
+		case CURLE_SSL_CACERT_BADFILE:
+			return OC_NET_CA_FILE;
+		case CURLE_COULDNT_RESOLVE_PROXY:
+#if LIBCURL_VERSION_NUM >= 0x074900
+		case CURLE_PROXY:		/* a proxy handshake failed (curl 7.73) */
+#endif
+			return OC_NET_PROXY;
+		case CURLE_COULDNT_RESOLVE_HOST:
+			return via_proxy ? OC_NET_PROXY : OC_NET_RESOLVE;
+		case CURLE_COULDNT_CONNECT:
+			return via_proxy ? OC_NET_PROXY : OC_NET_CONNECT;
+		case CURLE_OPERATION_TIMEDOUT:
+			{
+				curl_off_t	connected = 0;
+
+				/* connect_timeout_ms, or timeout_ms before a connection */
+				if (r->status == 0 &&
+					curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connected) == CURLE_OK &&
+					connected == 0)
+					return via_proxy ? OC_NET_PROXY : OC_NET_CONNECT;
+				return OC_NET_OTHER;
+			}
+		default:
+			/* a proxy that turned the tunnel down (CONNECT answered 403) */
+			return via_proxy && r->status == 0 ? OC_NET_PROXY : OC_NET_OTHER;
+	}
+}
+
+/*
+ * curl's words for a failed connect count the time of the last attempt
+ * only ("Failed to connect to host port 443 after 0 ms: ..."): drop that,
+ * the caller says how long all the attempts took.
+ */
+static void
+copy_curl_error(char *dst, size_t dstlen, const char *src)
+{
+	char	   *after;
+	const char *p;
+
+	oc_copy_printable(dst, dstlen, src, strlen(src));
+	after = strstr(dst, " after ");
+	if (after == NULL)
+		return;
+	p = after + 7;
+	if (!oc_isdigit((unsigned char) *p))
+		return;
+	while (oc_isdigit((unsigned char) *p))
+		p++;
+	if (strncmp(p, " ms", 3) == 0 && !oc_isalnum((unsigned char) p[3]))
+		p += 3;
+	else if (strncmp(p, " milliseconds", 13) == 0)
+		p += 13;
+	else
+		return;
+	memmove(after, p, strlen(p) + 1);
+}
+
 /* Describe a failed exchange in err. */
 void
 oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
@@ -186,9 +265,10 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 				oc_set_error(err, OC_ERR_NETWORK, "could not reach Okta: %s",
 							 curl_easy_strerror(r->curl_result));
 			/* curl's words may quote the server's */
-			oc_copy_printable(err->detail, sizeof(err->detail), r->curl_error,
-							  strlen(r->curl_error));
+			copy_curl_error(err->detail, sizeof(err->detail), r->curl_error);
 		}
+		if (err->kind == OC_ERR_NETWORK || err->kind == OC_ERR_TIMEOUT)
+			err->net_cause = net_cause(c, x);
 		return;
 	}
 	oc_parse_api_error(r->body.data, r->body.len, err);
@@ -207,7 +287,11 @@ oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err)
 				oc_set_error(err, OC_ERR_HTTP, "unexpected reply from Okta (HTTP %ld)", r->status);
 			break;
 		case 401:
-			oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the access token");
+			if (c->api_token)
+				oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the API token");
+			else
+				oc_set_error(err, OC_ERR_UNAUTHORIZED, "Okta refused the access token");
+			err->api_token = c->api_token != NULL;
 			break;
 		case 403:
 			oc_set_error(err, OC_ERR_FORBIDDEN, "Okta denied access");
@@ -244,6 +328,9 @@ oc_exchange_begin(oc_exchange *ex)
 	ex->attempt = 0;
 	ex->nonce_tries = 0;
 	ex->refreshed = 0;
+	/* a page fetched ahead: its first attempt is already on its way */
+	if (ex->x == NULL)
+		ex->started_ms = 0;
 }
 
 /* A POST to the token endpoint, with a fresh assertion (and proof). */
@@ -328,6 +415,8 @@ oc_exchange_send(oc_exchange *ex, const char *url, oc_error *err)
 		return -1;
 	if (ex->token)
 		c->stats.token_requests++;
+	if (ex->started_ms == 0)
+		ex->started_ms = monotonic_ms();
 	if (oc_xfer_start(c, x, err) < 0)
 	{
 		oc_xfer_free(c, x);
@@ -475,6 +564,25 @@ oc_exchange_again(oc_exchange *ex)
 	ex->c->stats.retries++;
 }
 
+/*
+ * After a transport failure, say in the detail how many attempts were made
+ * over how long: the retries take seconds, and curl's own words time the
+ * last attempt only.
+ */
+static void
+transport_summary(oc_exchange *ex, oc_error *err)
+{
+	size_t		n = strlen(err->detail);
+	double		secs = ex->started_ms ? (monotonic_ms() - ex->started_ms) / 1000.0 : 0;
+	int			attempts = ex->attempt + 1;
+
+	/* one sentence after curl's: drop its period, if any */
+	if (n > 0 && err->detail[n - 1] == '.')
+		err->detail[--n] = '\0';
+	snprintf(err->detail + n, sizeof(err->detail) - n, "%s%d attempt%s in %.1f s.",
+			 n > 0 ? "; " : "", attempts, attempts == 1 ? "" : "s", secs);
+}
+
 /* Report the final reply in ex->x as a failure in err, and drop it. */
 void
 oc_exchange_fail(oc_exchange *ex, oc_error *err)
@@ -482,6 +590,8 @@ oc_exchange_fail(oc_exchange *ex, oc_error *err)
 	const oc_response *r = &ex->x->resp;
 
 	oc_xfer_error(ex->c, ex->x, err);
+	if (err->kind == OC_ERR_NETWORK || err->kind == OC_ERR_TIMEOUT)
+		transport_summary(ex, err);
 	if (!ex->token)
 		err->retries = ex->attempt;
 	else if (r->curl_result == CURLE_OK && r->status < 500 && r->status != 429)

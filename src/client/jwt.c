@@ -32,6 +32,77 @@ no_passphrase_cb(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+#define PEM_WHOLE_HINT \
+	"Give the whole PEM text as the key file holds it: the BEGIN line, the base64 lines and the END line, each on a line of its own."
+
+/* Does a line of the text start with white space (and hold more)? */
+static int
+has_indented_line(const char *text)
+{
+	const char *line = text;
+
+	while (*line)
+	{
+		size_t		ws = strspn(line, " \t");
+
+		if (ws > 0 && line[ws + strspn(line + ws, "\r")] != '\n' && line[ws] != '\0')
+			return 1;
+		line += strcspn(line, "\n");
+		if (*line == '\n')
+			line++;
+	}
+	return 0;
+}
+
+/*
+ * A PEM text that OpenSSL could not parse: say what is wrong with it, from
+ * the usual ways a key gets mangled on its way into a SQL statement.  Never
+ * quotes the text.
+ */
+static void
+pem_problem(const char *pem, char *errbuf, size_t errlen, char *hint, size_t hintlen)
+{
+	const char *begin = strstr(pem, "-----BEGIN ");
+	const char *label = begin ? begin + 11 : NULL;
+	size_t		labellen = label ? strcspn(label, "-\r\n") : 0;
+	const char *end = strstr(pem, "-----END ");
+	const char *problem;
+	const char *fix = PEM_WHOLE_HINT;
+
+	if (has_indented_line(pem))
+	{
+		problem = "its lines are indented";
+		fix = "Remove the spaces or tabs at the start of the PEM text's lines (a key copied from an indented file, a YAML or a JSON document keeps them): each line must start in the first column.";
+	}
+	else if (strstr(pem, "\\n") != NULL)
+	{
+		problem = "it holds \"\\n\" escapes instead of line breaks";
+		fix = "Give the PEM text with real line breaks, e.g. paste it as a multi-line string, or write it as E'...' so that PostgreSQL turns each \\n into a line break.";
+	}
+	else if (labellen == 19 && strncmp(label, "OPENSSH PRIVATE KEY", 19) == 0)
+	{
+		problem = "it is an OpenSSH private key";
+		fix = "Convert it to PKCS#8 PEM, e.g. on a copy: \"ssh-keygen -p -N '' -m PKCS8 -f key\".";
+	}
+	else if (begin != NULL && begin[11 + labellen] == '-' &&
+			 strncmp(begin + 11 + labellen, "-----", 5) == 0 &&
+			 begin[16 + labellen] != '\n' && begin[16 + labellen] != '\r' &&
+			 begin[16 + labellen] != '\0')
+		problem = "its line breaks are missing";
+	else if (end == NULL)
+		problem = "it is cut short: the END line is missing";
+	else if (strncmp(end + 9, label ? label : "", labellen) != 0 || end[9 + labellen] != '-')
+		problem = "its BEGIN and END lines do not match";
+	else
+	{
+		problem = "its base64 data is damaged or incomplete";
+		fix = "Copy the key again, whole, from the PEM file: a line of it is missing or altered.";
+	}
+	snprintf(errbuf, errlen, "private key could not be parsed: %s", problem);
+	if (hint)
+		snprintf(hint, hintlen, "%s", fix);
+}
+
 EVP_PKEY *
 oc_key_load(const char *pem, char *errbuf, size_t errlen,
 			char *hint, size_t hintlen)
@@ -99,7 +170,7 @@ oc_key_load(const char *pem, char *errbuf, size_t errlen,
 				snprintf(hint, hintlen, ENCRYPTED_HINT);
 		}
 		else
-			snprintf(errbuf, errlen, "private key could not be parsed");
+			pem_problem(pem, errbuf, errlen, hint, hint ? hintlen : 0);
 		return NULL;
 	}
 	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)

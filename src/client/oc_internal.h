@@ -173,6 +173,8 @@ extern void oc_xfer_free(oc_client *c, oc_xfer *x);
 extern char *oc_xfer_take_body(oc_xfer *x, size_t *len);
 extern void oc_url_path(const char *url, char *out, size_t outlen);
 extern const char *oc_url_path_start(const char *url);
+/* util.c: is the URL's host a loopback host (never sent through a proxy)? */
+extern int	oc_url_host_is_loopback(const char *url);
 
 /* auth.c: what a request carries; the token cache */
 extern int	oc_auth_headers(oc_client *c, const char *method, const char *url,
@@ -197,6 +199,7 @@ typedef struct oc_exchange
 	int			attempt;		/* retries after transient failures */
 	int			nonce_tries;
 	int			refreshed;		/* sent again with a new access token */
+	long		started_ms;		/* its first attempt was sent (monotonic) */
 	/* over the exchange's life */
 	long		requests;		/* attempts sent */
 	long		retries;		/* sent again after a failure (not for a

@@ -44,6 +44,21 @@ typedef enum oc_errkind
 								 * values, bytes in flight) */
 } oc_errkind;
 
+/*
+ * What a transport failure (OC_ERR_NETWORK, OC_ERR_TIMEOUT) was, so that a
+ * caller can say what to check; OC_NET_OTHER for anything else.
+ */
+typedef enum oc_netcause
+{
+	OC_NET_OTHER = 0,
+	OC_NET_RESOLVE,				/* the org's host name did not resolve */
+	OC_NET_CONNECT,				/* no connection to the org: refused,
+								 * unreachable, or connect_timeout_ms */
+	OC_NET_PROXY,				/* the proxy option's proxy failed */
+	OC_NET_TLS,					/* the org's certificate was not trusted */
+	OC_NET_CA_FILE				/* ca_file could not be read as PEM */
+} oc_netcause;
+
 typedef struct oc_error
 {
 	oc_errkind	kind;
@@ -56,6 +71,8 @@ typedef struct oc_error
 	char		request_id[96]; /* X-Okta-Request-Id */
 	char		method[8];
 	char		path[512];		/* request path, no query */
+	oc_netcause net_cause;		/* a transport failure: what failed */
+	int			api_token;		/* the refused request carried the API token */
 } oc_error;
 
 extern void oc_error_clear(oc_error *err);
@@ -107,6 +124,15 @@ typedef struct oc_config
  * only for loopback hosts.  Returns 0, or -1 with a message in errbuf.
  */
 extern int	oc_check_org_url(const char *url, char *errbuf, size_t errlen);
+
+/*
+ * Is a (valid) org URL the Admin Console's, https://acme-admin.okta.com
+ * rather than https://acme.okta.com?  Only an "-admin" first label on
+ * Okta's own domains (okta.com, oktapreview.com, okta-emea.com,
+ * okta-gov.com) counts: a custom domain may be named anything.  Returns 1
+ * with the org's URL in fixed, else 0.
+ */
+extern int	oc_org_url_is_admin_console(const char *url, char *fixed, size_t fixedlen);
 
 /*
  * Check a proxy URL: http://, https:// or socks5h:// (the proxy resolves the

@@ -688,3 +688,52 @@ oc_check_org_url(const char *url, char *errbuf, size_t errlen)
 	}
 	return 0;
 }
+
+/* Is the host of this URL (scheme://host[:port]...) a loopback host? */
+int
+oc_url_host_is_loopback(const char *url)
+{
+	const char *host = strstr(url, "://");
+	size_t		n;
+
+	if (host == NULL)
+		return 0;
+	host += 3;
+	n = *host == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
+	return host_is_loopback(host, n);
+}
+
+int
+oc_org_url_is_admin_console(const char *url, char *fixed, size_t fixedlen)
+{
+	static const char *const okta_domains[] = {
+		"okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil", NULL
+	};
+	const char *host = strstr(url, "://");
+	const char *dot;
+	size_t		hostlen;
+	size_t		labellen;
+	int			i;
+
+	if (host == NULL)
+		return 0;
+	host += 3;
+	hostlen = strcspn(host, ":/");
+	dot = memchr(host, '.', hostlen);
+	if (dot == NULL)
+		return 0;
+	labellen = (size_t) (dot - host);
+	if (labellen <= 6 || strncasecmp(dot - 6, "-admin", 6) != 0)
+		return 0;
+	for (i = 0; okta_domains[i]; i++)
+	{
+		size_t		n = strlen(okta_domains[i]);
+
+		if (hostlen - labellen - 1 == n && strncasecmp(dot + 1, okta_domains[i], n) == 0)
+		{
+			snprintf(fixed, fixedlen, "%.*s%s", (int) (dot - 6 - url), url, dot);
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -2,6 +2,7 @@
 
 Files (all world-readable: the PostgreSQL server process reads some of them):
   ca.pem, server.pem, server-key.pem          TLS: test CA and a localhost server cert
+  other-ca.pem          a CA that signed nothing here (a ca_file that does not fit)
   client-rsa.pem        RSA 2048, PKCS#8       registered as kid k1
   client-rsa-pkcs1.pem  the same key, PKCS#1 ("BEGIN RSA PRIVATE KEY")
   client-rsa-pub.pem    its public key (a key pasted by mistake)
@@ -62,6 +63,16 @@ def _new_rsa():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def _ca_builder(name, key, not_before, not_after):
+    """A self-signed CA certificate, to add extensions to and sign."""
+    return (x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before).not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True))
+
+
 def _make_ca_and_server(directory):
     now = datetime.datetime.now(datetime.timezone.utc)
     not_before = now - datetime.timedelta(days=1)
@@ -71,12 +82,7 @@ def _make_ca_and_server(directory):
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "oktasim test CA"),
                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "oktafdw tests")])
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
-    ca_cert = (x509.CertificateBuilder()
-               .subject_name(ca_name).issuer_name(ca_name)
-               .public_key(ca_key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(not_before).not_valid_after(not_after)
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+    ca_cert = (_ca_builder(ca_name, ca_key, not_before, not_after)
                .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False,
                                             key_encipherment=False, data_encipherment=False,
                                             key_agreement=False, key_cert_sign=True,
@@ -105,8 +111,15 @@ def _make_ca_and_server(directory):
                        ca_ski), critical=False)
                    .sign(ca_key, hashes.SHA256()))
 
+    # a CA that signed nothing here: a ca_file that does not fit the server
+    other_key = _new_rsa()
+    other_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "oktasim other CA")])
+    other_ca = (_ca_builder(other_name, other_key, not_before, not_after)
+                .sign(other_key, hashes.SHA256()))
+
     pem = serialization.Encoding.PEM
     write_file(os.path.join(directory, "ca.pem"), ca_cert.public_bytes(pem))
+    write_file(os.path.join(directory, "other-ca.pem"), other_ca.public_bytes(pem))
     write_file(os.path.join(directory, "server.pem"), server_cert.public_bytes(pem))
     write_file(os.path.join(directory, "server-key.pem"), _pkcs8(server_key))
 

@@ -1428,6 +1428,41 @@ test_org_url(void)
 		CHECK(memchr(tiny, '\0', sizeof(tiny)) != NULL);
 	}
 
+	/* the Admin Console's URL, on Okta's domains only */
+	{
+		static const char *const admin[][2] = {
+			{"https://acme-admin.okta.com", "https://acme.okta.com"},
+			{"https://acme-admin.okta.com/", "https://acme.okta.com/"},
+			{"https://ACME-ADMIN.OKTA.COM:443", "https://ACME.OKTA.COM:443"},
+			{"https://acme-admin.oktapreview.com", "https://acme.oktapreview.com"},
+			{"https://my-org-admin.okta-emea.com", "https://my-org.okta-emea.com"},
+			{"https://acme-admin.okta-gov.com", "https://acme.okta-gov.com"},
+		};
+		static const char *const not_admin[] = {
+			"https://acme.okta.com",
+			"https://acme-admin.example.com",
+			"https://login-admin.acme.com",
+			"https://-admin.okta.com",
+			"https://acme-admin.okta.com.evil.com",
+			"https://acme-admin.notokta.com",
+			"https://acme-administration.okta.com",
+			"https://localhost:8443",
+			"https://acme-admin",
+		};
+		char		fixed[256];
+
+		for (i = 0; i < sizeof(admin) / sizeof(admin[0]); i++)
+		{
+			fixed[0] = '\0';
+			CHECKF(oc_org_url_is_admin_console(admin[i][0], fixed, sizeof(fixed)) == 1,
+				   "%s not taken for the Admin Console's", admin[i][0]);
+			CHECKF(strcmp(fixed, admin[i][1]) == 0, "%s: fixed to %s", admin[i][0], show(fixed));
+		}
+		for (i = 0; i < sizeof(not_admin) / sizeof(not_admin[0]); i++)
+			CHECKF(oc_org_url_is_admin_console(not_admin[i], fixed, sizeof(fixed)) == 0,
+				   "%s taken for the Admin Console's", not_admin[i]);
+	}
+
 	/*
 	 * An IPv6 literal's brackets are taken without looking inside, so a path
 	 * or query hidden in them passes the check.
@@ -2384,6 +2419,66 @@ test_keys(void)
 		CHECKF(oc_check_private_key(b.data, buf, sizeof(buf), hint, sizeof(hint)) == 0,
 			   "PEM with CRLF line ends rejected: %s", buf);
 		oc_buf_free(&b);
+	}
+
+	/* a mangled PEM: the message says how, the hint how to mend it */
+	if (rsa_pkcs8)
+	{
+		static const struct
+		{
+			const char *name;
+			const char *from;
+			const char *to;
+			const char *want;
+		}			mangled[] = {
+			{"indented", "\n", "\n    ", "indented"},
+			{"indented with tabs", "\n", "\n\t", "indented"},
+			{"\\n escapes", "\n", "\\n", "escapes"},
+			{"one line", "\n", " ", "line breaks are missing"},
+			{"no END line", "-----END PRIVATE KEY-----", "", "END line is missing"},
+			{"END of another kind", "END PRIVATE KEY", "END RSA PRIVATE KEY", "do not match"},
+			{"OpenSSH", "PRIVATE KEY", "OPENSSH PRIVATE KEY", "OpenSSH"},
+			{"a line dropped", "\n", "\n", NULL},
+		};
+		size_t		m;
+
+		for (m = 0; m < sizeof(mangled) / sizeof(mangled[0]); m++)
+		{
+			char	   *pem = replace_all(rsa_pkcs8, mangled[m].from, mangled[m].to);
+
+			if (strcmp(mangled[m].name, "indented") == 0 && pem)
+			{
+				/* the BEGIN line too */
+				char	   *t = pem;
+
+				pem = malloc(strlen(t) + 5);
+				if (pem)
+					sprintf(pem, "    %s", t);
+				free(t);
+			}
+			else if (strcmp(mangled[m].name, "a line dropped") == 0 && pem)
+			{
+				/* the base64 cut short: the second line gone */
+				char	   *l2 = strchr(pem, '\n');
+				char	   *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+
+				if (l3)
+					memmove(l2 + 1, l3 + 1, strlen(l3 + 1) + 1);
+			}
+			CHECKF(pem != NULL, "%s: no PEM", mangled[m].name);
+			if (pem == NULL)
+				continue;
+			buf[0] = hint[0] = '\0';
+			CHECKF(oc_check_private_key(pem, buf, sizeof(buf), hint, sizeof(hint)) == -1,
+				   "%s: accepted", mangled[m].name);
+			CHECKF(strncmp(buf, "private key could not be parsed: ", 33) == 0 &&
+				   (mangled[m].want == NULL || strstr(buf, mangled[m].want) != NULL),
+				   "%s: message %s", mangled[m].name, show(buf));
+			CHECKF(hint[0] != '\0', "%s: no hint", mangled[m].name);
+			CHECKF(strstr(buf, "MII") == NULL && strstr(hint, "MII") == NULL,
+				   "%s: message quotes the key", mangled[m].name);
+			free(pem);
+		}
 	}
 
 	/* NULL and tiny buffers */
@@ -3413,6 +3508,47 @@ test_xfer_error(void)
 	oc_xfer_error(c, x, &err);
 	CHECK(err.kind == OC_ERR_NETWORK);
 	CHECK_STR(err.detail, "Failed to connect to acme.okta.com port 443");
+	CHECK_INT(err.net_cause, OC_NET_CONNECT);
+	/* curl times the last attempt only: that is left out */
+	oc_copy(x->resp.curl_error, sizeof(x->resp.curl_error),
+			"Failed to connect to acme.okta.com port 443 after 0 ms: Couldn't connect to server");
+	oc_error_clear(&err);
+	oc_xfer_error(c, x, &err);
+	CHECK_STR(err.detail, "Failed to connect to acme.okta.com port 443: Couldn't connect to server");
+	oc_copy(x->resp.curl_error, sizeof(x->resp.curl_error),
+			"Connection timed out after 10001 milliseconds");
+	oc_error_clear(&err);
+	oc_xfer_error(c, x, &err);
+	CHECK_STR(err.detail, "Connection timed out");
+	oc_copy(x->resp.curl_error, sizeof(x->resp.curl_error), "went on after 5 msecs");
+	oc_error_clear(&err);
+	oc_xfer_error(c, x, &err);
+	CHECK_STR(err.detail, "went on after 5 msecs");
+	/* what to check: the name, the certificate, ca_file */
+	{
+		static const struct
+		{
+			CURLcode	code;
+			oc_netcause cause;
+		}			causes[] = {
+			{CURLE_COULDNT_RESOLVE_HOST, OC_NET_RESOLVE},
+			{CURLE_PEER_FAILED_VERIFICATION, OC_NET_TLS},
+			{CURLE_SSL_CONNECT_ERROR, OC_NET_TLS},
+			{CURLE_SSL_CACERT_BADFILE, OC_NET_CA_FILE},
+			{CURLE_COULDNT_RESOLVE_PROXY, OC_NET_PROXY},
+			{CURLE_RECV_ERROR, OC_NET_OTHER},
+		};
+		size_t		k;
+
+		for (k = 0; k < sizeof(causes) / sizeof(causes[0]); k++)
+		{
+			set_reply(x, 0, NULL, NULL, "", causes[k].code, 0);
+			oc_error_clear(&err);
+			oc_xfer_error(c, x, &err);
+			CHECKF(err.net_cause == causes[k].cause, "curl code %d: cause %d",
+				   (int) causes[k].code, (int) err.net_cause);
+		}
+	}
 	set_reply(x, 200, NULL, NULL, "", CURLE_WRITE_ERROR, 1);
 	oc_error_clear(&err);
 	oc_xfer_error(c, x, &err);
