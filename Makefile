@@ -23,7 +23,7 @@ REGRESS_OPTS = --inputdir=.
 # the package; goals that compile nothing (make demo installs the packages
 # first, make clean) ask nothing.
 OC_PC_PACKAGES = json-c:libjson-c-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev
-OC_NOBUILD_GOALS = demo clean distclean maintainer-clean fuzz-clean dist test-deb test-meta
+OC_NOBUILD_GOALS = demo demo-stop clean distclean maintainer-clean fuzz-clean dist test-deb test-meta
 OC_BUILDS := $(filter-out $(OC_NOBUILD_GOALS),$(or $(MAKECMDGOALS),all))
 
 ifneq ($(OC_BUILDS),)
@@ -86,7 +86,7 @@ test/unit/test_client_scan%: test/unit/test_client.c $(CLIENT_SRCS) src/client/o
 check-calls: all
 	test/check_calls.sh $(OBJS)
 
-.PHONY: unit test demo soak bench
+.PHONY: unit test demo demo-stop soak bench
 unit: test/unit/test_client test/unit/test_client_scan1 test/unit/test_client_scan0
 	test/unit/test_client test/unit/fixtures
 	OC_UNIT_ONLY=tape,tape_scan,tape_where,page_parse test/unit/test_client_scan1 test/unit/fixtures
@@ -95,8 +95,13 @@ unit: test/unit/test_client test/unit/test_client_scan1 test/unit/test_client_sc
 test: all
 	test/run_tests.sh
 
+# make demo KEEP=1 leaves the cluster and the simulator running; make
+# demo-stop stops them
 demo:
-	test/demo.sh
+	KEEP='$(KEEP)' test/demo.sh
+
+demo-stop:
+	test/demo.sh stop
 
 # memory stays flat over many scans (make test runs 20)
 soak: all

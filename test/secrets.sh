@@ -84,31 +84,8 @@ import json, sys
 print(json.load(open(sys.argv[1]))["api_token"])
 print(sys.argv[2])
 EOF
-# secrets.log: "KIND VALUE"; a JWT also by its payload and signature alone
-# (its header is not secret: alg, kid, typ, the public DPoP key)
-"$PY" - "$SIMLOG" "$PAT" <<'EOF'
-import os, sys
-log, out = sys.argv[1], sys.argv[2]
-files = {"access_token": "access_tokens", "client_assertion": "client_assertions",
-         "client_secret": "client_assertions", "dpop_proof": "dpop_proofs",
-         "authorization": "credentials_received"}
-found = {name: set() for name in files.values()}
-if os.path.exists(log):
-    for line in open(log, encoding="utf-8", errors="replace"):
-        kind, _, value = line.rstrip("\n").partition(" ")
-        if kind not in files or not value:
-            continue
-        pats = found[files[kind]]
-        pats.add(value)
-        parts = value.split(".")
-        if len(parts) == 3:
-            pats.update(parts[1:])
-for name, pats in found.items():
-    with open(os.path.join(out, name), "w") as f:
-        for p in sorted(pats):
-            if len(p) >= 16:
-                f.write(p + "\n")
-EOF
+# secrets.log's credentials, one pattern file per class
+"$PY" test/secret_patterns.py "$SIMLOG" "$PAT"
 sim_new=$(tail -n +"$((sim_before + 1))" "$SIMLOG" 2>/dev/null | cut -d' ' -f1 | sort -u | tr '\n' ' ')
 check "the simulator recorded this session's credentials (${sim_new:-none})" \
 	bash -c '[[ "$1" == *access_token* && "$1" == *client_assertion* && "$1" == *dpop_proof* && "$1" == *authorization* ]]' _ "$sim_new"

@@ -177,6 +177,9 @@ def make_credentials(directory):
                 note="may read the user schema"),
         _client("0oalogs", [k1], scopes=DEFAULT_SCOPES + ["okta.schemas.read", "okta.logs.read"],
                 note="may also read the user schema and the System Log"),
+        _client("0oademo", [k1], scopes=DEFAULT_SCOPES + ["okta.schemas.read", "okta.logs.read"],
+                dpop_required=True,
+                note="make demo's app: DPoP required, the user schema and the System Log"),
         _client("0oaall", [k1], scopes=ALL_READ_SCOPES,
                 note="every read scope: also apps, their users and groups, and admin roles"),
     ]
