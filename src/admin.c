@@ -20,6 +20,62 @@
 
 PG_FUNCTION_INFO_V1(oktafdw_version);
 PG_FUNCTION_INFO_V1(okta_reset);
+
+/*
+ * How many parents (groups, apps, users, role holders) this backend's last
+ * complete listing of them found, per server: a fan-out's size is known
+ * from it before the fan-out's first request.
+ */
+typedef struct ParentCount
+{
+	Oid			serverid;
+	const OktaKindDef *kind;
+	int64		count;
+} ParentCount;
+
+static List *parent_counts = NIL;	/* in TopMemoryContext */
+
+/* this backend's count of a kind's objects on a server, -1 if none */
+int64
+okta_parent_count(Oid serverid, const OktaKindDef *kind)
+{
+	ListCell   *lc;
+
+	foreach(lc, parent_counts)
+	{
+		ParentCount *pc = lfirst(lc);
+
+		if (pc->serverid == serverid && pc->kind == kind)
+			return pc->count;
+	}
+	return -1;
+}
+
+void
+okta_remember_parent_count(Oid serverid, const OktaKindDef *kind, int64 count)
+{
+	ListCell   *lc;
+	ParentCount *pc;
+	MemoryContext old;
+
+	foreach(lc, parent_counts)
+	{
+		pc = lfirst(lc);
+		if (pc->serverid == serverid && pc->kind == kind)
+		{
+			pc->count = count;
+			return;
+		}
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	pc = palloc(sizeof(ParentCount));
+	pc->serverid = serverid;
+	pc->kind = kind;
+	pc->count = count;
+	parent_counts = lappend(parent_counts, pc);
+	MemoryContextSwitchTo(old);
+}
+
 PG_FUNCTION_INFO_V1(okta_check);
 PG_FUNCTION_INFO_V1(okta_stats);
 
@@ -119,6 +175,8 @@ Datum
 okta_reset(PG_FUNCTION_ARGS)
 {
 	okta_release_clients();
+	list_free_deep(parent_counts);
+	parent_counts = NIL;
 	n_stat_entries = 0;
 	PG_RETURN_VOID();
 }

@@ -26,6 +26,7 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -142,6 +143,7 @@ struct OktaRowMap
 	Size		arena_left;
 	uint64		row;			/* counts okta_row_resolve calls */
 	uint32		object;			/* the object's node */
+	const OktaKindDef *kind;	/* whose secrets are never shown */
 };
 
 #define ROW_ARENA	2048
@@ -373,6 +375,7 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 	int			i;
 
 	m->root = fieldset_new();
+	m->kind = okta_table(object)->kind;
 	m->cols = palloc0(sizeof(OktaColumn) * Max(tupdesc->natts, 1));
 	m->convert_encoding = GetDatabaseEncoding() != PG_UTF8 &&
 		GetDatabaseEncoding() != PG_SQL_ASCII;
@@ -398,6 +401,8 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		c->typid = att->atttypid;
 		c->typmod = att->atttypmod;
 		okta_column_info(RelationGetRelid(rel), object, att->attnum, &info);
+		if (info.secret)
+			continue;			/* a secret: NULL */
 		if (info.role == COL_PARENT_ID)
 			c->source = SRC_PARENT_ID;
 		else if (info.role == COL_OBJECT)
@@ -808,6 +813,127 @@ int_datum(ColKind kind, OktaRowMap *m, uint32 node)
 	return Int64GetDatum(r);
 }
 
+/* ---------- secrets ---------- */
+
+/* is object member key node k one of the kind's secrets? */
+static bool
+secret_member(OktaRowMap *m, uint32 k)
+{
+	const oc_jnode *nd = &m->nodes[k];
+
+	if (nd->escaped)
+	{
+		char	   *buf = palloc(nd->len + 1);
+		int			len = (int) oc_json_unescape(m->text + nd->off, nd->len, buf);
+		bool		r = okta_secret_key(m->kind, buf, len);
+
+		pfree(buf);
+		return r;
+	}
+	return okta_secret_key(m->kind, m->text + nd->off, nd->len);
+}
+
+/* does a JSON object or array hold a secret member, at any depth? */
+static bool
+holds_secret(OktaRowMap *m, uint32 node)
+{
+	const oc_jnode *t = m->nodes;
+	uint32		k;
+
+	if (t[node].type == OC_JOBJECT)
+	{
+		for (k = node + 1; k < t[node].end; k = t[k + 1].end)
+		{
+			if (secret_member(m, k) || holds_secret(m, k + 1))
+				return true;
+		}
+	}
+	else if (t[node].type == OC_JARRAY)
+	{
+		for (k = node + 1; k < t[node].end; k = t[k].end)
+		{
+			if (holds_secret(m, k))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* a JSON value's text without its secret members (UTF-8, as Okta sent it) */
+static void
+append_without_secrets(StringInfo b, OktaRowMap *m, uint32 node)
+{
+	const oc_jnode *t = m->nodes;
+	uint32		k;
+	bool		first = true;
+
+	check_stack_depth();
+	switch (t[node].type)
+	{
+		case OC_JOBJECT:
+			appendStringInfoChar(b, '{');
+			for (k = node + 1; k < t[node].end; k = t[k + 1].end)
+			{
+				if (secret_member(m, k))
+					continue;
+				if (!first)
+					appendStringInfoChar(b, ',');
+				first = false;
+				appendBinaryStringInfo(b, m->text + t[k].off - 1, t[k].len + 2);
+				appendStringInfoChar(b, ':');
+				append_without_secrets(b, m, k + 1);
+			}
+			appendStringInfoChar(b, '}');
+			break;
+		case OC_JARRAY:
+			appendStringInfoChar(b, '[');
+			for (k = node + 1; k < t[node].end; k = t[k].end)
+			{
+				if (!first)
+					appendStringInfoChar(b, ',');
+				first = false;
+				append_without_secrets(b, m, k);
+			}
+			appendStringInfoChar(b, ']');
+			break;
+		case OC_JSTRING:
+			appendBinaryStringInfo(b, m->text + t[node].off - 1, t[node].len + 2);
+			break;
+		default:
+			appendBinaryStringInfo(b, m->text + t[node].off, t[node].len);
+			break;
+	}
+}
+
+/*
+ * An object or array holding secrets, as a value of a column of kind kind:
+ * its JSON text without them, through the type's input (jsonb, json, text);
+ * any other type takes no object or array.
+ */
+static Datum
+convert_without_secrets(ColKind kind, FmgrInfo *infunc, Oid ioparam, int32 typmod,
+						OktaRowMap *m, uint32 node)
+{
+	StringInfoData b;
+	char	   *s;
+
+	initStringInfo(&b);
+	append_without_secrets(&b, m, node);
+	s = pg_any_to_server(b.data, b.len, PG_UTF8);
+	switch (kind)
+	{
+		case KIND_JSONB:
+			return DirectFunctionCall1(jsonb_in, CStringGetDatum(s));
+		case KIND_JSON:
+			return InputFunctionCall(infunc, s, ioparam, typmod);
+		case KIND_TEXT:
+			return PointerGetDatum(cstring_to_text(s));
+		default:
+			bad_value("expected a scalar");
+	}
+	return (Datum) 0;
+}
+
 static Datum
 convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
 			   int32 typmod, JbKeyOrder *order, OktaRowMap *m, uint32 node, OktaRowContext *ctx)
@@ -815,6 +941,8 @@ convert_scalar(ColKind kind, Oid typid, FmgrInfo *infunc, Oid ioparam,
 	const oc_jnode *nd = &m->nodes[node];
 	oc_jtype	t = (oc_jtype) nd->type;
 
+	if (m->kind->secrets && (t == OC_JOBJECT || t == OC_JARRAY) && holds_secret(m, node))
+		return convert_without_secrets(kind, infunc, ioparam, typmod, m, node);
 	switch (kind)
 	{
 		case KIND_TIMESTAMPTZ:
@@ -952,11 +1080,11 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 					v = m->slots[c->slot2];
 				break;
 			case SRC_OBJECT:
-				v = m->object;
+				v = m->object;	/* node 0 when the page is the object */
 				break;
 		}
-		if (v == 0 || m->nodes[v].type == OC_JNULL)	/* missing, or JSON null */
-			continue;
+		if ((v == 0 && c->source != SRC_OBJECT) || m->nodes[v].type == OC_JNULL)
+			continue;			/* missing, or JSON null */
 		ctx->column = c->name;
 		ctx->value = v;
 		if (c->kind == KIND_ARRAY)

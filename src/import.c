@@ -1,6 +1,6 @@
 /*
  * import.c
- *      IMPORT FOREIGN SCHEMA okta: the four directory tables with SPEC's
+ *      IMPORT FOREIGN SCHEMA okta: every table of tables.c with its
  *      columns.
  */
 #include "oktafdw.h"
@@ -122,7 +122,8 @@ is_standard_column(const OktaKindDef *kind, const char *name)
 		const OktaTableDef *t = okta_table((OktaObject) i);
 
 		if (t->kind == kind && t->parent_kind &&
-			(strcmp(name, t->parent_column) == 0 || strcmp(name, t->member_column) == 0))
+			(strcmp(name, t->parent_column) == 0 ||
+			 (t->member_column && strcmp(name, t->member_column) == 0)))
 			return true;
 	}
 	return false;
@@ -255,11 +256,11 @@ okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 			continue;
 		initStringInfo(&cols);
 		if (t->parent_kind)
-			appendStringInfo(&cols, ",\n  %s text,\n  %s text",
-							 quote_identifier(t->parent_column),
-							 quote_identifier(t->member_column));
+			appendStringInfo(&cols, ",\n  %s text", quote_identifier(t->parent_column));
+		if (t->member_column)
+			appendStringInfo(&cols, ",\n  %s text", quote_identifier(t->member_column));
 		/* a member table's member-id column stands for the member's id */
-		append_cols(&cols, t->kind, t->parent_kind ? t->kind->id_field : NULL);
+		append_cols(&cols, t->kind, t->member_column ? t->kind->id_field : NULL);
 		/* the user schema's custom attributes, in tables of users */
 		if (custom && t->kind == okta_table(OKTA_USERS)->kind)
 			appendStringInfoString(&cols, custom);

@@ -111,6 +111,7 @@ typedef struct PendingGroup
 /* groups taken in ahead of their member listings, at most (about) */
 #define PENDING_GROUPS_MAX 2000
 
+
 typedef struct OktaScanState
 {
 	OktaObject	object;
@@ -140,12 +141,21 @@ typedef struct OktaScanState
 	int			row_filter;
 	const char *parent_id;		/* whose members the page lists */
 
-	oc_cursor  *gcur;			/* fan-out: the group listing */
+	oc_cursor  *gcur;			/* fan-out: the listing of the parents */
+	int			gfilter;		/* and its ROWS_* */
 	oc_page    *gpage;
 	PendingGroup *pending;		/* fan-out: groups whose members are to be
 								 * listed, in listing order */
 	int			npending;
 	int			maxpending;
+	int			max_fanout;		/* server option */
+	bool		parents_first;	/* fan-out of unknown size: every parent is
+								 * listed before the first member request */
+	int64		parents;		/* fan-out: parents taken in */
+	int64		parent_pages;	/* their pages */
+	int64		members_started;	/* member listings sent */
+	int64		run_rows;		/* rows since the scan (re)started */
+	bool		parents_counted;	/* the parents' listings are over */
 
 	bool		started;
 	bool		done;
@@ -182,6 +192,43 @@ lookup_values(const OktaPushPlan *pp)
 	return 10;
 }
 
+/* the planner's guess of a kind's number of objects (its table's rows) */
+static double
+okta_parent_guess(const OktaKindDef *kind)
+{
+	int			i;
+
+	for (i = 0; i < okta_table_count(); i++)
+	{
+		const OktaTableDef *t = okta_table((OktaObject) i);
+
+		if (t->kind == kind && t->parent_kind == NULL)
+			return t->base_rows;
+	}
+	return okta_table(OKTA_USER_ROLES)->base_rows;	/* role holders */
+}
+
+/*
+ * A fan-out's requests: the parents' listing(s) and one member listing per
+ * parent (a parent with more members than a page takes more: "at least").
+ * *known: the parents' number is this backend's last count, not a guess.
+ */
+static double
+fanout_requests(Oid serverid, OktaObject object, int page_size, double *parents, bool *known)
+{
+	const OktaKindDef *pk = okta_fanout_kind(object);
+	int64		n = okta_parent_count(serverid, pk);
+	int			ps = pk->page_size ? pk->page_size : page_size;
+
+	*known = n >= 0;
+	*parents = n >= 0 ? (double) n : okta_parent_guess(pk);
+	return Max(1, ceil(*parents / ps)) + (pk->hidden ? 1 : 0) + *parents;
+}
+
+/* a fan-out over more than max_fanout requests: refused */
+pg_noreturn static void
+refuse_fanout(OktaScanState *st, double requests, double parents);
+
 /* rows and cost of a scan with this push plan */
 static void
 estimate_scan(OktaPlanInfo *fp, const OktaPushPlan *pp, double rows,
@@ -201,7 +248,7 @@ estimate_scan(OktaPlanInfo *fp, const OktaPushPlan *pp, double rows,
 	if (t->parent_kind)
 	{
 		/* the parents' listing, then one listing per parent at least */
-		double		parents = okta_table(OKTA_GROUPS)->base_rows;
+		double		parents = okta_parent_guess(okta_fanout_kind(fp->topts.object));
 
 		*requests = ceil(parents / fp->page_size) + parents + pages;
 	}
@@ -584,6 +631,7 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 	cb->arg = st;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
+	st->serverid = GetForeignTable(RelationGetRelid(rel))->serverid;
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 
@@ -601,6 +649,7 @@ oktaBeginForeignScan(ForeignScanState *node, int eflags)
 		st->client_before = *oc_client_stats(st->client);
 		/* with a LIMIT, nothing is asked for before it is needed */
 		st->max_concurrency = st->limit_hint > 0 ? 1 : sopts.max_concurrency;
+		st->max_fanout = sopts.max_fanout;
 	}
 }
 
@@ -628,7 +677,26 @@ scan_start(ForeignScanState *node, OktaScanState *st)
 									  st->limit_hint, &st->now, &st->fanout);
 	if (st->requests == NIL)
 		st->done = true;		/* e.g. id = '' or id IN (NULL): nothing to ask */
+	st->run_rows = 0;
+	st->parents = st->parent_pages = st->members_started = 0;
+	st->parents_first = false;
+	st->parents_counted = false;
 	MemoryContextSwitchTo(old);
+	if (st->fanout)
+	{
+		/*
+		 * Its size known from this backend's last listing of the parents:
+		 * refused now if too large; else the parents are listed first
+		 */
+		double		parents;
+		bool		known;
+		double		requests = fanout_requests(st->serverid, st->object, st->page_size,
+											   &parents, &known);
+
+		if (known && requests > st->max_fanout)
+			refuse_fanout(st, requests, parents);
+		st->parents_first = !known;
+	}
 }
 
 static oc_cursor *
@@ -712,6 +780,16 @@ add_source(OktaScanState *st, const char *target, int flags, const char *parent_
 		scan_error(st, &err);
 }
 
+/*
+ * user_groups by fan-out: the rows of a page of a group's members are that
+ * group's columns and each member's id
+ */
+static inline bool
+group_rows(const OktaScanState *st)
+{
+	return st->fanout && okta_table(st->object)->fanout_parent_rows;
+}
+
 /* fan-out: queue the groups of the page just taken in */
 static void
 add_pending_groups(OktaScanState *st)
@@ -741,6 +819,17 @@ add_pending_groups(OktaScanState *st)
 		MemoryContextSwitchTo(old);
 		if (pg->gid == NULL || pg->gid[0] == '\0')
 			continue;			/* no group has such an id */
+		if (st->gfilter != ROWS_ALL)
+		{
+			/* users: each of the two listings keeps its own side */
+			char	   *status = okta_json_cstring(text, nodes,
+												   oc_json_get(text, nodes, gnode, "status", 6));
+			bool		deprov = status && strcmp(status, "DEPROVISIONED") == 0;
+
+			if (deprov != (st->gfilter == ROWS_DEPROVISIONED))
+				continue;
+		}
+		st->parents++;
 		pg->count = -1;
 		v = oc_json_get(text, nodes, gnode, "_embedded", 9);
 		if (v)
@@ -749,7 +838,8 @@ add_pending_groups(OktaScanState *st)
 			v = oc_json_get(text, nodes, v, "usersCount", 10);
 		if (v && nodes[v].type == OC_JNUMBER)
 			pg->count = strtoll(text + nodes[v].off, NULL, 10);
-		pg->gpage = oc_page_ref(st->gpage);
+		/* user_groups' rows are the group's: its page is kept */
+		pg->gpage = group_rows(st) ? oc_page_ref(st->gpage) : NULL;
 		pg->gnode = gnode;
 		st->npending++;
 	}
@@ -773,23 +863,27 @@ fill_sources(OktaScanState *st)
 		}
 		return st->sources != NIL;
 	}
-	if (st->gcur == NULL && st->next_request == 0)
-	{
-		OktaRequest *req = linitial(st->requests);
-
-		st->gcur = open_cursor(st, req->target, req->flags);
-		st->next_request = 1;
-	}
 	for (;;)
 	{
-		/*
-		 * Take in the pages of groups that have arrived (the group listing
-		 * prefetches, so they come while members are read); wait for one
-		 * only when there is nothing else to do.
-		 */
-		while (st->gcur != NULL && st->npending < PENDING_GROUPS_MAX)
+		/* the parents' listings, one after the other */
+		if (st->gcur == NULL && st->next_request < list_length(st->requests))
 		{
-			if (st->npending > 0 || st->sources != NIL)
+			OktaRequest *req = list_nth(st->requests, st->next_request++);
+
+			st->gcur = open_cursor(st, req->target, req->flags);
+			st->gfilter = req->row_filter;
+		}
+
+		/*
+		 * Take in the pages of parents that have arrived (the listing
+		 * prefetches, so they come while members are read); wait for one
+		 * only when there is nothing else to do.  A fan-out of unknown size
+		 * lists every parent before its first member request.
+		 */
+		while (st->gcur != NULL &&
+			   (st->parents_first || st->npending < PENDING_GROUPS_MAX))
+		{
+			if (!st->parents_first && (st->npending > 0 || st->sources != NIL))
 			{
 				oc_error	err;
 				int			r = oc_cursor_poll(st->gcur, &err);
@@ -804,7 +898,26 @@ fill_sources(OktaScanState *st)
 				close_cursor(st, &st->gcur);
 				break;
 			}
+			st->parent_pages++;
 			add_pending_groups(st);
+			if (st->parents_first && st->parent_pages + st->parents > st->max_fanout)
+			{
+				/* at least this many: the next scan is refused before its first request */
+				okta_remember_parent_count(st->serverid, okta_fanout_kind(st->object), st->parents);
+				refuse_fanout(st, (double) (st->parent_pages + st->parents),
+							  (double) st->parents);
+			}
+		}
+		if (st->gcur == NULL && st->next_request < list_length(st->requests))
+			continue;			/* the next listing of parents */
+		if (st->gcur != NULL && st->parents_first)
+			continue;
+		if (st->gcur == NULL && !st->parents_counted)
+		{
+			/* every parent is known now */
+			st->parents_first = false;
+			st->parents_counted = true;
+			okta_remember_parent_count(st->serverid, okta_fanout_kind(st->object), st->parents);
 		}
 
 		/* the largest group first: its pages are the longest chain */
@@ -818,11 +931,17 @@ fill_sources(OktaScanState *st)
 			for (i = 1; i < st->npending; i++)
 				if (st->pending[i].count > st->pending[best].count)
 					best = i;
+			/* never more requests than max_fanout, even when the org grew */
+			if (st->parent_pages + st->members_started + 1 > st->max_fanout)
+				refuse_fanout(st, (double) (st->parent_pages + st->parents),
+							  (double) st->parents);
 			pg = st->pending[best];
 			memmove(&st->pending[best], &st->pending[best + 1],
 					sizeof(PendingGroup) * (st->npending - best - 1));
 			st->npending--;
-			req = okta_fanout_request(pg.gid, st->page_size, st->pp.fields, st->pp.omit);
+			st->members_started++;
+			req = okta_fanout_request(st->object, pg.gid, st->page_size, st->pp.fields,
+									  st->pp.omit);
 			add_source(st, req->target, req->flags, pg.gid, pg.gpage, pg.gnode, ROWS_ALL);
 			oc_page_free(pg.gpage);	/* the source holds its own reference */
 			pfree(req->target);
@@ -832,9 +951,26 @@ fill_sources(OktaScanState *st)
 		}
 		if (st->sources != NIL)
 			return true;
-		if (st->gcur == NULL && st->npending == 0)
+		if (st->gcur == NULL && st->npending == 0 &&
+			st->next_request >= list_length(st->requests))
 			return false;
 	}
+}
+
+static void
+refuse_fanout(OktaScanState *st, double requests, double parents)
+{
+	const OktaTableDef *t = okta_table(st->object);
+	const OktaKindDef *pk = okta_fanout_kind(st->object);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+			 errmsg("scan of foreign table \"%s\" would send more than %d requests to Okta",
+					st->rowctx.table, st->max_fanout),
+			 errdetail("Without a qual on %s it lists the %ss (%.0f), then each one's %s: at least %.0f requests.",
+					   t->parent_column, pk->name, parents, t->name, requests),
+			 errhint("Add a qual on %s (=, IN or a join), or raise the server's max_fanout option.",
+					 t->parent_column)));
 }
 
 /*
@@ -882,15 +1018,6 @@ pick_source(OktaScanState *st)
 	}
 }
 
-/*
- * user_groups by fan-out: the rows of a page of a group's members are that
- * group's columns and each member's id
- */
-static inline bool
-group_rows(const OktaScanState *st)
-{
-	return st->fanout && okta_table(st->object)->fanout_parent_rows;
-}
 
 /*
  * The error-context callback of a row being filled (as postgres_fdw's
@@ -962,6 +1089,21 @@ fill_row(OktaScanState *st, uint32 item, TupleTableSlot *slot)
 	ExecStoreVirtualTuple(slot);
 }
 
+/*
+ * A whole listing of a kind's objects read to its end (no qual narrowed
+ * it, no LIMIT): the number of them, for the fan-outs over them
+ */
+static void
+remember_listing_count(OktaScanState *st)
+{
+	const OktaTableDef *t = okta_table(st->object);
+
+	if (st->fanout || t->parent_kind || okta_kind_bounds(t->kind) ||
+		st->pp.lookup != LOOKUP_NONE || st->pp.search != NIL || st->limit_hint > 0)
+		return;
+	okta_remember_parent_count(st->serverid, t->kind, st->run_rows);
+}
+
 static TupleTableSlot *
 oktaIterateForeignScan(ForeignScanState *node)
 {
@@ -985,6 +1127,7 @@ oktaIterateForeignScan(ForeignScanState *node)
 			}
 			fill_row(st, item, slot);
 			st->counters.rows++;
+			st->run_rows++;
 			return slot;
 		}
 		if (st->sources != NIL)
@@ -1007,7 +1150,10 @@ oktaIterateForeignScan(ForeignScanState *node)
 		oc_page_free(st->page);
 		st->page = NULL;
 		if (!fill_sources(st))
+		{
 			st->done = true;
+			remember_listing_count(st);
+		}
 	}
 	return slot;
 }
@@ -1055,8 +1201,10 @@ requests_text(OktaScanState *st, List *reqs, bool fanout, const char *fields)
 	if (reqs == NIL)
 		appendStringInfoString(&buf, "none");
 	if (fanout)
-		appendStringInfo(&buf, ", then GET %s for each group",
-						 okta_fanout_request(NULL, st->page_size, fields, st->pp.omit)->display);
+		appendStringInfo(&buf, ", then GET %s for each %s",
+						 okta_fanout_request(st->object, NULL, st->page_size, fields,
+											 st->pp.omit)->display,
+						 okta_fanout_kind(st->object)->name);
 	return buf.data;
 }
 
@@ -1092,6 +1240,20 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 								  st->limit_hint, NULL, &fanout);
 	}
 	ExplainPropertyText("Okta Request", requests_text(st, reqs, fanout, st->pp.fields), es);
+	if (fanout)
+	{
+		/* what it will cost, and whether the parents' number is known */
+		double		parents;
+		bool		known;
+		double		requests = fanout_requests(st->serverid, st->object, st->page_size,
+											   &parents, &known);
+
+		ExplainPropertyText("Okta Fan-out",
+							psprintf(known ? "at least %.0f requests (%.0f %ss: this backend's last listing of them)"
+									 : "at least %.0f requests (%.0f %ss: a guess, this backend has not listed them)",
+									 requests, parents, okta_fanout_kind(st->object)->name),
+							es);
+	}
 
 	/* the org refused the `fields` projection: what was sent instead */
 	foreach(lc, st->sources)

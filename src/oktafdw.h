@@ -44,7 +44,12 @@ typedef enum OktaObject
 	OKTA_GROUPS,
 	OKTA_GROUP_MEMBERS,
 	OKTA_USER_GROUPS,
-	OKTA_SYSTEM_LOG
+	OKTA_SYSTEM_LOG,
+	OKTA_APPS,
+	OKTA_APP_USERS,
+	OKTA_APP_GROUPS,
+	OKTA_USER_FACTORS,
+	OKTA_USER_ROLES
 } OktaObject;
 
 /* ---------- tables.c: what each foreign table is ---------- */
@@ -95,6 +100,13 @@ typedef struct OktaKindDef
 	const char *hidden;			/* `filter` for the objects its plain listing
 								 * leaves out (read by a second listing), or
 								 * NULL */
+	bool		unpaged;		/* its listing takes no `limit` (one reply) */
+	bool		body_paged;		/* its pages are {"value": [...]} with the
+								 * next page's link in _links.next.href */
+	const char *expand;			/* `expand` of its listing as a fan-out's
+								 * parents ("stats": member counts), or NULL */
+	const char *const *secrets; /* member names never shown, at any depth
+								 * (NULL-terminated), or NULL */
 } OktaKindDef;
 
 /* a foreign table's object */
@@ -110,6 +122,8 @@ typedef struct OktaTableDef
 	const char *member_column;	/* the member's id: "user_id" */
 	bool		fanout_parent_rows; /* read by fan-out over groups, a row is
 									 * the group's columns and the member's id */
+	const OktaKindDef *fanout_kind; /* without a parent qual, the listing of
+									 * the parents; NULL: the parent kind's */
 	const char *object_column;	/* the whole object as jsonb, or NULL */
 	/* planner estimates: an unnarrowed scan's rows, rows per lookup */
 	double		base_rows;
@@ -138,6 +152,7 @@ typedef struct OktaColumnInfo
 								 * then under profile; else NULL */
 	const OktaFieldDef *def;	/* the known field at path, or NULL */
 	int			okta_type;		/* the `type` option (OKTA_TYPE_*) */
+	bool		secret;			/* it reads a secret: always NULL */
 } OktaColumnInfo;
 
 /*
@@ -174,6 +189,7 @@ extern bool okta_parse_okta_type(const char *name, int *type);
 extern char *okta_camel_case(const char *s);
 extern const OktaFieldDef *okta_kind_field(const OktaKindDef *kind, const char *path);
 extern const OktaFieldDef *okta_kind_bounds(const OktaKindDef *kind);
+extern bool okta_secret_key(const OktaKindDef *kind, const char *key, int len);
 extern void okta_column_info(Oid relid, OktaObject object, AttrNumber attnum,
 							 OktaColumnInfo *info);
 extern const char *okta_column_search_attr(Oid relid, OktaObject object,
@@ -194,6 +210,7 @@ typedef struct OktaServerOptions
 	int			page_size;
 	int			max_retries;
 	int			max_concurrency;
+	int			max_fanout;		/* most requests a fan-out may send */
 	oc_dpop_mode dpop;
 	bool		fields_projection;	/* ask user listings for the needed fields */
 } OktaServerOptions;
@@ -220,6 +237,8 @@ typedef struct OktaScanCounters
 
 /* admin.c */
 extern void okta_stats_record(Oid serverid, OktaObject object, const OktaScanCounters *c);
+extern int64 okta_parent_count(Oid serverid, const OktaKindDef *kind);
+extern void okta_remember_parent_count(Oid serverid, const OktaKindDef *kind, int64 count);
 
 /* option.c */
 extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *opts);
@@ -320,7 +339,8 @@ extern void okta_listing_projection(Oid relid, OktaObject object, Bitmapset *att
 extern List *okta_plan_requests(OktaObject object, const OktaPushPlan *pp,
 								const OktaValue *vals, int page_size,
 								int limit_hint, const TimestampTz *now, bool *fanout);
-extern OktaRequest *okta_fanout_request(const char *id, int page_size,
+extern const OktaKindDef *okta_fanout_kind(OktaObject object);
+extern OktaRequest *okta_fanout_request(OktaObject object, const char *id, int page_size,
 										const char *fields, int omit);
 extern char *okta_value_placeholder(Node *e);
 extern bool vals_have_placeholders(const OktaPushPlan *pp, const OktaValue *vals);

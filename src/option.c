@@ -36,6 +36,7 @@ static const OktaOption valid_options[] = {
 	{"page_size", ForeignServerRelationId},
 	{"max_retries", ForeignServerRelationId},
 	{"max_concurrency", ForeignServerRelationId},
+	{"max_fanout", ForeignServerRelationId},
 	{"dpop", ForeignServerRelationId},
 	{"fields_projection", ForeignServerRelationId},
 	{"reconcile_interval", ForeignServerRelationId},
@@ -402,6 +403,8 @@ validate_options(List *options, Oid catalog)
 			(void) int_option(def, 0, 100);
 		else if (strcmp(def->defname, "max_concurrency") == 0)
 			(void) int_option(def, 1, 32);
+		else if (strcmp(def->defname, "max_fanout") == 0)
+			(void) int_option(def, 1, 100000000);
 		else if (strcmp(def->defname, "dpop") == 0)
 			(void) dpop_option(def);
 		else if (strcmp(def->defname, "fields_projection") == 0)
@@ -564,6 +567,7 @@ okta_get_server_options(ForeignServer *server, OktaServerOptions *opts)
 	opts->page_size = 200;
 	opts->max_retries = 5;
 	opts->max_concurrency = 4;
+	opts->max_fanout = 10000;
 	opts->dpop = OC_DPOP_AUTO;
 	opts->fields_projection = true;
 	foreach(lc, server->options)
@@ -588,6 +592,8 @@ okta_get_server_options(ForeignServer *server, OktaServerOptions *opts)
 			opts->max_retries = int_option(def, 0, 100);
 		else if (strcmp(def->defname, "max_concurrency") == 0)
 			opts->max_concurrency = int_option(def, 1, 32);
+		else if (strcmp(def->defname, "max_fanout") == 0)
+			opts->max_fanout = int_option(def, 1, 100000000);
 		else if (strcmp(def->defname, "dpop") == 0)
 			opts->dpop = dpop_option(def);
 		else if (strcmp(def->defname, "fields_projection") == 0)

@@ -455,9 +455,13 @@ listing_tail(oc_request *r, const OktaKindDef *kind, const ListingOpts *o)
 
 	if (o->limit_hint > 0 && o->limit_hint < limit)
 		limit = o->limit_hint;
-	oc_request_param_int(r, "limit", limit);
+	if (!kind->unpaged)
+		oc_request_param_int(r, "limit", limit);
 	if (kind->projection && o->fields)
 		oc_request_param(r, "fields", o->fields);
+	/* its next page is known once its page is read: none fetched ahead */
+	if (kind->body_paged)
+		return OC_CURSOR_ARRAY | OC_CURSOR_VALUE;
 	/* with a LIMIT, no page is fetched before it is needed */
 	return OC_CURSOR_ARRAY | (o->limit_hint > 0 ? 0 : OC_CURSOR_PREFETCH) |
 		(kind->projection ? o->omit : 0);
@@ -516,13 +520,25 @@ member_listing(const OktaTableDef *t, const OktaKindDef *rows_kind, const char *
 }
 
 /*
- * A member table read by fan-out lists the groups, then each group's
- * members: the table whose member listings those are.
+ * A member table read by fan-out lists the parents, then each parent's
+ * members: the table whose member listings those are.  user_groups lists
+ * the groups and their members (its rows are the groups', fanout_parent_rows):
+ * group_members' listings.
  */
 static const OktaTableDef *
-fanout_table(void)
+fanout_table(OktaObject object)
 {
-	return okta_table(OKTA_GROUP_MEMBERS);
+	return okta_table(object)->fanout_parent_rows ? okta_table(OKTA_GROUP_MEMBERS)
+		: okta_table(object);
+}
+
+/* the kind whose listing gives a fan-out's parents */
+const OktaKindDef *
+okta_fanout_kind(OktaObject object)
+{
+	const OktaTableDef *t = okta_table(object);
+
+	return t->fanout_kind ? t->fanout_kind : fanout_table(object)->parent_kind;
 }
 
 /*
@@ -530,9 +546,10 @@ fanout_table(void)
  * id NULL the {id} form EXPLAIN shows).
  */
 OktaRequest *
-okta_fanout_request(const char *id, int page_size, const char *fields, int omit)
+okta_fanout_request(OktaObject object, const char *id, int page_size, const char *fields,
+					int omit)
 {
-	const OktaTableDef *t = fanout_table();
+	const OktaTableDef *t = fanout_table(object);
 	ListingOpts o = {page_size, 0, fields, omit};
 
 	return member_listing(t, t->kind, id ? id : "id", id == NULL, &o);
@@ -806,14 +823,21 @@ okta_plan_requests(OktaObject object, const OktaPushPlan *pp, const OktaValue *v
 	if (t->parent_kind)
 	{
 		/*
-		 * Memberships without a parent: list the groups, then each one's
-		 * members.  expand=stats gives each group's member count, so that
-		 * the largest groups (the longest chains of pages) start first.
+		 * Members without a parent qual: list the parents, then each one's
+		 * members.  A group listing's expand=stats gives each group's member
+		 * count, so that the largest groups (the longest chains of pages)
+		 * start first.  Users are listed twice (the plain listing leaves
+		 * DEPROVISIONED ones out), each listing keeping its own side.
 		 */
-		ListingOpts g = {page_size, 0, NULL, 0};
+		const OktaKindDef *pk = okta_fanout_kind(object);
+		ListingOpts g = {page_size, 0, NULL,
+		OC_CURSOR_OMIT_CREDENTIALS | OC_CURSOR_OMIT_TRANSITIONING};
 
 		*fanout = true;
-		return list_make1(listing(fanout_table()->parent_kind, &g, "expand", "stats",
+		if (pk->hidden)
+			return list_make2(listing(pk, &g, NULL, NULL, ROWS_NOT_DEPROVISIONED),
+							  listing(pk, &g, "filter", pk->hidden, ROWS_DEPROVISIONED));
+		return list_make1(listing(pk, &g, pk->expand ? "expand" : NULL, pk->expand,
 								  ROWS_ALL));
 	}
 

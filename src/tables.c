@@ -142,6 +142,119 @@ static const OktaFieldDef log_fields[] = {
 	{NULL, NULL, NULL, 0}
 };
 
+/*
+ * The application (GET /api/v1/apps): `filter` only, eq on id, name,
+ * status (okta-api.md §7).  Its credentials are secrets (see app_secrets).
+ */
+static const OktaFieldDef app_fields[] = {
+	{"id", "id", "text", OF_FILTER_EQ | OF_LOOKUP_ID},
+	{"name", "name", "text", OF_FILTER_EQ},
+	{"label", "label", "text", 0},
+	{"status", "status", "text", OF_FILTER_EQ},
+	{"signOnMode", "sign_on_mode", "text", 0},
+	{"created", "created", "timestamptz", 0},
+	{"lastUpdated", "last_updated", "timestamptz", 0},
+	{"features", "features", "text[]", 0},
+	/* top-level fields no imported column reads */
+	{"orn", NULL, NULL, 0},
+	{"accessibility", NULL, NULL, 0},
+	{"visibility", NULL, NULL, 0},
+	{"licensing", NULL, NULL, 0},
+	{"settings", NULL, NULL, 0},
+	{"credentials", NULL, NULL, 0},
+	{"profile", NULL, NULL, 0},
+	{"universalLogout", NULL, NULL, 0},
+	{"_links", NULL, NULL, 0},
+	{"_embedded", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/* an app's user (GET /api/v1/apps/{id}/users): id is the user's */
+static const OktaFieldDef app_user_fields[] = {
+	{"id", NULL, NULL, 0},
+	{"scope", "scope", "text", 0},
+	{"status", "status", "text", 0},
+	{"syncState", "sync_state", "text", 0},
+	{"created", "created", "timestamptz", 0},
+	{"lastUpdated", "last_updated", "timestamptz", 0},
+	{"statusChanged", "status_changed", "timestamptz", 0},
+	{"externalId", "external_id", "text", 0},
+	{"credentials.userName", "user_name", "text", 0},
+	{"profile", "profile", "jsonb", 0},
+	{"passwordChanged", NULL, NULL, 0},
+	{"lastSync", NULL, NULL, 0},
+	{"credentials", NULL, NULL, 0},
+	{"_links", NULL, NULL, 0},
+	{"_embedded", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/* an app's group assignment (GET /api/v1/apps/{id}/groups): id is the group's */
+static const OktaFieldDef app_group_fields[] = {
+	{"id", NULL, NULL, 0},
+	{"priority", "priority", "integer", 0},
+	{"lastUpdated", "last_updated", "timestamptz", 0},
+	{"profile", "profile", "jsonb", 0},
+	{"_links", NULL, NULL, 0},
+	{"_embedded", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/* a user's enrolled factor (GET /api/v1/users/{id}/factors) */
+static const OktaFieldDef factor_fields[] = {
+	{"id", "id", "text", 0},
+	{"factorType", "factor_type", "text", 0},
+	{"provider", "provider", "text", 0},
+	{"vendorName", "vendor_name", "text", 0},
+	{"status", "status", "text", 0},
+	{"created", "created", "timestamptz", 0},
+	{"lastUpdated", "last_updated", "timestamptz", 0},
+	{"profile", "profile", "jsonb", 0},
+	{"verify", NULL, NULL, 0},
+	{"_links", NULL, NULL, 0},
+	{"_embedded", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/* a user's admin role assignment (GET /api/v1/users/{id}/roles) */
+static const OktaFieldDef role_fields[] = {
+	{"id", "id", "text", 0},
+	{"type", "type", "text", 0},
+	{"label", "label", "text", 0},
+	{"status", "status", "text", 0},
+	{"assignmentType", "assignment_type", "text", 0},
+	{"created", "created", "timestamptz", 0},
+	{"lastUpdated", "last_updated", "timestamptz", 0},
+	{"role", NULL, NULL, 0},
+	{"resource-set", NULL, NULL, 0},
+	{"_links", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/* a user holding an admin role (GET /api/v1/iam/assignees/users) */
+static const OktaFieldDef role_assignee_fields[] = {
+	{"id", NULL, NULL, 0},
+	{"orn", NULL, NULL, 0},
+	{"_links", NULL, NULL, 0},
+	{NULL, NULL, NULL, 0}
+};
+
+/*
+ * Secrets: the members no column, jsonb value or JSON text ever shows, at
+ * any depth of an object of a kind that names them (okta_secret_key).  An
+ * app's credentials as a whole (signing key ids, an OAuth client's secret,
+ * a shared account's user name and password); any object's client secret,
+ * password, shared secret (a TOTP factor's enrollment), private key.
+ */
+static const char *const app_secrets[] = {
+	"credentials", "client_secret", "password", "sharedSecret", "secret",
+	"privateKey", "private_key", NULL
+};
+static const char *const object_secrets[] = {
+	"client_secret", "password", "sharedSecret", "secret", "privateKey",
+	"private_key", NULL
+};
+
 /* the plain user listing leaves DEPROVISIONED users out (okta-api.md) */
 static const OktaKindDef user_kind = {
 	.name = "user",
@@ -161,7 +274,8 @@ static const OktaKindDef group_kind = {
 	.fields = group_fields,
 	.id_field = "id",
 	.id_prefix = "00g",
-	.search = true
+	.search = true,
+	.expand = "stats"
 };
 
 /* pages of up to 1000 events (okta-api.md §7) */
@@ -172,6 +286,64 @@ static const OktaKindDef log_kind = {
 	.id_field = "uuid",
 	.scope = "okta.logs.read",
 	.page_size = 1000
+};
+
+/* pages of up to 200 apps (okta-api.md §7) */
+static const OktaKindDef app_kind = {
+	.name = "app",
+	.collection = "/api/v1/apps",
+	.fields = app_fields,
+	.id_field = "id",
+	.id_prefix = "0oa",
+	.scope = "okta.apps.read",
+	.secrets = app_secrets
+};
+
+/* pages of up to 500 app users (okta-api.md §7) */
+static const OktaKindDef app_user_kind = {
+	.name = "app user",
+	.fields = app_user_fields,
+	.id_field = "id",
+	.scope = "okta.apps.read",
+	.page_size = 500,
+	.secrets = object_secrets
+};
+
+static const OktaKindDef app_group_kind = {
+	.name = "app group",
+	.fields = app_group_fields,
+	.id_field = "id",
+	.scope = "okta.apps.read",
+	.secrets = object_secrets
+};
+
+/* factor ids start with a prefix per factor type: none is checked */
+static const OktaKindDef factor_kind = {
+	.name = "factor",
+	.fields = factor_fields,
+	.id_field = "id",
+	.unpaged = true,
+	.secrets = object_secrets
+};
+
+static const OktaKindDef role_kind = {
+	.name = "role",
+	.fields = role_fields,
+	.id_field = "id",
+	.scope = "okta.roles.read",
+	.unpaged = true,
+	.secrets = object_secrets
+};
+
+/* its pages are objects: {"value": [...], "_links": {"next": ...}}, of 100 */
+static const OktaKindDef role_assignee_kind = {
+	.name = "role holder",
+	.collection = "/api/v1/iam/assignees/users",
+	.fields = role_assignee_fields,
+	.id_field = "id",
+	.scope = "okta.roles.read",
+	.page_size = 100,
+	.body_paged = true
 };
 
 /* ---------- tables ---------- */
@@ -209,6 +381,36 @@ static const OktaTableDef tables[] = {
 		.object = OKTA_SYSTEM_LOG, .name = "system_log", .kind = &log_kind,
 		.object_column = "event",
 		.base_rows = 10000, .rows_per_lookup = 1
+	},
+	{
+		.object = OKTA_APPS, .name = "apps", .kind = &app_kind,
+		.object_column = "app",
+		.base_rows = 100, .rows_per_lookup = 1
+	},
+	{
+		.object = OKTA_APP_USERS, .name = "app_users", .kind = &app_user_kind,
+		.parent_kind = &app_kind, .member_path = "/users",
+		.parent_column = "app_id", .member_column = "user_id",
+		.base_rows = 20000, .rows_per_lookup = 200
+	},
+	{
+		.object = OKTA_APP_GROUPS, .name = "app_groups", .kind = &app_group_kind,
+		.parent_kind = &app_kind, .member_path = "/groups",
+		.parent_column = "app_id", .member_column = "group_id",
+		.base_rows = 300, .rows_per_lookup = 3
+	},
+	{
+		.object = OKTA_USER_FACTORS, .name = "user_factors", .kind = &factor_kind,
+		.parent_kind = &user_kind, .member_path = "/factors",
+		.parent_column = "user_id",
+		.base_rows = 20000, .rows_per_lookup = 2
+	},
+	{
+		.object = OKTA_USER_ROLES, .name = "user_roles", .kind = &role_kind,
+		.parent_kind = &user_kind, .member_path = "/roles",
+		.parent_column = "user_id",
+		.fanout_kind = &role_assignee_kind,
+		.base_rows = 20, .rows_per_lookup = 2
 	},
 };
 
@@ -403,6 +605,49 @@ name_field(const OktaKindDef *kind, const char *name, char **camel)
 }
 
 /*
+ * Is a member named key (len bytes) one of the kind's secrets, which no
+ * value read from its objects ever holds (tables above)?  The one rule:
+ * a column whose path goes through a secret reads NULL, and a JSON value
+ * (jsonb, json, text) is shown without its secret members at any depth
+ * (convert.c).
+ */
+bool
+okta_secret_key(const OktaKindDef *kind, const char *key, int len)
+{
+	const char *const *s;
+
+	if (kind->secrets == NULL)
+		return false;
+	for (s = kind->secrets; *s; s++)
+	{
+		if ((int) strlen(*s) == len && memcmp(*s, key, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* does a dotted path step into one of the kind's secrets? */
+static bool
+path_has_secret(const OktaKindDef *kind, const char *path)
+{
+	const char *p = path;
+
+	if (kind->secrets == NULL)
+		return false;
+	for (;;)
+	{
+		const char *dot = strchr(p, '.');
+		int			len = dot ? (int) (dot - p) : (int) strlen(p);
+
+		if (okta_secret_key(kind, p, len))
+			return true;
+		if (dot == NULL)
+			return false;
+		p = dot + 1;
+	}
+}
+
+/*
  * The rule: what a table's column reads.  The parent-id column of a member
  * table is the parent's id (given by the request, not read from the
  * object); the member-id column is the member object's id; any other column
@@ -443,6 +688,8 @@ okta_column_info(Oid relid, OktaObject object, AttrNumber attnum, OktaColumnInfo
 	else
 		info->path = name_field(t->kind, name, &info->name_key);
 	info->def = okta_kind_field(t->kind, info->path);
+	info->secret = path_has_secret(t->kind, info->path) ||
+		(info->name_key && okta_secret_key(t->kind, info->name_key, strlen(info->name_key)));
 	if (t->parent_kind == NULL && info->def)
 	{
 		if (info->def->flags & OF_LOOKUP_ID)

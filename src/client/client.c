@@ -626,13 +626,30 @@ take_page(oc_cursor *cur, oc_xfer *x, oc_error *err)
 		oc_xfer_free(cur->c, x);
 		return NULL;
 	}
-	p = oc_page_parse_take(body, blen, (cur->flags & OC_CURSOR_ARRAY) != 0, err);
+	p = oc_page_parse_take(body, blen, (cur->flags & OC_CURSOR_VALUE) ? OC_PAGE_VALUE :
+						   (cur->flags & OC_CURSOR_ARRAY) != 0, err);
 	if (p == NULL)
 	{
 		oc_copy(err->method, sizeof(err->method), "GET");
 		oc_url_path(x->url, err->path, sizeof(err->path));
 		err->http_status = x->resp.status;
 		oc_xfer_free(cur->c, x);
+		return NULL;
+	}
+	if (cur->flags & OC_CURSOR_VALUE)
+	{
+		/* the next page's link is in the body, not a Link header */
+		int			nomem;
+
+		free(x->resp.next_url);
+		x->resp.next_url = oc_page_body_next(p, &nomem);
+		if (nomem)
+		{
+			oc_set_error(err, OC_ERR_NOMEM, "out of memory");
+			oc_page_free(p);
+			oc_xfer_free(cur->c, x);
+			return NULL;
+		}
 	}
 	return p;
 }

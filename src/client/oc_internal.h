@@ -60,8 +60,11 @@ extern void oc_sha256_b64url(const char *s, oc_buf *out);
 
 /* page.c */
 /* a page from a malloc'd, NUL-terminated body, which it then owns */
+/* want_array: 0 an object, 1 an array, OC_PAGE_VALUE an object's "value" array */
+#define OC_PAGE_VALUE 2
 extern oc_page *oc_page_parse_take(char *body, size_t len, int want_array,
 								   oc_error *err);
+extern char *oc_page_body_next(const oc_page *p, int *nomem);
 extern int	oc_link_find_next(const char *header_value, const char **url,
 							  size_t *len);
 extern char *oc_link_next(const char *header_value);

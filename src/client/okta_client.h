@@ -408,6 +408,12 @@ typedef struct oc_cursor oc_cursor;
 /* ask Okta to leave fields out of user objects (okta-response parameter) */
 #define OC_CURSOR_OMIT_CREDENTIALS 8
 #define OC_CURSOR_OMIT_TRANSITIONING 16
+/*
+ * with OC_CURSOR_ARRAY: a page is an object whose "value" array holds the
+ * items, its next page's link in _links.next.href (no Link header; the
+ * IAM API's listings); no page is fetched ahead
+ */
+#define OC_CURSOR_VALUE		32
 
 extern oc_cursor *oc_cursor_open(oc_client *c, const char *path_query,
 								 int flags);

@@ -163,6 +163,20 @@ oc_page_parse_take(char *body, size_t len, int want_array, oc_error *err)
 		goto fail;
 	}
 	root = &p->nodes[0];
+	if (want_array == OC_PAGE_VALUE)
+	{
+		/* {"value": [...], "_links": {"next": {"href": "..."}}} */
+		uint32_t	v = 0;
+
+		if (root->type == OC_JOBJECT)
+			v = oc_json_get(p->text, p->nodes, 0, "value", 5);
+		if (v == 0 || p->nodes[v].type != OC_JARRAY)
+		{
+			oc_set_error(err, OC_ERR_PARSE, "Okta reply is not an object with a \"value\" array");
+			goto fail;
+		}
+		root = &p->nodes[v];
+	}
 	if (want_array)
 	{
 		uint32_t	k;
@@ -176,7 +190,7 @@ oc_page_parse_take(char *body, size_t len, int want_array, oc_error *err)
 		p->items = malloc(sizeof(uint32_t) * (root->count ? root->count : 1));
 		if (p->items == NULL)
 			goto nomem;
-		for (k = 1; k < root->end; k = p->nodes[k].end, i++)
+		for (k = (uint32_t) (root - p->nodes) + 1; k < root->end; k = p->nodes[k].end, i++)
 		{
 			if (p->nodes[k].type != OC_JOBJECT)
 			{
@@ -440,4 +454,40 @@ oc_parse_www_authenticate(const char *value, oc_error *err)
 		while (*p == ',' || *p == ' ')
 			p++;
 	}
+}
+
+/*
+ * The next page's link of a page whose body carries it (OC_PAGE_VALUE:
+ * _links.next.href), malloc'd; NULL when there is none (or no memory:
+ * *nomem set).
+ */
+char *
+oc_page_body_next(const oc_page *p, int *nomem)
+{
+	uint32_t	n;
+	char	   *url;
+	size_t		len;
+
+	*nomem = 0;
+	n = oc_json_get(p->text, p->nodes, 0, "_links", 6);
+	if (n)
+		n = oc_json_get(p->text, p->nodes, n, "next", 4);
+	if (n)
+		n = oc_json_get(p->text, p->nodes, n, "href", 4);
+	if (n == 0 || p->nodes[n].type != OC_JSTRING)
+		return NULL;
+	url = malloc(p->nodes[n].len + 1);
+	if (url == NULL)
+	{
+		*nomem = 1;
+		return NULL;
+	}
+	len = oc_json_unescape(p->text + p->nodes[n].off, p->nodes[n].len, url);
+	url[len] = '\0';
+	if (strlen(url) != len)
+	{
+		free(url);
+		return NULL;			/* a NUL in it: no link */
+	}
+	return url;
 }
