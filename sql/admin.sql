@@ -155,6 +155,9 @@ CREATE SCHEMA custom;
 IMPORT FOREIGN SCHEMA okta FROM SERVER schema INTO custom;
 SELECT attname, format_type(atttypid, atttypmod), attfdwoptions
 FROM pg_attribute WHERE attrelid = 'custom.users'::regclass AND attnum > 42 ORDER BY attnum;
+-- their comments: the path, the user schema's title (and description)
+SELECT attname, col_description(attrelid, attnum)
+FROM pg_attribute WHERE attrelid = 'custom.users'::regclass AND attnum > 42 ORDER BY attnum;
 SELECT count(*) AS mismatches FROM custom.users c JOIN sim.truth('users') u ON u->>'id' = c.id
 WHERE c.cost_center_code IS DISTINCT FROM u->'profile'->>'costCenterCode'
    OR c.is_contractor IS DISTINCT FROM (u->'profile'->>'isContractor')::boolean

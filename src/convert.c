@@ -70,6 +70,12 @@ typedef struct OktaColumn
 	ColKind		kind;
 	Oid			typid;
 	int32		typmod;
+	/*
+	 * A column read by its name (no path option) whose field the kind does
+	 * not list: the camelCase of its name, until a row has such a field
+	 * (okta_rowmap_report)
+	 */
+	char	   *unseen;
 	FmgrInfo	infunc;
 	Oid			ioparam;
 	JbKeyOrder *order;			/* jsonb: the keys its objects hold */
@@ -144,6 +150,10 @@ struct OktaRowMap
 	uint64		row;			/* counts okta_row_resolve calls */
 	uint32		object;			/* the object's node */
 	const OktaKindDef *kind;	/* whose secrets are never shown */
+	/* what no row had (OktaColumn.unseen) */
+	OktaObject	table;
+	int			nunseen;		/* columns with unseen set */
+	uint64		filled;			/* rows filled */
 };
 
 #define ROW_ARENA	2048
@@ -379,6 +389,7 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 	m->cols = palloc0(sizeof(OktaColumn) * Max(tupdesc->natts, 1));
 	m->convert_encoding = GetDatabaseEncoding() != PG_UTF8 &&
 		GetDatabaseEncoding() != PG_SQL_ASCII;
+	m->table = object;
 	/* every row's id (for messages) and status (the DEPROVISIONED split) */
 	idk = want_key(m, okta_table(object)->kind->id_field, NULL);
 	statusk = want_key(m, "status", NULL);
@@ -403,6 +414,11 @@ okta_rowmap_prepare(Relation rel, OktaObject object, Bitmapset *attrs_used)
 		okta_column_info(RelationGetRelid(rel), object, att->attnum, &info);
 		if (info.secret)
 			continue;			/* a secret: NULL */
+		if (info.role == COL_FIELD && info.def == NULL && info.name_key)
+		{
+			c->unseen = pstrdup(info.name_key);
+			m->nunseen++;
+		}
 		if (info.role == COL_PARENT_ID)
 			c->source = SRC_PARENT_ID;
 		else if (info.role == COL_OBJECT)
@@ -1053,6 +1069,7 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 	ctx->text = m->text;
 	ctx->nodes = m->nodes;
 	ctx->id = m->slots[m->id_slot];
+	m->filled++;
 
 	for (i = 0; i < m->ncols; i++)
 	{
@@ -1083,6 +1100,11 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 				v = m->object;	/* node 0 when the page is the object */
 				break;
 		}
+		if (unlikely(m->nunseen > 0) && v != 0 && c->unseen)
+		{
+			c->unseen = NULL;	/* the field is there, if null */
+			m->nunseen--;
+		}
 		if ((v == 0 && c->source != SRC_OBJECT) || m->nodes[v].type == OC_JNULL)
 			continue;			/* missing, or JSON null */
 		ctx->column = c->name;
@@ -1096,4 +1118,59 @@ okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 	}
 	ctx->column = NULL;
 	ctx->value = 0;
+}
+
+/*
+ * At the end of a scan that read rows: a NOTICE for each column read by its
+ * name whose field none of them had, when the field is not one tables.c
+ * lists for the kind (those, like lastLogin, may well be missing from every
+ * row read).  Most often the name is not the field's in camelCase
+ * (costcenter for costCenter): the column is NULL in every row.  A custom
+ * attribute may also be unset in all the rows of a small scan (one user
+ * fetched by id), so a name is reported when it is a standard field's but
+ * for case, or when UNSEEN_MIN_ROWS rows or more were read.  A path option
+ * is taken as meant: such columns are not reported (IMPORT writes one for
+ * every column, custom attributes included).
+ */
+#define UNSEEN_MIN_ROWS 100
+
+void
+okta_rowmap_report(OktaRowMap *m, const char *table)
+{
+	const OktaKindDef *kind = okta_table(m->table)->kind;
+	int			i;
+
+	if (m->nunseen == 0 || m->filled == 0)
+		return;
+	for (i = 0; i < m->ncols; i++)
+	{
+		OktaColumn *c = &m->cols[i];
+		const OktaFieldDef *f;
+		const OktaFieldDef *near = NULL;
+		char	   *profile_path;
+
+		if (c->unseen == NULL)
+			continue;
+		/* a standard field whose name differs only in case */
+		profile_path = psprintf("profile.%s", c->unseen);
+		for (f = kind->fields; f->path && near == NULL; f++)
+		{
+			if (f->column && (pg_strcasecmp(f->path, c->unseen) == 0 ||
+							  pg_strcasecmp(f->path, profile_path) == 0))
+				near = f;
+		}
+		if (near == NULL && m->filled < UNSEEN_MIN_ROWS)
+			continue;
+		ereport(NOTICE,
+				(errmsg("column \"%s\" of foreign table \"%s\" matched no Okta field",
+						c->name, table),
+				 errdetail_plural("The %llu %s read had no field \"%s\" (the column's name in camelCase) at the top level or in its profile.",
+								  "The %llu %ss read had no field \"%s\" (the column's name in camelCase) at the top level or in their profiles.",
+								  (unsigned long) m->filled,
+								  (unsigned long long) m->filled, kind->name, c->unseen),
+				 near ?
+				 errhint("Okta's field names are case-sensitive: this is likely field \"%s\", which column \"%s\" reads, as does any column with OPTIONS (path '%s').",
+						 near->path, near->column, near->path) :
+				 errhint("Okta's field names are case-sensitive: a column named cost_center reads costCenter.  The column option path names a field exactly, e.g. OPTIONS (path 'profile.costCenter'); a column with one is not reported.")));
+	}
 }

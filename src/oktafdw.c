@@ -1179,6 +1179,9 @@ oktaEndForeignScan(ForeignScanState *node)
 	{
 		scan_release(st);
 		scan_record(st);
+		/* once per scan, rescans included: columns no row had */
+		if (st->rowmap)
+			okta_rowmap_report(st->rowmap, st->rowctx.table);
 	}
 }
 

@@ -76,6 +76,8 @@ typedef struct OktaFieldDef
 	const char *column;			/* the column IMPORT makes, NULL: none */
 	const char *type;			/* its SQL type */
 	int			flags;			/* OF_* */
+	const char *descr;			/* a few words for the column's comment
+								 * (IMPORT), or NULL */
 } OktaFieldDef;
 
 /* an Okta object kind: users, groups */
@@ -195,8 +197,8 @@ extern void okta_column_info(Oid relid, OktaObject object, AttrNumber attnum,
 extern const char *okta_column_search_attr(Oid relid, OktaObject object,
 										   const OktaColumnInfo *info, OktaCmpKind *kind);
 extern bool okta_field_filter_op(OktaObject object, const char *path, const char *op);
-extern void okta_append_column_def(StringInfo buf, const OktaKindDef *kind,
-								   const OktaFieldDef *f);
+extern void okta_append_column_def(StringInfo buf, const OktaFieldDef *f);
+extern char *okta_field_comment(const OktaFieldDef *f);
 
 /* server options, resolved */
 typedef struct OktaServerOptions
@@ -364,6 +366,7 @@ extern OktaRowMap *okta_rowmap_prepare(Relation rel, OktaObject object,
 /* find the fields the columns read in object node obj of page */
 extern void okta_row_resolve(OktaRowMap *m, const oc_page *page, uint32 obj);
 extern bool okta_row_deprovisioned(OktaRowMap *m);
+extern void okta_rowmap_report(OktaRowMap *m, const char *table);
 extern void okta_row_fill(OktaRowMap *m, TupleDesc tupdesc, const char *parent_id,
 						  Datum *values, bool *nulls, OktaRowContext *ctx);
 extern char *okta_json_text(const char *text, const oc_jnode *nodes, uint32 node,

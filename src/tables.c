@@ -30,54 +30,72 @@
 
 /*
  * The user object (GET /api/v1/users): the columns IMPORT makes, in their
- * order, then the other top-level fields.  A column's path is not written as
- * an option when its name leads to it (okta_column_info).
+ * order, then the other top-level fields.  IMPORT writes each column's path
+ * as its `path` option, and the path and the short description that ends an
+ * entry as the column's comment (okta_field_comment).
  */
 static const OktaFieldDef user_fields[] = {
-	{"id", "id", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_ID | OF_PROJECT},
-	{"status", "status", "text", OF_SEARCH | OF_FILTER_EQ | OF_PROJECT},
-	{"created", "created", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
-	{"activated", "activated", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
-	{"statusChanged", "status_changed", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
-	{"lastLogin", "last_login", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
+	{"id", "id", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_ID | OF_PROJECT,
+	"the user's id (00u...)"},
+	{"status", "status", "text", OF_SEARCH | OF_FILTER_EQ | OF_PROJECT,
+	"the user's status: ACTIVE, STAGED, SUSPENDED, DEPROVISIONED, ..."},
+	{"created", "created", "timestamptz", OF_TIMESTAMP | OF_PROJECT,
+	"when the user was created"},
+	{"activated", "activated", "timestamptz", OF_TIMESTAMP | OF_PROJECT,
+	"when the user was last activated"},
+	{"statusChanged", "status_changed", "timestamptz", OF_TIMESTAMP | OF_PROJECT,
+	"when the status last changed"},
+	{"lastLogin", "last_login", "timestamptz", OF_TIMESTAMP | OF_PROJECT,
+	"the last sign-in"},
 	{"lastUpdated", "last_updated", "timestamptz",
-	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT | OF_FILTER_GELE | OF_PROJECT},
-	{"passwordChanged", "password_changed", "timestamptz", OF_TIMESTAMP | OF_PROJECT},
+	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT | OF_FILTER_GELE | OF_PROJECT,
+	"when the user last changed"},
+	{"passwordChanged", "password_changed", "timestamptz", OF_TIMESTAMP | OF_PROJECT,
+	"when the password last changed"},
 	{"transitioningToStatus", "transitioning_to_status", "text",
-	OF_PROJECT | OF_OMIT_TRANSITIONING},
-	{"type.id", "type_id", "text", OF_SEARCH},
-	{"profile.login", "login", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_LOGIN},
-	{"profile.email", "email", "text", OF_SEARCH | OF_FILTER_EQ},
-	{"profile.secondEmail", "second_email", "text", OF_SEARCH},
-	{"profile.firstName", "first_name", "text", OF_SEARCH | OF_FILTER_EQ},
-	{"profile.lastName", "last_name", "text", OF_SEARCH | OF_FILTER_EQ},
-	{"profile.middleName", "middle_name", "text", OF_SEARCH},
-	{"profile.honorificPrefix", "honorific_prefix", "text", OF_SEARCH},
-	{"profile.honorificSuffix", "honorific_suffix", "text", OF_SEARCH},
-	{"profile.title", "title", "text", OF_SEARCH},
-	{"profile.displayName", "display_name", "text", OF_SEARCH},
-	{"profile.nickName", "nick_name", "text", OF_SEARCH},
-	{"profile.profileUrl", "profile_url", "text", OF_SEARCH},
-	{"profile.primaryPhone", "primary_phone", "text", OF_SEARCH},
-	{"profile.mobilePhone", "mobile_phone", "text", OF_SEARCH},
-	{"profile.streetAddress", "street_address", "text", OF_SEARCH},
-	{"profile.city", "city", "text", OF_SEARCH},
-	{"profile.state", "state", "text", OF_SEARCH},
-	{"profile.zipCode", "zip_code", "text", OF_SEARCH},
-	{"profile.countryCode", "country_code", "text", OF_SEARCH},
-	{"profile.postalAddress", "postal_address", "text", OF_SEARCH},
-	{"profile.preferredLanguage", "preferred_language", "text", OF_SEARCH},
-	{"profile.locale", "locale", "text", OF_SEARCH},
-	{"profile.timezone", "timezone", "text", OF_SEARCH},
-	{"profile.userType", "user_type", "text", OF_SEARCH},
-	{"profile.employeeNumber", "employee_number", "text", OF_SEARCH},
-	{"profile.costCenter", "cost_center", "text", OF_SEARCH},
-	{"profile.organization", "organization", "text", OF_SEARCH},
-	{"profile.division", "division", "text", OF_SEARCH},
-	{"profile.department", "department", "text", OF_SEARCH},
-	{"profile.managerId", "manager_id", "text", OF_SEARCH},
-	{"profile.manager", "manager", "text", OF_SEARCH},
-	{"profile", "profile", "jsonb", 0},
+	OF_PROJECT | OF_OMIT_TRANSITIONING,
+	"the status an operation in progress moves the user to"},
+	{"type.id", "type_id", "text", OF_SEARCH, "the id of the user's type"},
+	{"profile.login", "login", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_LOGIN,
+	"the sign-in name (unique)"},
+	{"profile.email", "email", "text", OF_SEARCH | OF_FILTER_EQ, "primary email"},
+	{"profile.secondEmail", "second_email", "text", OF_SEARCH, "secondary email"},
+	{"profile.firstName", "first_name", "text", OF_SEARCH | OF_FILTER_EQ, "given name"},
+	{"profile.lastName", "last_name", "text", OF_SEARCH | OF_FILTER_EQ, "family name"},
+	{"profile.middleName", "middle_name", "text", OF_SEARCH, "middle name"},
+	{"profile.honorificPrefix", "honorific_prefix", "text", OF_SEARCH,
+	"honorific prefix (Dr., Ms.)"},
+	{"profile.honorificSuffix", "honorific_suffix", "text", OF_SEARCH,
+	"honorific suffix (Jr., PhD)"},
+	{"profile.title", "title", "text", OF_SEARCH, "job title"},
+	{"profile.displayName", "display_name", "text", OF_SEARCH, "display name"},
+	{"profile.nickName", "nick_name", "text", OF_SEARCH, "casual name"},
+	{"profile.profileUrl", "profile_url", "text", OF_SEARCH,
+	"URL of the user's online profile"},
+	{"profile.primaryPhone", "primary_phone", "text", OF_SEARCH, "primary phone number"},
+	{"profile.mobilePhone", "mobile_phone", "text", OF_SEARCH, "mobile phone number"},
+	{"profile.streetAddress", "street_address", "text", OF_SEARCH, "street address"},
+	{"profile.city", "city", "text", OF_SEARCH, "city"},
+	{"profile.state", "state", "text", OF_SEARCH, "state or region"},
+	{"profile.zipCode", "zip_code", "text", OF_SEARCH, "postal code"},
+	{"profile.countryCode", "country_code", "text", OF_SEARCH,
+	"country (ISO 3166-1 alpha-2)"},
+	{"profile.postalAddress", "postal_address", "text", OF_SEARCH, "mailing address"},
+	{"profile.preferredLanguage", "preferred_language", "text", OF_SEARCH,
+	"preferred language"},
+	{"profile.locale", "locale", "text", OF_SEARCH, "locale (en_US)"},
+	{"profile.timezone", "timezone", "text", OF_SEARCH, "time zone"},
+	{"profile.userType", "user_type", "text", OF_SEARCH,
+	"user type (organization-defined)"},
+	{"profile.employeeNumber", "employee_number", "text", OF_SEARCH, "employee number"},
+	{"profile.costCenter", "cost_center", "text", OF_SEARCH, "cost center"},
+	{"profile.organization", "organization", "text", OF_SEARCH, "organization"},
+	{"profile.division", "division", "text", OF_SEARCH, "division"},
+	{"profile.department", "department", "text", OF_SEARCH, "department"},
+	{"profile.managerId", "manager_id", "text", OF_SEARCH, "the manager's id"},
+	{"profile.manager", "manager", "text", OF_SEARCH, "the manager's name"},
+	{"profile", "profile", "jsonb", 0,
+	"the whole profile: standard and custom attributes"},
 	/* top-level fields no imported column reads */
 	{"type", NULL, NULL, OF_PROJECT},
 	{"realmId", NULL, NULL, OF_PROJECT},
@@ -90,17 +108,21 @@ static const OktaFieldDef user_fields[] = {
 
 /* The group object (GET /api/v1/groups). */
 static const OktaFieldDef group_fields[] = {
-	{"id", "id", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_ID},
-	{"created", "created", "timestamptz", OF_TIMESTAMP},
+	{"id", "id", "text", OF_SEARCH | OF_FILTER_EQ | OF_LOOKUP_ID,
+	"the group's id (00g...)"},
+	{"created", "created", "timestamptz", OF_TIMESTAMP, "when the group was created"},
 	{"lastUpdated", "last_updated", "timestamptz",
-	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT},
+	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT,
+	"when the group's profile last changed"},
 	{"lastMembershipUpdated", "last_membership_updated", "timestamptz",
-	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT},
-	{"type", "type", "text", OF_SEARCH | OF_FILTER_EQ},
-	{"objectClass", "object_class", "text[]", 0},
-	{"profile.name", "name", "text", OF_SEARCH},
-	{"profile.description", "description", "text", OF_SEARCH},
-	{"profile", "profile", "jsonb", 0},
+	OF_TIMESTAMP | OF_FILTER_EQ | OF_FILTER_GTLT, "when a member last joined or left"},
+	{"type", "type", "text", OF_SEARCH | OF_FILTER_EQ,
+	"OKTA_GROUP, APP_GROUP or BUILT_IN"},
+	{"objectClass", "object_class", "text[]", 0,
+	"the group's object classes (okta:user_group, ...)"},
+	{"profile.name", "name", "text", OF_SEARCH, "the group's name"},
+	{"profile.description", "description", "text", OF_SEARCH, "the group's description"},
+	{"profile", "profile", "jsonb", 0, "the whole profile"},
 	{"source", NULL, NULL, 0},
 	{"source.id", NULL, NULL, OF_SEARCH},
 	{"_links", NULL, NULL, 0},
@@ -113,21 +135,24 @@ static const OktaFieldDef group_fields[] = {
  * published ranges become since/until and its order sortOrder.
  */
 static const OktaFieldDef log_fields[] = {
-	{"uuid", "uuid", "text", 0},
-	{"published", "published", "timestamptz", OF_BOUNDS},
-	{"eventType", "event_type", "text", OF_FILTER_EQ},
-	{"severity", "severity", "text", OF_FILTER_EQ},
-	{"displayMessage", "display_message", "text", 0},
-	{"actor.id", "actor_id", "text", OF_FILTER_EQ},
-	{"actor.type", "actor_type", "text", 0},
-	{"actor.alternateId", "actor_alternate_id", "text", 0},
-	{"actor.displayName", "actor_display_name", "text", 0},
-	{"client.ipAddress", "client_ip", "text", 0},
-	{"outcome.result", "outcome_result", "text", OF_FILTER_EQ},
-	{"outcome.reason", "outcome_reason", "text", 0},
-	{"transaction.id", "transaction_id", "text", 0},
-	{"target", "target", "jsonb", 0},
-	{"debugContext.debugData", "debug_context", "jsonb", 0},
+	{"uuid", "uuid", "text", 0, "the event's id"},
+	{"published", "published", "timestamptz", OF_BOUNDS, "when the event happened"},
+	{"eventType", "event_type", "text", OF_FILTER_EQ,
+	"what happened (user.session.start, ...)"},
+	{"severity", "severity", "text", OF_FILTER_EQ, "DEBUG, INFO, WARN or ERROR"},
+	{"displayMessage", "display_message", "text", 0, "the event in words"},
+	{"actor.id", "actor_id", "text", OF_FILTER_EQ, "the id of who acted"},
+	{"actor.type", "actor_type", "text", 0, "what acted (User, PublicClientApp, ...)"},
+	{"actor.alternateId", "actor_alternate_id", "text", 0,
+	"the actor's login or other name"},
+	{"actor.displayName", "actor_display_name", "text", 0, "the actor's display name"},
+	{"client.ipAddress", "client_ip", "text", 0, "the client's IP address"},
+	{"outcome.result", "outcome_result", "text", OF_FILTER_EQ,
+	"SUCCESS, FAILURE, ALLOW, DENY, ..."},
+	{"outcome.reason", "outcome_reason", "text", 0, "why the outcome"},
+	{"transaction.id", "transaction_id", "text", 0, "the id of the request or job"},
+	{"target", "target", "jsonb", 0, "the objects acted on"},
+	{"debugContext.debugData", "debug_context", "jsonb", 0, "debugging details"},
 	/* top-level fields no column reads by name */
 	{"version", NULL, NULL, 0},
 	{"legacyEventType", NULL, NULL, 0},
@@ -790,13 +815,21 @@ okta_field_filter_op(OktaObject object, const char *path, const char *op)
 	return false;
 }
 
-/* the column IMPORT makes for kind field f, with the path option if needed */
+/*
+ * The column IMPORT makes for field f, with its path as the `path` option
+ * (also where the name alone would lead to it: the catalog then shows where
+ * every column's value comes from)
+ */
 void
-okta_append_column_def(StringInfo buf, const OktaKindDef *kind, const OktaFieldDef *f)
+okta_append_column_def(StringInfo buf, const OktaFieldDef *f)
 {
-	char	   *derived = name_field(kind, f->column, NULL);
+	appendStringInfo(buf, ",\n  %s %s OPTIONS (path %s)", quote_identifier(f->column),
+					 f->type, quote_literal_cstr(f->path));
+}
 
-	appendStringInfo(buf, ",\n  %s %s", quote_identifier(f->column), f->type);
-	if (strcmp(derived, f->path) != 0)
-		appendStringInfo(buf, " OPTIONS (path %s)", quote_literal_cstr(f->path));
+/* the comment of field f's column: "profile.login: the sign-in name" */
+char *
+okta_field_comment(const OktaFieldDef *f)
+{
+	return f->descr ? psprintf("%s: %s", f->path, f->descr) : pstrdup(f->path);
 }
