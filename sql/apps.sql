@@ -263,7 +263,7 @@ SELECT sim.requests_since(:n);
 SELECT (SELECT array_agg(x ORDER BY x) FROM (SELECT login || ' ' || scope AS x FROM reach) r)
      = (SELECT array_agg(x ORDER BY x) FROM (
           SELECT u.login || ' ' || au.scope AS x FROM sim.apps_now a
-          JOIN sim.app_users_now au ON au.app_id = a.id JOIN sim.users u ON u.id = au.user_id
+          JOIN sim.app_users_now au ON au.app_id = a.id JOIN sim.users_now u ON u.id = au.user_id
           WHERE a.name = 'salesforce' AND a.status = 'ACTIVE') t) AS same,
        count(*) FILTER (WHERE scope = 'USER') AS direct, count(*) FILTER (WHERE scope = 'GROUP') AS via_groups
 FROM reach;
@@ -279,7 +279,7 @@ WHERE u.status = 'ACTIVE'
   AND NOT EXISTS (SELECT FROM apps.user_factors f WHERE f.user_id = u.id AND f.status = 'ACTIVE');
 SELECT sim.requests_since(:n);
 SELECT count(*) AS users,
-       count(*) = (SELECT count(*) FROM sim.users u WHERE u.status = 'ACTIVE'
+       count(*) = (SELECT count(*) FROM sim.users_now u WHERE u.status = 'ACTIVE'
                    AND NOT EXISTS (SELECT FROM sim.user_factors_now f
                                    WHERE f.user_id = u.id AND f.status = 'ACTIVE')) AS same
 FROM no_mfa;
@@ -297,7 +297,7 @@ JOIN apps.app_users au ON au.user_id = u.id JOIN apps.apps a ON a.id = au.app_id
 WHERE u.status IN ('DEPROVISIONED', 'SUSPENDED');
 SELECT sim.requests_since(:n);
 SELECT status, count(*),
-       count(*) = (SELECT count(*) FROM sim.users u JOIN sim.app_users_now au ON au.user_id = u.id
+       count(*) = (SELECT count(*) FROM sim.users_now u JOIN sim.app_users_now au ON au.user_id = u.id
                    WHERE u.status = s.status) AS same
 FROM stale s GROUP BY status ORDER BY status;
 -- every super admin, and how they got the role (USER: assigned to them;

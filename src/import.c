@@ -426,9 +426,11 @@ static char *
 table_comment(const OktaTableDef *t)
 {
 	if (t->parent_kind)
-		return psprintf("Okta's GET %s/{%s}%s: one row per %s of a %s",
+		return psprintf("Okta's GET %s/{%s}%s: one row per %s of %s %s",
 						t->parent_kind->collection, t->parent_column, t->member_path,
-						t->kind->name, t->parent_kind->name);
+						t->kind->name,
+						strchr("aeiou", t->parent_kind->name[0]) ? "an" : "a",
+						t->parent_kind->name);
 	return psprintf("Okta's GET %s: one row per %s", t->kind->collection, t->kind->name);
 }
 
