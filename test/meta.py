@@ -147,7 +147,8 @@ with tempfile.TemporaryDirectory() as tmp:
     check(names and all(n.startswith(top) for n in names), "every entry under one top folder %s" % top)
     for need in ("META.json", "oktafdw.control", "Makefile", "LICENSE", "README.md",
                  "sql/oktafdw--0.1.0.sql", "sql/oktafdw--0.1.0--0.2.0.sql", "src/oktafdw.c",
-                 "src/client/okta_client.h", "test/fuzz/fuzz.mk"):
+                 "src/client/okta_client.h", "test/fuzz/fuzz.mk", "CONTRIBUTING.md", "CHANGELOG.md",
+                 "doc/tables.svg"):
         check(top + need in names, "the zip holds %s" % need)
     # everything git tracks goes in (nothing needed to build left out)
     tracked = subprocess.run(["git", "ls-tree", "-r", "--name-only", "HEAD"],

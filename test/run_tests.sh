@@ -1,8 +1,9 @@
 #!/bin/bash
 # make test: no two-way calls between the module's files, client unit tests,
 # simulator self-tests, then the pg_regress suite against a throwaway cluster
-# (pg_virtualenv) and the Okta simulator, the secrecy test and a memory soak
-# smoke.  The last line sums them all up.
+# (pg_virtualenv) and the Okta simulator, the secrecy test, META.json and the
+# documentation's links, and a memory soak smoke.  The last line sums them
+# all up.
 #   ONLY_REGRESS=1  skip the calls, unit, simulator, fuzz, soak and bench steps
 #                   (while developing)
 #   REGRESS="a b"   run these regression tests only (setup always first);
@@ -164,6 +165,11 @@ fi
 if [ -z "${ONLY_REGRESS:-}" ]; then
 	step "PGXN: META.json against the Meta Spec 1.0.0, and make dist (test/meta.py)"
 	/usr/bin/python3 test/meta.py 2>&1 | tee -a "$OUT" || status=1
+fi
+
+if [ -z "${ONLY_REGRESS:-}" ]; then
+	step "documentation: relative links and anchors, doc/*.svg well-formed (test/doc_links.py)"
+	/usr/bin/python3 test/doc_links.py 2>&1 | tee -a "$OUT" || status=1
 fi
 
 if [ -z "${ONLY_REGRESS:-}" ]; then
