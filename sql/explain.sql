@@ -22,9 +22,43 @@ SET plan_cache_mode = force_generic_plan;
 EXPLAIN (COSTS OFF) EXECUTE q('00u1');
 RESET plan_cache_mode;
 DEALLOCATE q;
+-- the plan of a query (EXPLAIN's JSON: the same keys on every version)
+CREATE FUNCTION plan_of(q text) RETURNS json LANGUAGE plpgsql AS $$
+DECLARE j json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO j;
+  RETURN j -> 0 -> 'Plan';
+END $$;
+CREATE FUNCTION plan_rows(q text) RETURNS bigint LANGUAGE sql AS $$
+  SELECT (plan_of(q) ->> 'Plan Rows')::float8::bigint
+$$;
+-- the planner's estimate of a table's rows: a guess until this backend has
+-- read it whole (below)
+SELECT plan_rows('SELECT * FROM okta.groups') AS groups_guessed;
 -- ANALYZE VERBOSE adds what the scan did (sim.explain_analyze: the same
 -- lines on every version)
 SELECT l AS "QUERY PLAN" FROM sim.explain_analyze('SELECT count(*) FROM okta.groups', true) AS l;
+-- plain ANALYZE shows what the scan cost: its requests and pages
+SELECT l AS "QUERY PLAN" FROM sim.explain_analyze('SELECT * FROM okta.users WHERE status = ''LOCKED_OUT''') AS l;
+-- every fan-out shows its cost in plain EXPLAIN
+SELECT c.relname AS fan_out,
+       substring(plan_of(format('SELECT * FROM okta.%I', c.relname)) ->> 'Okta Fan-out'
+                 FROM '^at least \d+ requests \(\d+ [a-z ]+') AS estimate
+FROM pg_class c JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+WHERE c.relnamespace = 'okta'::regnamespace
+  AND c.relname IN ('group_members', 'user_groups', 'app_users', 'app_groups', 'user_factors', 'user_roles')
+ORDER BY 1;
+-- the planner's row estimates are the org's once this backend has read a
+-- table whole (per server: a kind's listing -- the groups, above -- or a
+-- member table's fan-out); before, a fixed guess
+SELECT plan_rows('SELECT * FROM okta.groups') = (SELECT count(*) FROM sim.groups) AS groups_known;
+SELECT plan_rows('SELECT * FROM okta.group_members') AS members_guessed;
+SELECT count(*) = (SELECT count(*) FROM sim.memberships) AS all_rows FROM okta.group_members;
+SELECT plan_rows('SELECT * FROM okta.group_members') = (SELECT count(*) FROM sim.memberships) AS members_known;
+-- a narrowed scan counts nothing
+SELECT count(*) > 0 AS some FROM okta.group_members WHERE group_id = (SELECT min(id) FROM sim.groups);
+SELECT plan_rows('SELECT * FROM okta.group_members') = (SELECT count(*) FROM sim.memberships) AS members_known;
+DROP FUNCTION plan_rows(text), plan_of(text);
 -- custom profile attributes with a type option: strings quoted, numbers and
 -- booleans not, dates as ISO strings (widened to match a time after them);
 -- < and > on a number attribute widen to <= and >= (Okta compares doubles)

@@ -22,57 +22,59 @@ PG_FUNCTION_INFO_V1(oktafdw_version);
 PG_FUNCTION_INFO_V1(okta_reset);
 
 /*
- * How many parents (groups, apps, users, role holders) this backend's last
- * complete listing of them found, per server: a fan-out's size is known
- * from it before the fan-out's first request.
+ * How many objects this backend's last complete listing of them found, per
+ * server: of a kind (OktaKindDef: the users, groups, apps or role holders),
+ * or of a member table read whole by fan-out (OktaTableDef).  A fan-out's
+ * size is known from its parents' count before its first request, and the
+ * planner's row estimates are the org's, not a guess.
  */
-typedef struct ParentCount
+typedef struct KnownCount
 {
 	Oid			serverid;
-	const OktaKindDef *kind;
+	const void *what;			/* an OktaKindDef or an OktaTableDef */
 	int64		count;
-} ParentCount;
+} KnownCount;
 
-static List *parent_counts = NIL;	/* in TopMemoryContext */
+static List *known_counts = NIL;	/* in TopMemoryContext */
 
-/* this backend's count of a kind's objects on a server, -1 if none */
+/* this backend's count of what on a server, -1 if none */
 int64
-okta_parent_count(Oid serverid, const OktaKindDef *kind)
+okta_known_count(Oid serverid, const void *what)
 {
 	ListCell   *lc;
 
-	foreach(lc, parent_counts)
+	foreach(lc, known_counts)
 	{
-		ParentCount *pc = lfirst(lc);
+		KnownCount *kc = lfirst(lc);
 
-		if (pc->serverid == serverid && pc->kind == kind)
-			return pc->count;
+		if (kc->serverid == serverid && kc->what == what)
+			return kc->count;
 	}
 	return -1;
 }
 
 void
-okta_remember_parent_count(Oid serverid, const OktaKindDef *kind, int64 count)
+okta_remember_count(Oid serverid, const void *what, int64 count)
 {
 	ListCell   *lc;
-	ParentCount *pc;
+	KnownCount *kc;
 	MemoryContext old;
 
-	foreach(lc, parent_counts)
+	foreach(lc, known_counts)
 	{
-		pc = lfirst(lc);
-		if (pc->serverid == serverid && pc->kind == kind)
+		kc = lfirst(lc);
+		if (kc->serverid == serverid && kc->what == what)
 		{
-			pc->count = count;
+			kc->count = count;
 			return;
 		}
 	}
 	old = MemoryContextSwitchTo(TopMemoryContext);
-	pc = palloc(sizeof(ParentCount));
-	pc->serverid = serverid;
-	pc->kind = kind;
-	pc->count = count;
-	parent_counts = lappend(parent_counts, pc);
+	kc = palloc(sizeof(KnownCount));
+	kc->serverid = serverid;
+	kc->what = what;
+	kc->count = count;
+	known_counts = lappend(known_counts, kc);
 	MemoryContextSwitchTo(old);
 }
 
@@ -175,8 +177,8 @@ Datum
 okta_reset(PG_FUNCTION_ARGS)
 {
 	okta_release_clients();
-	list_free_deep(parent_counts);
-	parent_counts = NIL;
+	list_free_deep(known_counts);
+	known_counts = NIL;
 	n_stat_entries = 0;
 	PG_RETURN_VOID();
 }

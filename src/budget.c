@@ -205,7 +205,26 @@ budget_done(void *arg, const char *org_url, oc_bucket b, int64_t ticket, int sen
 	LWLockRelease(budget->lock);
 }
 
-static const oc_rate_hooks budget_hooks = {budget_admit, budget_done, NULL};
+/* a copy of the org's bucket, for what a wait names (oc_client_waiting) */
+static int
+budget_peek(void *arg, const char *org_url, oc_bucket b, oc_rate_bucket *out)
+{
+	int			i;
+	int			r = -1;
+
+	LWLockAcquire(budget->lock, LW_SHARED);
+	for (i = 0; i < BUDGET_ORGS; i++)
+		if (budget->orgs[i].used && strcmp(budget->orgs[i].org_url, org_url) == 0)
+		{
+			*out = budget->orgs[i].rate.b[b];
+			r = 0;
+			break;
+		}
+	LWLockRelease(budget->lock);
+	return r;
+}
+
+static const oc_rate_hooks budget_hooks = {budget_admit, budget_done, NULL, budget_peek};
 
 /* A new client: its budget is the org's shared one, when there is one. */
 void

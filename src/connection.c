@@ -17,6 +17,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
+#include "utils/wait_event.h"
 
 /*
  * A client in use: scans hold a reference, so a client dropped by
@@ -41,6 +42,53 @@ typedef struct OktaConnEntry
 
 static HTAB *conn_hash = NULL;
 static MemoryContext wait_cxt = NULL;
+
+/*
+ * The wait events a backend waiting on Okta shows in pg_stat_activity:
+ * since 17, custom ones naming what it waits for (type Extension, event
+ * OktaRequest, OktaRateLimit or OktaRetry); before, type Extension with
+ * event Extension.
+ */
+#if PG_VERSION_NUM >= 170000
+static uint32 we_request = 0;
+static uint32 we_rate_limit = 0;
+static uint32 we_retry = 0;
+#endif
+
+/* Register the custom wait events, once (it may fail: not in the hook). */
+static void
+wait_events_init(void)
+{
+#if PG_VERSION_NUM >= 170000
+	if (we_request == 0)
+	{
+		we_rate_limit = WaitEventExtensionNew("OktaRateLimit");
+		we_retry = WaitEventExtensionNew("OktaRetry");
+		we_request = WaitEventExtensionNew("OktaRequest");
+	}
+#endif
+}
+
+/* the wait event of a wait for this */
+static uint32
+wait_event_of(const oc_wait_info *w)
+{
+#if PG_VERSION_NUM >= 170000
+	switch (w->kind)
+	{
+		case OC_WAITING_RATE:
+			return we_rate_limit;
+		case OC_WAITING_RETRY:
+			return we_retry;
+		case OC_WAITING_REPLY:
+			break;
+	}
+	return we_request;
+#else
+	(void) w;
+	return PG_WAIT_EXTENSION;
+#endif
+}
 
 static void conn_retire(OktaConn *conn);
 
@@ -81,10 +129,11 @@ invalidate_clients(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * The client layer's wait hook: wait on its sockets and our latch, with
- * wait event type Extension, and ask it to stop when the query is being
- * cancelled or the backend terminated.  The error itself is raised by the
- * caller (CHECK_FOR_INTERRUPTS) once the client has unwound.
+ * The client layer's wait hook (arg: the client): wait on its sockets and
+ * our latch, with wait event type Extension and an event naming what the
+ * client waits for (wait_event_of), and ask it to stop when the query is
+ * being cancelled or the backend terminated.  The error itself is raised by
+ * the caller (CHECK_FOR_INTERRUPTS) once the client has unwound.
  */
 static int
 okta_wait(void *arg, const oc_waitfd *fds, int nfds, long timeout_ms)
@@ -92,10 +141,12 @@ okta_wait(void *arg, const oc_waitfd *fds, int nfds, long timeout_ms)
 	MemoryContext old;
 	WaitEventSet *set;
 	WaitEvent	events[16];
+	oc_wait_info why;
 	int			i;
 
 	if (QueryCancelPending || ProcDiePending)
 		return 1;
+	oc_client_waiting((oc_client *) arg, &why);
 	if (timeout_ms < 0)
 		timeout_ms = 1000;
 	old = MemoryContextSwitchTo(wait_cxt);
@@ -124,7 +175,7 @@ okta_wait(void *arg, const oc_waitfd *fds, int nfds, long timeout_ms)
 		AddWaitEventToSet(set, ev, fds[i].fd, NULL, NULL);
 	}
 	(void) WaitEventSetWait(set, timeout_ms, events, lengthof(events),
-							PG_WAIT_EXTENSION);
+							wait_event_of(&why));
 	FreeWaitEventSet(set);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(wait_cxt);
@@ -232,6 +283,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 		CacheRegisterSyscacheCallback(FOREIGNSERVEROID, invalidate_clients, (Datum) 0);
 		CacheRegisterSyscacheCallback(USERMAPPINGOID, invalidate_clients, (Datum) 0);
 	}
+	wait_events_init();
 	entry = hash_search(conn_hash, &user->umid, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -277,7 +329,7 @@ okta_acquire_conn(ForeignServer *server, UserMapping *user,
 			okta_wipe_key((char *) cfg.private_key_pem);
 		if (client == NULL)
 			okta_report_error(&err, NULL);
-		oc_client_set_wait(client, okta_wait, NULL);
+		oc_client_set_wait(client, okta_wait, client);
 		okta_budget_attach(client);
 		entry->conn = MemoryContextAllocZero(TopMemoryContext, sizeof(OktaConn));
 		entry->conn->client = client;
@@ -395,6 +447,13 @@ okta_error_detail(const oc_error *err)
 	return errdetail("%s", buf.data);
 }
 
+/* errcontext of a wait on a rate limit that was interrupted */
+static void
+rate_wait_context(void *arg)
+{
+	errcontext("waiting for Okta's rate limit (bucket %s)", (const char *) arg);
+}
+
 /*
  * Raise the client layer's error as a PostgreSQL error.  Called only after
  * the client layer has returned: no library frame is on the stack.
@@ -412,6 +471,16 @@ okta_report_error_hint(oc_error *err, const char *what, const char *hint)
 
 	if (err->kind == OC_ERR_CANCELLED)
 	{
+		ErrorContextCallback rate_cb;
+
+		/* a cancel, statement_timeout or shutdown: say what it waited on */
+		if (err->rate_bucket[0])
+		{
+			rate_cb.callback = rate_wait_context;
+			rate_cb.arg = err->rate_bucket;
+			rate_cb.previous = error_context_stack;
+			error_context_stack = &rate_cb;
+		}
 		CHECK_FOR_INTERRUPTS();
 		ereport(ERROR,
 				(errcode(ERRCODE_QUERY_CANCELED),

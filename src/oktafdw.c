@@ -40,19 +40,49 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/array.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
 
 PG_MODULE_MAGIC;
 
 extern PGDLLEXPORT void _PG_init(void);
 
+/* oktafdw.rate_wait_report: how a scan that waited on a rate limit says so */
+typedef enum RateWaitReport
+{
+	RATE_WAIT_OFF,
+	RATE_WAIT_NOTICE,
+	RATE_WAIT_LOG
+} RateWaitReport;
+
+static const struct config_enum_entry rate_wait_report_options[] = {
+	{"notice", RATE_WAIT_NOTICE, false},
+	{"log", RATE_WAIT_LOG, false},
+	{"off", RATE_WAIT_OFF, false},
+	{NULL, 0, false}
+};
+
+static int	rate_wait_report = RATE_WAIT_NOTICE;
+static int	rate_wait_report_after = 5000;	/* ms */
+
 /*
- * Loaded: when preloaded (shared_preload_libraries), ask for the shared
- * memory of the rate-limit budget (budget.c).
+ * Loaded: the settings; when preloaded (shared_preload_libraries), ask for
+ * the shared memory of the rate-limit budget (budget.c).
  */
 void
 _PG_init(void)
 {
+	DefineCustomEnumVariable("oktafdw.rate_wait_report",
+							 "How a scan that waited on Okta's rate limit says so.",
+							 "notice: a NOTICE to the client; log: a line in the server log; off: nothing.",
+							 &rate_wait_report, RATE_WAIT_NOTICE, rate_wait_report_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("oktafdw.rate_wait_report_after",
+							"How long a scan waits on Okta's rate limit before it says so.",
+							NULL,
+							&rate_wait_report_after, 5000, 0, INT_MAX,
+							PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("oktafdw");
 	okta_budget_init();
 }
 
@@ -69,6 +99,7 @@ typedef struct OktaPlanInfo
 	int			omit;			/* what user listings may omit */
 	int			order;			/* the query's order, which the scan can give:
 								 * 1 ascending, -1 descending, 0 none */
+	Oid			serverid;
 } OktaPlanInfo;
 
 /* fdw_private of the plan: a List indexed by these */
@@ -168,6 +199,7 @@ typedef struct OktaScanState
 	OktaScanCounters counters;
 	oc_stats	client_before;	/* the client's counts when the scan began */
 	bool		recorded;
+	bool		wait_reported;	/* its wait on a rate limit was reported */
 } OktaScanState;
 
 /* ---------- planning ---------- */
@@ -209,6 +241,26 @@ okta_parent_guess(const OktaKindDef *kind)
 }
 
 /*
+ * What this backend's last unnarrowed scan of a table found (a whole
+ * listing of its kind, or a member table's fan-out): counted per server
+ * (admin.c), remembered by remember_listing_count
+ */
+static const void *
+count_key(const OktaTableDef *t)
+{
+	return t->parent_kind ? (const void *) t : (const void *) t->kind;
+}
+
+/* an unnarrowed scan's rows: the org's, when this backend has counted them */
+static double
+table_rows(Oid serverid, const OktaTableDef *t)
+{
+	int64		n = okta_known_count(serverid, count_key(t));
+
+	return n >= 0 ? (double) n : t->base_rows;
+}
+
+/*
  * A fan-out's requests: the parents' listing(s) and one member listing per
  * parent (a parent with more members than a page takes more: "at least").
  * *known: the parents' number is this backend's last count, not a guess.
@@ -217,7 +269,7 @@ static double
 fanout_requests(Oid serverid, OktaObject object, int page_size, double *parents, bool *known)
 {
 	const OktaKindDef *pk = okta_fanout_kind(object);
-	int64		n = okta_parent_count(serverid, pk);
+	int64		n = okta_known_count(serverid, pk);
 	int			ps = pk->page_size ? pk->page_size : page_size;
 
 	*known = n >= 0;
@@ -248,9 +300,11 @@ estimate_scan(OktaPlanInfo *fp, const OktaPushPlan *pp, double rows,
 	if (t->parent_kind)
 	{
 		/* the parents' listing, then one listing per parent at least */
-		double		parents = okta_parent_guess(okta_fanout_kind(fp->topts.object));
+		double		parents;
+		bool		known;
 
-		*requests = ceil(parents / fp->page_size) + parents + pages;
+		*requests = fanout_requests(fp->serverid, fp->topts.object, fp->page_size,
+									&parents, &known) + pages;
 	}
 	else
 		/* a second listing for what the plain one leaves out */
@@ -269,6 +323,7 @@ oktaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	okta_get_table_options(foreigntableid, &fp->topts);
 	okta_get_server_options(GetForeignServer(ft->serverid), &sopts);
 	fp->page_size = sopts.page_size;
+	fp->serverid = ft->serverid;
 	if (fp->topts.pushdown)
 		fp->pp = okta_plan_pushdown(root, baserel, foreigntableid, fp->topts.object,
 									baserel->baserestrictinfo);
@@ -288,7 +343,7 @@ oktaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	if (fp->pp && fp->pp->lookup != LOOKUP_NONE)
 		rows = lookup_values(fp->pp) * okta_table(fp->topts.object)->rows_per_lookup;
 	else
-		rows = okta_table(fp->topts.object)->base_rows *
+		rows = table_rows(fp->serverid, okta_table(fp->topts.object)) *
 			clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(rows);
 	baserel->fdw_private = fp;
@@ -732,6 +787,49 @@ scan_error(OktaScanState *st, oc_error *err)
 	okta_report_error(err, NULL);
 }
 
+/* the time of day of t (ms since the epoch) in the session's time zone */
+static char *
+time_of_day(int64_t t)
+{
+	pg_time_t	secs = (pg_time_t) (t / 1000);
+	struct pg_tm *tm = pg_localtime(&secs, session_timezone);
+	char		buf[64];
+
+	if (tm == NULL || pg_strftime(buf, sizeof(buf), "%H:%M:%S %Z", tm) == 0)
+		return pstrdup("?");
+	return pstrdup(buf);
+}
+
+/*
+ * Once per scan, when it has waited on Okta's rate limit longer than
+ * oktafdw.rate_wait_report_after: a NOTICE (or a LOG line) naming the
+ * bucket and the wait.  Called once the client has returned.
+ */
+static void
+report_rate_wait(OktaScanState *st)
+{
+	int64		waited;
+	oc_wait_info w;
+
+	if (st->wait_reported || rate_wait_report == RATE_WAIT_OFF || st->client == NULL)
+		return;
+	waited = (int64) (oc_client_stats(st->client)->throttled_ms -
+					  st->client_before.throttled_ms);
+	oc_client_last_rate_wait(st->client, &w);
+	if (waited <= 0 || waited < rate_wait_report_after || w.kind != OC_WAITING_RATE)
+		return;
+	st->wait_reported = true;
+	ereport(rate_wait_report == RATE_WAIT_LOG ? LOG : NOTICE,
+			(errmsg("scan of \"%s\" waited for Okta's rate limit (bucket %s)",
+					st->rowctx.table, oc_bucket_name(w.bucket)),
+			 w.limit >= 0 && w.left >= 0
+			 ? errdetail("It waited %.1f s in all; the bucket had %ld of %ld requests left until %s.",
+						 waited / 1000.0, w.left, w.limit, time_of_day(w.until_ms))
+			 : errdetail("It waited %.1f s in all, the last time until %s.",
+						 waited / 1000.0, time_of_day(w.until_ms)),
+			 errhint("Okta's rate limits are per org and per minute: narrow the query with quals Okta can take, or run it when the org is quieter.")));
+}
+
 /* next page of a cursor into *page; false at its end */
 static bool
 next_page(OktaScanState *st, oc_cursor *cur, oc_page **page)
@@ -744,6 +842,7 @@ next_page(OktaScanState *st, oc_cursor *cur, oc_page **page)
 	r = oc_cursor_next(cur, page, &err);
 	if (r < 0)
 		scan_error(st, &err);
+	report_rate_wait(st);
 	if (r > 0)
 	{
 		st->counters.pages++;
@@ -903,7 +1002,7 @@ fill_sources(OktaScanState *st)
 			if (st->parents_first && st->parent_pages + st->parents > st->max_fanout)
 			{
 				/* at least this many: the next scan is refused before its first request */
-				okta_remember_parent_count(st->serverid, okta_fanout_kind(st->object), st->parents);
+				okta_remember_count(st->serverid, okta_fanout_kind(st->object), st->parents);
 				refuse_fanout(st, (double) (st->parent_pages + st->parents),
 							  (double) st->parents);
 			}
@@ -917,7 +1016,7 @@ fill_sources(OktaScanState *st)
 			/* every parent is known now */
 			st->parents_first = false;
 			st->parents_counted = true;
-			okta_remember_parent_count(st->serverid, okta_fanout_kind(st->object), st->parents);
+			okta_remember_count(st->serverid, okta_fanout_kind(st->object), st->parents);
 		}
 
 		/* the largest group first: its pages are the longest chain */
@@ -1090,18 +1189,20 @@ fill_row(OktaScanState *st, uint32 item, TupleTableSlot *slot)
 }
 
 /*
- * A whole listing of a kind's objects read to its end (no qual narrowed
- * it, no LIMIT): the number of them, for the fan-outs over them
+ * A table read whole to its end (no qual narrowed it, no LIMIT): the
+ * number of its rows -- of a kind's objects, for the fan-outs over them and
+ * the planner's estimates; of a member table's rows by fan-out, for the
+ * estimates
  */
 static void
 remember_listing_count(OktaScanState *st)
 {
 	const OktaTableDef *t = okta_table(st->object);
 
-	if (st->fanout || t->parent_kind || okta_kind_bounds(t->kind) ||
+	if ((t->parent_kind && !st->fanout) || okta_kind_bounds(t->kind) ||
 		st->pp.lookup != LOOKUP_NONE || st->pp.search != NIL || st->limit_hint > 0)
 		return;
-	okta_remember_parent_count(st->serverid, t->kind, st->run_rows);
+	okta_remember_count(st->serverid, count_key(t), st->run_rows);
 }
 
 static TupleTableSlot *
@@ -1275,16 +1376,20 @@ oktaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 							psprintf("%s (the org refused the fields projection)",
 									 requests_text(st, reqs, fanout, NULL)), es);
 	}
-	if (es->analyze && es->verbose)
+	if (es->analyze)
 	{
+		/* what it cost: requests and pages; VERBOSE adds retries and waits */
+		int64		throttled = st->client && !st->recorded
+			? (int64) (oc_client_stats(st->client)->throttled_ms -
+					   st->client_before.throttled_ms)
+			: st->counters.throttled_ms;
+
 		ExplainPropertyInteger("Okta Requests", NULL, st->counters.requests, es);
 		ExplainPropertyInteger("Okta Pages", NULL, st->counters.pages, es);
-		ExplainPropertyInteger("Okta Retries", NULL, st->counters.retries, es);
-		ExplainPropertyInteger("Okta Throttled", "ms",
-							   st->client && !st->recorded
-							   ? (int64) (oc_client_stats(st->client)->throttled_ms -
-										  st->client_before.throttled_ms)
-							   : st->counters.throttled_ms, es);
+		if (es->verbose)
+			ExplainPropertyInteger("Okta Retries", NULL, st->counters.retries, es);
+		if (es->verbose || throttled > 0)
+			ExplainPropertyInteger("Okta Throttled", "ms", throttled, es);
 	}
 }
 

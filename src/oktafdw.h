@@ -239,8 +239,9 @@ typedef struct OktaScanCounters
 
 /* admin.c */
 extern void okta_stats_record(Oid serverid, OktaObject object, const OktaScanCounters *c);
-extern int64 okta_parent_count(Oid serverid, const OktaKindDef *kind);
-extern void okta_remember_parent_count(Oid serverid, const OktaKindDef *kind, int64 count);
+/* what: a kind (its objects) or a member table (its rows by fan-out) */
+extern int64 okta_known_count(Oid serverid, const void *what);
+extern void okta_remember_count(Oid serverid, const void *what, int64 count);
 
 /* option.c */
 extern void okta_get_server_options(ForeignServer *server, OktaServerOptions *opts);

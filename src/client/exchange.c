@@ -93,16 +93,22 @@ oc_retry_pause(oc_client *c, oc_xfer *x, int *attempt, oc_error *err)
 			delay = 120000;
 		delay += jitter_ms(250);
 		c->stats.throttled_ms += (uint64_t) delay;
+		oc_client_rate_wait(c, x->bucket, delay, x->resp.rl_limit, 0);
 	}
 	else
 	{
 		delay = 250L << (*attempt > 5 ? 5 : *attempt);
 		delay += jitter_ms(delay / 2);
+		oc_client_retry_wait(c, delay);
 	}
 	(*attempt)++;
 	c->stats.retries++;
 	if (oc_sleep(c, delay, err) < 0)
+	{
+		oc_client_wait_over(c);
 		return -1;
+	}
+	oc_client_wait_over(c);
 	return 1;
 }
 
@@ -121,13 +127,20 @@ admit(oc_client *c, oc_bucket b, int64_t *ticket, oc_error *err)
 		long		wait = oc_client_rate_admit(c, b, ticket);
 
 		if (wait <= 0)
+		{
+			oc_client_wait_over(c);
 			return 0;
+		}
+		oc_client_rate_wait(c, b, wait, -1, -1);
 		/* look again at least every second: other clients move it too */
 		if (wait > 1000)
 			wait = 1000;
 		c->stats.throttled_ms += (uint64_t) wait;
 		if (oc_sleep(c, wait, err) < 0)
+		{
+			oc_client_wait_over(c);
 			return -1;
+		}
 	}
 }
 

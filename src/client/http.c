@@ -457,7 +457,7 @@ wait_io(oc_client *c, long timeout_ms, oc_error *err)
 		timeout_ms = 50;
 	if (c->wait_fn(c->wait_arg, fds, nfds, timeout_ms) != 0)
 	{
-		oc_set_error(err, OC_ERR_CANCELLED, "request cancelled");
+		oc_set_cancelled(c, err);
 		return -1;
 	}
 	return 0;
@@ -550,7 +550,7 @@ sleep_plain(oc_client *c, long ms, oc_error *err)
 	{
 		if (c->wait_fn(c->wait_arg, NULL, 0, ms) != 0)
 		{
-			oc_set_error(err, OC_ERR_CANCELLED, "request cancelled");
+			oc_set_cancelled(c, err);
 			return -1;
 		}
 		return 0;

@@ -151,6 +151,8 @@ struct oc_client
 	oc_rate_org rate;
 	oc_rate_hooks rate_hooks;
 	long		last_remaining; /* last X-Rate-Limit-Remaining, -1 if none */
+	oc_wait_info waiting;		/* what it waits for now (oc_client_waiting) */
+	oc_wait_info last_rate_wait;	/* its last wait on a rate limit */
 
 	/*
 	 * bytes of reply bodies held by transfers (in flight, or not parsed
@@ -224,6 +226,13 @@ extern void oc_xfer_error(oc_client *c, oc_xfer *x, oc_error *err);
 
 /* rate.c: the client's budget (its own, or the hooks') */
 extern long oc_client_rate_admit(oc_client *c, oc_bucket b, int64_t *ticket);
+/* what the client waits for (c->waiting), as it begins or ends a wait */
+extern void oc_client_rate_wait(oc_client *c, oc_bucket b, long wait_ms,
+								long limit, long left);
+extern void oc_client_retry_wait(oc_client *c, long wait_ms);
+extern void oc_client_wait_over(oc_client *c);
+/* a wait the hook asked to stop: OC_ERR_CANCELLED, naming what it waited on */
+extern void oc_set_cancelled(oc_client *c, oc_error *err);
 extern void oc_client_rate_done(oc_client *c, oc_bucket b, int64_t ticket,
 								int sent, const oc_rate_reply *r);
 

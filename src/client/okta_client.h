@@ -73,6 +73,8 @@ typedef struct oc_error
 	char		path[512];		/* request path, no query */
 	oc_netcause net_cause;		/* a transport failure: what failed */
 	int			api_token;		/* the refused request carried the API token */
+	char		rate_bucket[16];	/* OC_ERR_CANCELLED while waiting on a
+									 * bucket's rate limit: its name, else "" */
 } oc_error;
 
 extern void oc_error_clear(oc_error *err);
@@ -298,9 +300,45 @@ typedef struct oc_rate_hooks
 						 int64_t ticket, int sent, const oc_rate_reply *r,
 						 int64_t now_ms);
 	void	   *arg;
+	/*
+	 * optional: a copy of the bucket's state (for oc_client_waiting); 0, or
+	 * -1 when the org has none
+	 */
+	int			(*peek) (void *arg, const char *org_url, oc_bucket b,
+						 oc_rate_bucket *out);
 } oc_rate_hooks;
 
 extern void oc_client_set_rate_hooks(oc_client *c, const oc_rate_hooks *hooks);
+
+/*
+ * What the client waits for while it waits (asked by a wait hook, or after
+ * the fact): a reply, a bucket's rate limit (its budget is spent, or a 429
+ * said to wait until its Reset), or a pause before sending again after a
+ * failure (5xx, a broken connection).
+ */
+typedef enum oc_waitkind
+{
+	OC_WAITING_REPLY = 0,		/* transfers in flight */
+	OC_WAITING_RATE,			/* a bucket's rate limit */
+	OC_WAITING_RETRY			/* a backoff after a transient failure */
+} oc_waitkind;
+
+typedef struct oc_wait_info
+{
+	oc_waitkind kind;
+	oc_bucket	bucket;			/* OC_WAITING_RATE: whose */
+	long		limit;			/* its Limit, -1 unknown */
+	long		left;			/* what it may still send this window, -1
+								 * unknown */
+	int64_t		until_ms;		/* when it may send again (ms since the
+								 * epoch, our clock) */
+	int64_t		since_ms;		/* when this wait began */
+} oc_wait_info;
+
+/* what the client waits for now (OC_WAITING_REPLY when not waiting) */
+extern void oc_client_waiting(const oc_client *c, oc_wait_info *w);
+/* its last wait on a rate limit (kind OC_WAITING_REPLY if none yet) */
+extern void oc_client_last_rate_wait(const oc_client *c, oc_wait_info *w);
 
 /* ---------- JSON as a tape (jtape.c) ---------- */
 

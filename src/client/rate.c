@@ -312,6 +312,88 @@ oc_client_rate_done(oc_client *c, oc_bucket b, int64_t ticket, int sent,
 		oc_rate_done(&c->rate, b, ticket, sent, r, oc_now_ms());
 }
 
+/* the budget's Limit of bucket b and what it may still send, -1 unknown */
+static void
+bucket_state(oc_client *c, oc_bucket b, long *limit, long *left)
+{
+	oc_rate_bucket bk;
+
+	*limit = *left = -1;
+	if (c->rate_hooks.admit)
+	{
+		if (c->rate_hooks.peek == NULL ||
+			c->rate_hooks.peek(c->rate_hooks.arg, c->org_url, b, &bk) != 0)
+			return;
+	}
+	else
+		bk = c->rate.b[b];
+	*limit = bk.limit;
+	*left = oc_rate_left(&bk);
+}
+
+/*
+ * The client is about to wait wait_ms on bucket b's rate limit: limit and
+ * left from a 429's headers, or (-1) from the budget.
+ */
+void
+oc_client_rate_wait(oc_client *c, oc_bucket b, long wait_ms, long limit, long left)
+{
+	oc_wait_info *w = &c->waiting;
+	int64_t		now = oc_now_ms();
+
+	if (limit < 0)
+		bucket_state(c, b, &limit, &left);
+	if (w->kind != OC_WAITING_RATE || w->bucket != b)
+		w->since_ms = now;
+	w->kind = OC_WAITING_RATE;
+	w->bucket = b;
+	w->limit = limit;
+	w->left = left;
+	w->until_ms = now + wait_ms;
+	c->last_rate_wait = *w;
+}
+
+/* ... or to pause wait_ms before sending again after a failure */
+void
+oc_client_retry_wait(oc_client *c, long wait_ms)
+{
+	int64_t		now = oc_now_ms();
+
+	memset(&c->waiting, 0, sizeof(c->waiting));
+	c->waiting.kind = OC_WAITING_RETRY;
+	c->waiting.limit = c->waiting.left = -1;
+	c->waiting.since_ms = now;
+	c->waiting.until_ms = now + wait_ms;
+}
+
+/* the wait is over: what the client waits for next is replies */
+void
+oc_client_wait_over(oc_client *c)
+{
+	c->waiting.kind = OC_WAITING_REPLY;
+}
+
+void
+oc_client_waiting(const oc_client *c, oc_wait_info *w)
+{
+	*w = c->waiting;
+}
+
+void
+oc_client_last_rate_wait(const oc_client *c, oc_wait_info *w)
+{
+	*w = c->last_rate_wait;
+}
+
+void
+oc_set_cancelled(oc_client *c, oc_error *err)
+{
+	oc_set_error(err, OC_ERR_CANCELLED, "request cancelled");
+	if (err && c->waiting.kind == OC_WAITING_RATE)
+		oc_copy(err->rate_bucket, sizeof(err->rate_bucket),
+				oc_bucket_name(c->waiting.bucket));
+}
+
 void
 oc_client_set_rate_hooks(oc_client *c, const oc_rate_hooks *hooks)
 {

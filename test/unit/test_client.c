@@ -3358,6 +3358,8 @@ typedef struct hook_rec
 	long		last_timeout;
 	int			last_nfds;
 	int			sleep_for_real;
+	oc_client  *c;				/* when set: what it waited for (why) */
+	oc_wait_info why;
 } hook_rec;
 
 static int
@@ -3369,6 +3371,8 @@ rec_hook(void *arg, const oc_waitfd *fds, int nfds, long timeout_ms)
 	r->calls++;
 	r->last_timeout = timeout_ms;
 	r->last_nfds = nfds;
+	if (r->c)
+		oc_client_waiting(r->c, &r->why);
 	if (r->sleep_for_real)
 	{
 		struct timespec ts;
@@ -3583,10 +3587,30 @@ test_xfer_error(void)
 	set_reply(x, 429, NULL, NULL, "", CURLE_OK, 0);
 	x->resp.server_date = 1700000000;
 	x->resp.rl_reset = 1700000010;
+	x->resp.rl_limit = 600;
+	x->bucket = OC_BUCKET_USER;
+	hr.c = c;
 	oc_error_clear(&err);
 	r = oc_retry_pause(c, x, &attempt, &err);
 	CHECK_INT(r, -1);
 	CHECK(err.kind == OC_ERR_CANCELLED);
+	/* the hook saw what it waited on; the error names it; the wait is over */
+	CHECK_INT(hr.why.kind, OC_WAITING_RATE);
+	CHECK_INT(hr.why.bucket, OC_BUCKET_USER);
+	CHECK_INT(hr.why.limit, 600);
+	CHECK_INT(hr.why.left, 0);
+	CHECKF(hr.why.until_ms - hr.why.since_ms > 10500 && hr.why.until_ms - hr.why.since_ms <= 11250,
+		   "429 wait until +%ld ms", (long) (hr.why.until_ms - hr.why.since_ms));
+	CHECK_STR(err.rate_bucket, "user");
+	{
+		oc_wait_info w;
+
+		oc_client_waiting(c, &w);
+		CHECK_INT(w.kind, OC_WAITING_REPLY);
+		oc_client_last_rate_wait(c, &w);
+		CHECK_INT(w.kind, OC_WAITING_RATE);
+		CHECK_INT(w.bucket, OC_BUCKET_USER);
+	}
 	CHECK_INT(hr.calls, 1);
 	CHECK_INT(hr.last_nfds, 0);
 	CHECKF(hr.last_timeout > 10500 && hr.last_timeout <= 11250, "429 wait %ld ms", hr.last_timeout);
@@ -3607,8 +3631,12 @@ test_xfer_error(void)
 	/* 5xx and network errors: exponential backoff */
 	set_reply(x, 503, NULL, NULL, "", CURLE_OK, 0);
 	attempt = 0;
+	oc_error_clear(&err);
 	r = oc_retry_pause(c, x, &attempt, &err);
 	CHECKF(r == -1 && hr.last_timeout > 0 && hr.last_timeout <= 375, "503 wait %ld ms", hr.last_timeout);
+	CHECK_INT(hr.why.kind, OC_WAITING_RETRY);
+	CHECK_STR(err.rate_bucket, "");
+	hr.c = NULL;
 	attempt = 2;
 	r = oc_retry_pause(c, x, &attempt, &err);
 	CHECKF(r == -1 && hr.last_timeout > 900 && hr.last_timeout <= 1500, "503 #3 wait %ld ms", hr.last_timeout);
@@ -5625,7 +5653,7 @@ exchange_rate_shared(void)
 		{200, NULL, "[{\"id\":\"00u3\"}]", 0},
 	};
 	oc_rate_org shared;
-	oc_rate_hooks hooks = {shared_admit, shared_done, &shared};
+	oc_rate_hooks hooks = {shared_admit, shared_done, &shared, NULL};
 	oc_client  *c1 = mock_client(NULL, 0, OC_DPOP_AUTO);
 	oc_client  *c2 = mock_client(NULL, 0, OC_DPOP_AUTO);
 	oc_client  *c3 = mock_client(NULL, 0, OC_DPOP_AUTO);
