@@ -429,7 +429,7 @@ table_comment(const OktaTableDef *t)
 		return psprintf("Okta's GET %s/{%s}%s: one row per %s of %s %s",
 						t->parent_kind->collection, t->parent_column, t->member_path,
 						t->kind->name,
-						strchr("aeiou", t->parent_kind->name[0]) ? "an" : "a",
+						strchr("aeio", t->parent_kind->name[0]) ? "an" : "a",
 						t->parent_kind->name);
 	return psprintf("Okta's GET %s: one row per %s", t->kind->collection, t->kind->name);
 }
