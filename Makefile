@@ -13,7 +13,7 @@ EXTENSION = oktafdw
 DATA = sql/oktafdw--0.1.0.sql sql/oktafdw--0.1.0--0.2.0.sql
 PGFILEDESC = "oktafdw - foreign data wrapper for Okta"
 
-REGRESS = setup options auth admin tables pushdown matrix joins fields differential import upgrade explain faults convert cron jsonb_bytes system_log apps sync
+REGRESS = setup options auth admin tables pushdown matrix joins fields differential import upgrade explain apps faults convert cron jsonb_bytes system_log sync
 REGRESS_OPTS = --inputdir=.
 
 

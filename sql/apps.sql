@@ -286,10 +286,9 @@ FROM no_mfa;
 -- users deactivated (DEPROVISIONED) or suspended but still assigned to apps
 -- (the simulator, as Okta, never lists a DEPROVISIONED user among an app's
 -- users: only SUSPENDED ones show here)
-EXPLAIN (COSTS OFF)
-SELECT u.login, u.status, a.label FROM apps.users u
+SELECT * FROM sim.plan($q$SELECT u.login, u.status, a.label FROM apps.users u
 JOIN apps.app_users au ON au.user_id = u.id JOIN apps.apps a ON a.id = au.app_id
-WHERE u.status IN ('DEPROVISIONED', 'SUSPENDED');
+WHERE u.status IN ('DEPROVISIONED', 'SUSPENDED')$q$);
 SELECT sim.log_count() AS n \gset
 CREATE TEMP TABLE stale AS
 SELECT u.login, u.status, a.label FROM apps.users u
@@ -314,3 +313,5 @@ SELECT assignment_type, count(*),
        count(*) = (SELECT count(*) FROM sim.user_roles_now r
                    WHERE r.type = 'SUPER_ADMIN' AND r.assignment_type = s.assignment_type) AS same
 FROM supers s GROUP BY assignment_type ORDER BY 1;
+-- the simulator as the next tests expect it (rate limits, delays)
+\! $OKTA_SIM_CTL reset >/dev/null

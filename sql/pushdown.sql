@@ -99,8 +99,7 @@ SELECT count(*) FROM others_groups_local WHERE user_id = :'mlogin';
 CREATE TABLE member_keys (k text);
 INSERT INTO member_keys VALUES (:'mlogin'), (upper(:'mlogin')), (:'member');
 ANALYZE member_keys;
-EXPLAIN (COSTS OFF)
-SELECT k.k, ug.user_id FROM member_keys k JOIN okta.user_groups ug ON ug.user_id = k.k;
+SELECT * FROM sim.plan('SELECT k.k, ug.user_id FROM member_keys k JOIN okta.user_groups ug ON ug.user_id = k.k');
 SELECT count(*) FILTER (WHERE k.k = :'mlogin' OR k.k = upper(:'mlogin')) AS by_login,
        count(*) FILTER (WHERE k.k = :'member') = (SELECT count(*) FROM sim.memberships
                                                   WHERE user_id = :'member') AS by_id_same

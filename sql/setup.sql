@@ -150,6 +150,21 @@ BEGIN
     RETURN NEXT regexp_replace(l, '\m(rows=\d+)\.00\M', '\1', 'g');
   END LOOP;
 END $$;
+-- EXPLAIN (COSTS OFF) with a join's "Filter: (a = b)" written with its two
+-- sides in sorted order (PostgreSQL 15 and 17 print some of them commuted)
+CREATE FUNCTION sim.plan(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+  l text;
+  m text[];
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+    m := regexp_match(l, '^(\s*Filter: \()([\w.]+) = ([\w.]+)\)$');
+    IF m IS NOT NULL THEN
+      l := m[1] || least(m[2], m[3]) || ' = ' || greatest(m[2], m[3]) || ')';
+    END IF;
+    RETURN NEXT l;
+  END LOOP;
+END $$;
 -- run a statement; show its SQLSTATE, message, detail and hint, with the
 -- ids Okta makes up per request masked
 CREATE FUNCTION sim.try(q text) RETURNS text LANGUAGE plpgsql AS $$
