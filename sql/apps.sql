@@ -9,8 +9,7 @@
 \getenv sim_url OKTA_SIM_URL
 \set ca_file :sim_dir '/ca.pem'
 SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key \gset
-\! $OKTA_SIM_CTL reset >/dev/null
-SELECT okta_reset();
+SELECT sim.fresh();
 -- this test's many requests: every bucket raised
 SELECT sim.ctl('rate-limit 1000000') ->> 'ok' AS raised;
 
@@ -26,6 +25,17 @@ IMPORT FOREIGN SCHEMA okta LIMIT TO (users, apps, app_users, app_groups, user_fa
 CREATE SCHEMA apps_local;
 IMPORT FOREIGN SCHEMA okta LIMIT TO (apps, app_users, app_groups, user_factors, user_roles)
   FROM SERVER okta_apps INTO apps_local;
+-- every imported column says where its value comes from and what it is
+-- (the path alone would be a field that lacks its description)
+SELECT c.relname, a.attname, col_description(a.attrelid, a.attnum) AS comment
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = 'apps'::regnamespace AND c.relname IN ('app_groups', 'user_roles')
+  AND a.attnum > 0 ORDER BY 1, a.attnum;
+SELECT count(*) AS bare_paths
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+WHERE c.relnamespace = 'apps'::regnamespace AND a.attnum > 0
+  AND col_description(a.attrelid, a.attnum) NOT LIKE '%: %'
+  AND col_description(a.attrelid, a.attnum) NOT LIKE 'the whole %';
 ALTER FOREIGN TABLE apps_local.apps OPTIONS (ADD pushdown 'false');
 ALTER FOREIGN TABLE apps_local.app_users OPTIONS (ADD pushdown 'false');
 ALTER FOREIGN TABLE apps_local.app_groups OPTIONS (ADD pushdown 'false');

@@ -4,8 +4,7 @@
 -- to whole objects when the org refuses it.  The simulator's `ctl fields`
 -- makes it project (on), ignore the parameter (ignore) or answer 400 (reject).
 --
-\! $OKTA_SIM_CTL reset >/dev/null
-SELECT okta_reset();
+SELECT sim.fresh();
 
 -- the columns read: id and status always (errors name the id; the
 -- DEPROVISIONED listing is told apart by status), then the query's columns
@@ -101,5 +100,4 @@ SELECT okta_reset();
 SELECT l AS "QUERY PLAN" FROM sim.explain_analyze(
   $$SELECT id, login FROM okta.users WHERE status = 'LOCKED_OUT'$$) AS l;
 
-\! $OKTA_SIM_CTL reset >/dev/null
-SELECT okta_reset();
+SELECT sim.fresh();

@@ -106,6 +106,15 @@ BEGIN
   RETURN out::jsonb;
 END $$;
 
+-- the org as seeded again, and this backend's clients (tokens, budgets)
+-- forgotten: where a test starts afresh
+CREATE FUNCTION sim.fresh() RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM sim.ctl('reset');
+  PERFORM okta_reset();
+  RETURN true;
+END $$;
+
 -- rows of the mirror that the truth does not have, and the other way
 -- round, every column, as EXCEPT ALL both ways; the truth files are read
 -- once (sim.truth_now) for the mirrors compared after it

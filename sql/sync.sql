@@ -11,8 +11,7 @@
 \getenv sim_url OKTA_SIM_URL
 \set ca_file :sim_dir '/ca.pem'
 SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key \gset
-\! $OKTA_SIM_CTL reset >/dev/null
-SELECT okta_reset();
+SELECT sim.fresh();
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;

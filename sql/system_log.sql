@@ -9,8 +9,7 @@
 \getenv sim_url OKTA_SIM_URL
 \set ca_file :sim_dir '/ca.pem'
 SELECT pg_read_file(:'sim_dir' || '/client-rsa.pem') AS rsa_key \gset
-\! $OKTA_SIM_CTL reset >/dev/null
-SELECT okta_reset();
+SELECT sim.fresh();
 
 -- an app with okta.logs.read, and the table twice: pushed and not
 CREATE SERVER okta_logs FOREIGN DATA WRAPPER oktafdw

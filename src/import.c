@@ -476,7 +476,6 @@ okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		add_comment(&it->comments, NULL, table_comment(t));
 		initStringInfo(&cols);
 		if (t->parent_kind)
-		if (t->parent_kind)
 		{
 			/* the parent's id is the request's, not a field */
 			appendStringInfo(&cols, ",\n  %s text", quote_identifier(t->parent_column));

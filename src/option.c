@@ -285,6 +285,22 @@ check_no_control_char(DefElem *def)
 }
 
 /*
+ * A URL option (org_url, proxy) checked by the client layer's rule for it,
+ * which says what is wrong in msg; hint tells what to give instead.
+ */
+static void
+url_option(DefElem *def, int (*check) (const char *, char *, size_t), const char *hint)
+{
+	char		msg[256];
+
+	if (check(defGetString(def), msg, sizeof(msg)) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": %s", def->defname, msg),
+				 errhint("%s", hint)));
+}
+
+/*
  * A refused user mapping statement holds the key or token it was given:
  * keep the statement text (and any context quoting it) out of the report
  * and the server log.
@@ -328,14 +344,9 @@ validate_options(List *options, Oid catalog)
 
 		if (strcmp(def->defname, "org_url") == 0)
 		{
-			char		msg[256];
 			char	   *fixed;
 
-			if (oc_check_org_url(defGetString(def), msg, sizeof(msg)) < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"org_url\": %s", msg),
-						 errhint("Use the org's origin, e.g. https://acme.okta.com.")));
+			url_option(def, oc_check_org_url, "Use the org's origin, e.g. https://acme.okta.com.");
 			if ((fixed = okta_admin_console_url_fix(defGetString(def))) != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
@@ -370,18 +381,12 @@ validate_options(List *options, Oid catalog)
 		}
 		else if (strcmp(def->defname, "proxy") == 0)
 		{
-			char		msg[256];
-
 			/* where the org's traffic goes, like ca_file a superuser's choice */
 			if (!superuser())
 				ereport(ERROR,
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 						 errmsg("only superuser can set option \"proxy\"")));
-			if (oc_check_proxy_url(defGetString(def), msg, sizeof(msg)) < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"proxy\": %s", msg),
-						 errhint("Give the proxy's URL, e.g. http://proxy.example.com:3128.")));
+			url_option(def, oc_check_proxy_url, "Give the proxy's URL, e.g. http://proxy.example.com:3128.");
 		}
 		else if (strcmp(def->defname, "scopes") == 0)
 		{

@@ -20,19 +20,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAILED: " + what)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pycheck import check, done  # noqa: E402 (it makes the root the working directory)
 
 
 def tracked(pattern):
@@ -127,5 +116,4 @@ for svg in tracked("doc/*.svg"):
     except ET.ParseError as e:
         check(False, "%s: well-formed XML (%s)" % (svg, e))
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done()

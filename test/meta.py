@@ -20,20 +20,12 @@ import sys
 import tempfile
 import zipfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-
-passed = failed = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pycheck import check as count_check, done  # noqa: E402 (it makes the root the working directory)
 
 
 def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok: " + what)
-    else:
-        failed += 1
-        print("FAILED: " + what)
+    return count_check(ok, what, verbose=True)
 
 
 # semantic versions as the spec has them (semver 1.0.0: MAJOR.MINOR.PATCH
@@ -173,5 +165,4 @@ with tempfile.TemporaryDirectory() as tmp:
               and any(f.endswith("/oktafdw--0.1.0--0.2.0.sql") for f in installed),
               "make install from the zip installs the module, control file and scripts")
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+done()

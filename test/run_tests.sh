@@ -18,6 +18,15 @@ USERS=${OKTA_SIM_USERS:-10000}
 status=0
 step() { printf '\n=== %s ===\n' "$*"; }
 OUT=$(mktemp /tmp/oktafdw-test-out.XXXXXX)
+# cluster_step TITLE [CLUSTER-OPTIONS] CMD...: a step run in a throwaway
+# cluster (in_cluster, test/lib.sh), its output kept for the closing count
+cluster_step() {
+	step "$1"
+	shift
+	if in_cluster "$@" 2>&1 | tee -a "$OUT"; then :; else
+		status=1
+	fi
+}
 
 if [ -z "${ONLY_REGRESS:-}" ]; then
 	step "calls between files (test/check_calls.sh over the module's objects)"
@@ -106,24 +115,18 @@ fi
 # for every key, token, assertion and proof of this whole run in that
 # session's output, its server log and the regression tests' results.
 if [ -n "$run_secrets" ]; then
-	step "secrecy test (test/secrets.sh)"
 	mkdir -p "$WORK/secrets/log"
 	chmod 777 "$WORK/secrets" "$WORK/secrets/log"
-	if in_cluster -o logging_collector=on \
-			-o "log_directory=$WORK/secrets/log" -o log_filename=postgresql.log \
-			test/secrets.sh "$WORK/secrets" "$WORK/secrets/log" "$WORK/regress/results" \
-			2>&1 | tee -a "$OUT"; then :; else
-		status=1
-	fi
+	cluster_step "secrecy test (test/secrets.sh)" -o logging_collector=on \
+		-o "log_directory=$WORK/secrets/log" -o log_filename=postgresql.log \
+		test/secrets.sh "$WORK/secrets" "$WORK/secrets/log" "$WORK/regress/results"
 fi
 
 # the postmaster's environment does not reach libcurl: the cluster
 # restarted with proxy variables and SSLKEYLOGFILE set (test/ambient.sh)
 if [ -n "$run_ambient" ]; then
-	step "proxy variables and SSLKEYLOGFILE of the postmaster (test/ambient.sh)"
-	if in_cluster test/ambient.sh "$WORK/ambient" 2>&1 | tee -a "$OUT"; then :; else
-		status=1
-	fi
+	cluster_step "proxy variables and SSLKEYLOGFILE of the postmaster (test/ambient.sh)" \
+		test/ambient.sh "$WORK/ambient"
 fi
 
 # one rate-limit budget per org across backends: 8 backends scan users at
@@ -131,35 +134,28 @@ fi
 # requests per 10 s; no 429, and together at least 90% of the limit
 # (test/bench/rate_share.sh; make bench prints it with and without preloading)
 if [ -n "$run_budget" ]; then
-	step "one rate-limit budget for all backends (test/bench/rate_share.sh, oktafdw preloaded)"
-	if in_cluster $(preload_opts) env CHECK=1 test/bench/rate_share.sh \
-			2>&1 | tee -a "$OUT"; then :; else
-		status=1
-	fi
+	cluster_step "one rate-limit budget for all backends (test/bench/rate_share.sh, oktafdw preloaded)" \
+		$(preload_opts) env CHECK=1 test/bench/rate_share.sh
 fi
 
 # The README's secrecy recipes (test/secret_recipes.sh): the ways PostgreSQL
 # itself logs a mapping's key shown to be real, each recipe shown to hold,
 # and a key read from private_key_file gone from the backend's memory.
 if [ -n "$run_secrets" ]; then
-	step "secrecy recipes (test/secret_recipes.sh)"
 	mkdir -p "$WORK/recipes/log"
 	chmod 777 "$WORK/recipes" "$WORK/recipes/log"
-	if in_cluster -o logging_collector=on -o shared_preload_libraries=pg_stat_statements \
-			-o "log_directory=$WORK/recipes/log" -o log_filename=postgresql.log \
-			test/secret_recipes.sh "$WORK/recipes/log" 2>&1 | tee -a "$OUT"; then :; else
-		status=1
-	fi
+	cluster_step "secrecy recipes (test/secret_recipes.sh)" \
+		-o logging_collector=on -o shared_preload_libraries=pg_stat_statements \
+		-o "log_directory=$WORK/recipes/log" -o log_filename=postgresql.log \
+		test/secret_recipes.sh "$WORK/recipes/log"
 fi
 
 # make demo's SQL (test/demo.sql) in a throwaway cluster: its output must
 # show each step and no NOTICE, and no key material, token, assertion or
 # proof (test/demo_secrets.sh, against this run's --record-secrets)
 if [ -z "${REGRESS:-}" ]; then
-	step "the demo: its steps, and no secret (test/demo_secrets.sh)"
-	if in_cluster test/demo_secrets.sh "$WORK/demo.out" 2>&1 | tee -a "$OUT"; then :; else
-		status=1
-	fi
+	cluster_step "the demo: its steps, and no secret (test/demo_secrets.sh)" \
+		test/demo_secrets.sh "$WORK/demo.out"
 fi
 
 if [ -z "${ONLY_REGRESS:-}" ]; then
