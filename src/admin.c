@@ -274,6 +274,7 @@ okta_check(PG_FUNCTION_ARGS)
 	long		remaining;
 	const char *scopes;
 	const char *auth_method;
+	int			max_retries;
 
 	InitMaterializedSRF(fcinfo, 0);
 	server = GetForeignServerByName(servername, false);
@@ -302,8 +303,13 @@ okta_check(PG_FUNCTION_ARGS)
 	conn = okta_acquire_conn(server, user, &sopts);
 	client = okta_conn_client(conn);
 
-	/* check the credentials now, not a token cached earlier */
+	/*
+	 * check the credentials now, not a token cached earlier; and say at
+	 * once what went wrong: a set-up mistake (a wrong host, a closed port)
+	 * is not worth max_retries pauses, which a scan would wait out
+	 */
 	oc_client_reset_token(client);
+	max_retries = oc_client_set_max_retries(client, 0);
 	oc_error_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (oc_client_authenticate(client, &err) == 0)
@@ -333,6 +339,7 @@ okta_check(PG_FUNCTION_ARGS)
 	scopes = oc_client_granted_scopes(client);
 	scopes = scopes ? pstrdup(scopes) : NULL;
 	auth_method = pstrdup(oc_client_auth_method(client));
+	(void) oc_client_set_max_retries(client, max_retries);
 	okta_release_conn(conn);
 	if (!ok && err.kind == OC_ERR_CANCELLED)
 		okta_report_error(&err, NULL);	/* a cancel is still a cancel */

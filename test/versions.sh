@@ -49,7 +49,8 @@ suite_of() {
 # host-only tools: valgrind, clang, psycopg2)
 packages() {
 	echo "postgresql-$1 postgresql-server-dev-$1 postgresql-common build-essential pkg-config" \
-		"libcurl4-openssl-dev libssl-dev libjson-c-dev ca-certificates python3 python3-cryptography python3-yaml curl"
+		"libcurl4-openssl-dev libssl-dev libjson-c-dev ca-certificates python3 python3-cryptography python3-yaml curl" \
+		"gdb"
 }
 
 if [ "$(id -u)" != 0 ]; then

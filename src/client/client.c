@@ -191,6 +191,15 @@ oc_client_set_wait(oc_client *c, oc_wait_fn fn, void *arg)
 	c->wait_arg = arg;
 }
 
+int
+oc_client_set_max_retries(oc_client *c, int max_retries)
+{
+	int			was = c->max_retries;
+
+	c->max_retries = max_retries < 0 ? 0 : max_retries;
+	return was;
+}
+
 const oc_stats *
 oc_client_stats(const oc_client *c)
 {

@@ -192,6 +192,11 @@ typedef struct oc_stats
 extern oc_client *oc_client_create(const oc_config *cfg, oc_error *err);
 extern void oc_client_destroy(oc_client *c);
 extern void oc_client_set_wait(oc_client *c, oc_wait_fn fn, void *arg);
+/*
+ * How many times a transient failure (a transport failure, 429, 5xx) is
+ * tried again from now on; returns what it was.  okta_check() tries once.
+ */
+extern int	oc_client_set_max_retries(oc_client *c, int max_retries);
 /* forget the cached access token (and DPoP nonce) */
 extern void oc_client_reset_token(oc_client *c);
 /* "private_key_jwt", "private_key_jwt+dpop" or "api_token" */

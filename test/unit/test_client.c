@@ -5393,6 +5393,21 @@ exchange_retries(void)
 	CHECK_INT(err.retries, 0);
 	CHECK_INT(mock_nreq(), 2);
 	oc_cursor_close(cur);
+
+	/* max_retries set to 0 (okta_check): the first 503 is the error; then back */
+	CHECK_INT(oc_client_set_max_retries(c, 0), 1);
+	cur = RUN_CURSOR(c, gives_up, "/api/v1/users/00u1", 0, &items, &err);
+	CHECK_INT(items, -1);
+	CHECK(err.kind == OC_ERR_SERVER);
+	CHECK_INT(err.retries, 0);
+	CHECK_STR(err.request_id, "req-1");
+	CHECK_INT(mock_nreq(), 1);
+	oc_cursor_close(cur);
+	CHECK_INT(oc_client_set_max_retries(c, 1), 0);
+	cur = RUN_CURSOR(c, recovers, "/api/v1/users?limit=2", OC_CURSOR_ARRAY, &items, &err);
+	CHECK_INT(items, 3);		/* the 503 retried, then both pages */
+	CHECK_INT(mock_nreq(), 3);
+	oc_cursor_close(cur);
 	oc_client_destroy(c);
 }
 
