@@ -3,6 +3,13 @@
 # cluster loads it from.  Source it; call start_env USERS (or start_sim
 # USERS for the simulator alone, as make installcheck does).
 PY=/usr/bin/python3
+# One locale whatever the caller's (CI's may have none): the throwaway
+# clusters are made in it, so their databases are UTF-8 (psql counts "…" as
+# one column only there; with no locale they were SQL_ASCII and ten tests'
+# outputs differed) and text sorts the same everywhere.  Debian always has
+# C.UTF-8.
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset LANGUAGE
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=
 SIM_PID=

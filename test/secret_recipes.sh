@@ -159,13 +159,20 @@ SELECT okta_reset();
 SELECT count(*) > 0 AS ok FROM groups;
 SELECT pg_backend_pid() AS pid \gset
 \setenv BACKEND_PID :pid
-\! gcore -o $TMP/core "\$BACKEND_PID" >/dev/null 2>&1
+\! gcore -o $TMP/core "\$BACKEND_PID" >$TMP/gcore.out 2>&1
 SQL
 	core=$(ls "$TMP"/core.* 2>/dev/null | head -1)
-	check "a core dump of the backend was taken" test -s "$core"
-	check "no line of a key read from private_key_file is left in the backend's memory" \
-		no_file_key -a "$core"
-	check "... taken after the scans worked" test "$(grep -c '^ t$' "$TMP/psql.out")" = 2
+	if [ -z "$core" ] && grep -q -i "ptrace: operation not permitted" "$TMP/gcore.out"; then
+		# a container without CAP_SYS_PTRACE, or the kernel's Yama
+		# ptrace_scope: the machine's rule, not the extension's fault
+		echo "skipped - gcore may not attach to the backend on this machine (ptrace: Operation not permitted)"
+	else
+		check "a core dump of the backend was taken" test -s "$core"
+		[ -s "$core" ] || sed 's/^/    gcore: /' "$TMP/gcore.out" | tail -n 5
+		check "no line of a key read from private_key_file is left in the backend's memory" \
+			eval '[ -s "$core" ] && no_file_key -a "$core"'
+		check "... taken after the scans worked" test "$(grep -c '^ t$' "$TMP/psql.out")" = 2
+	fi
 	rm -f "$TMP"/core.*
 else
 	echo "skipped - the key-wiping check needs gdb's gcore (not installed here)"
