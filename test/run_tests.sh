@@ -197,6 +197,13 @@ done < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed.*$/\1 \2/p' "$OUT")
 passed=$((passed + $(grep -cE '^(ok [0-9]+ +[-+] |test .* ok )' "$OUT" || true)))
 failed=$((failed + $(grep -cE '^(not ok [0-9]+ +[-+] |test .* FAILED)' "$OUT" || true)))
 [ $status -eq 0 ] || [ $failed -gt 0 ] || failed=1
+# what failed, again at the end, where a CI log's tail shows it
+if [ $failed -gt 0 ]; then
+	echo
+	echo "what failed (the lines above that say so):"
+	grep -E '^(FAIL|FAILED|not ok [0-9]+ )|^test .* FAILED|^[0-9]+ passed, [1-9][0-9]* failed|^FAILED[: -]|^  .* [1-9][0-9]* failed$|^make(\[[0-9]+\])?: \*\*\*' "$OUT" |
+		head -n 60 || true
+fi
 echo
 echo "$passed passed, $failed failed"
 [ $status -eq 0 ] && [ $failed -eq 0 ]
