@@ -5,7 +5,7 @@ CLIENT_OBJS = src/client/util.o src/client/http.o src/client/jwt.o \
 	src/client/client.o src/client/search.o src/client/request.o \
 	src/client/rate.o
 OBJS = src/oktafdw.o src/option.o src/tables.o src/connection.o src/deparse.o src/requests.o \
-	src/convert.o src/import.o src/admin.o src/budget.o $(CLIENT_OBJS)
+	src/convert.o src/import.o src/admin.o src/budget.o src/analyze.o $(CLIENT_OBJS)
 # jsonb and numeric written from the tape (also built into test/jsonb's module)
 OBJS += src/jsonb_write.o
 

@@ -83,3 +83,61 @@ EXPLAIN (COSTS OFF) EXECUTE c(1000);
 RESET plan_cache_mode;
 DEALLOCATE c;
 DROP FOREIGN TABLE typed_users;
+
+--
+-- ANALYZE reads the table once, as SELECT of its columns does (the same
+-- requests), keeps a sample, and makes reltuples the rows read; a new
+-- session's planner then takes its row count from there
+--
+CREATE FOREIGN TABLE an_groups (id text, name text, type text, object_class text[],
+                                profile jsonb)
+  SERVER okta OPTIONS (object 'groups');
+SELECT reltuples FROM pg_class WHERE oid = 'an_groups'::regclass;
+SELECT sim.log_count() AS n \gset
+ANALYZE an_groups;
+SELECT * FROM sim.log_since(:n);
+SELECT reltuples = (SELECT count(*) FROM sim.groups) AS all_rows_read
+FROM pg_class WHERE oid = 'an_groups'::regclass;
+-- every row is in the sample (fewer than 30,000): the statistics are the truth's
+SELECT attname, null_frac, n_distinct FROM pg_stats
+WHERE schemaname = 'public' AND tablename = 'an_groups' ORDER BY attname;
+SELECT u.type, round(u.freq * c.reltuples) = (SELECT count(*) FROM sim.groups g
+                                               WHERE g.type = u.type) AS freq_right
+FROM pg_stats s, unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS u(type, freq),
+     pg_class c
+WHERE s.schemaname = 'public' AND s.tablename = 'an_groups' AND s.attname = 'type'
+  AND c.oid = 'an_groups'::regclass
+ORDER BY u.type;
+\c
+CREATE FUNCTION pg_temp.plan_rows(q text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE j json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO j;
+  RETURN (j -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+END $$;
+SELECT pg_temp.plan_rows('SELECT * FROM an_groups') = (SELECT count(*) FROM sim.groups)
+       AS planner_uses_reltuples;
+-- a filter's rows estimated from the statistics (the most common values)
+SELECT pg_temp.plan_rows('SELECT * FROM an_groups WHERE type = ''OKTA_GROUP''')
+       = (SELECT count(*) FROM sim.groups WHERE type = 'OKTA_GROUP') AS local_filter_uses_stats;
+-- a dropped column: the sample's rows still have the table's shape
+ALTER FOREIGN TABLE an_groups DROP COLUMN name;
+ANALYZE an_groups;
+SELECT count(*) AS columns_with_stats FROM pg_stats
+WHERE schemaname = 'public' AND tablename = 'an_groups';
+-- a sample smaller than the table (300 rows of the users: statistics target
+-- 1): reltuples still counts every row read, the sample is 300 distinct users
+CREATE FOREIGN TABLE an_users (id text, status text) SERVER okta OPTIONS (object 'users');
+SET default_statistics_target = 1;
+ANALYZE an_users;
+RESET default_statistics_target;
+SELECT reltuples = (SELECT count(*) FROM sim.users) AS all_rows_read
+FROM pg_class WHERE oid = 'an_users'::regclass;
+SELECT attname, null_frac, n_distinct FROM pg_stats
+WHERE schemaname = 'public' AND tablename = 'an_users' AND attname = 'id';
+DROP FOREIGN TABLE an_users;
+-- a database-wide ANALYZE leaves foreign tables alone: no request
+SELECT sim.log_count() AS n \gset
+ANALYZE;
+SELECT count(*) AS requests FROM sim.log_since(:n);
+DROP FOREIGN TABLE an_groups;

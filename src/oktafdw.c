@@ -251,13 +251,19 @@ count_key(const OktaTableDef *t)
 	return t->parent_kind ? (const void *) t : (const void *) t->kind;
 }
 
-/* an unnarrowed scan's rows: the org's, when this backend has counted them */
+/*
+ * an unnarrowed scan's rows: the org's, when this backend has counted them;
+ * else what the last ANALYZE read (analyzed >= 0: pg_class.reltuples); else
+ * the table's guess
+ */
 static double
-table_rows(Oid serverid, const OktaTableDef *t)
+table_rows(Oid serverid, const OktaTableDef *t, double analyzed)
 {
 	int64		n = okta_known_count(serverid, count_key(t));
 
-	return n >= 0 ? (double) n : t->base_rows;
+	if (n >= 0)
+		return (double) n;
+	return analyzed >= 0 ? analyzed : t->base_rows;
 }
 
 /*
@@ -343,7 +349,7 @@ oktaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	if (fp->pp && fp->pp->lookup != LOOKUP_NONE)
 		rows = lookup_values(fp->pp) * okta_table(fp->topts.object)->rows_per_lookup;
 	else
-		rows = table_rows(fp->serverid, okta_table(fp->topts.object)) *
+		rows = table_rows(fp->serverid, okta_table(fp->topts.object), baserel->tuples) *
 			clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(rows);
 	baserel->fdw_private = fp;
@@ -1415,5 +1421,6 @@ oktafdw_handler(PG_FUNCTION_ARGS)
 	r->EndForeignScan = oktaEndForeignScan;
 	r->ExplainForeignScan = oktaExplainForeignScan;
 	r->ImportForeignSchema = oktaImportForeignSchema;
+	r->AnalyzeForeignTable = oktaAnalyzeForeignTable;
 	PG_RETURN_POINTER(r);
 }

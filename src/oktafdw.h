@@ -29,6 +29,7 @@
 #undef json_object
 #include <json-c/json.h>
 
+#include "foreign/fdwapi.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
@@ -381,5 +382,9 @@ extern char *okta_json_cstring(const char *text, const oc_jnode *nodes, uint32 n
 
 /* import.c */
 extern List *okta_import_schema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* analyze.c */
+extern bool oktaAnalyzeForeignTable(Relation relation, AcquireSampleRowsFunc *func,
+									BlockNumber *totalpages);
 
 #endif							/* OKTAFDW_H */
