@@ -101,11 +101,11 @@ okta_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows
 			int			pos = -1;
 			int			i;
 
-			seen += 1;
 			if (nsample < targrows)
 				pos = nsample++;
 			else
 			{
+				/* Vitter's Z: how many of the next rows to pass over */
 				if (skip < 0)
 					skip = reservoir_get_next_S(&rstate, seen, targrows);
 				if (skip <= 0)
@@ -116,6 +116,7 @@ okta_acquire_sample_rows(Relation rel, int elevel, HeapTuple *rows, int targrows
 				}
 				skip -= 1;
 			}
+			seen += 1;			/* rows read before the next one */
 			if (pos < 0)
 				continue;
 			for (i = 0; i < desc->natts; i++)
