@@ -34,6 +34,13 @@
 #define WINDOW_SLACK_MS 1500
 /* the longest a 429 pauses its bucket */
 #define MAX_PAUSE_MS 120000
+/*
+ * Okta's windows are a minute: a window said to end further off than this
+ * (a wrong Reset header, or our clock stepped back since) is not believed,
+ * so that one bad figure cannot hold a bucket -- for every backend, when
+ * the budget is shared -- for longer
+ */
+#define MAX_WINDOW_MS 300000
 /* how often to look again when waiting for replies, not for a time */
 #define POLL_MS 20
 
@@ -157,6 +164,16 @@ oc_rate_admit(oc_rate_org *o, oc_bucket b, int64_t now_ms, int64_t *ticket)
 	oc_rate_bucket *bk = &o->b[b];
 	long		left;
 
+	/* our clock stepped back: what we knew of the times is off by as much */
+	if (bk->paused_until > now_ms + MAX_PAUSE_MS)
+		bk->paused_until = now_ms + MAX_PAUSE_MS;
+	if (bk->window_end > now_ms + MAX_WINDOW_MS)
+	{
+		bk->window_end = 0;
+		bk->next_send = 0;
+		bk->used = bk->inflight;
+		bk->counted = 0;
+	}
 	if (now_ms < bk->paused_until)
 		return (long) (bk->paused_until - now_ms);
 	if (bk->window_end > 0 && now_ms >= bk->window_end)
@@ -176,7 +193,12 @@ oc_rate_admit(oc_rate_org *o, oc_bucket b, int64_t now_ms, int64_t *ticket)
 	}
 	if (bk->limit >= 0 && left <= 0)
 		return bk->window_end > 0 ? (long) (bk->window_end - now_ms) : POLL_MS;
-	if (o->inflight >= o->max_inflight)
+	/*
+	 * At most max_inflight at once, but never a token request held back:
+	 * the requests in flight (or about to go) may be the ones waiting for
+	 * it, so that a refresh held behind them would stall them all
+	 */
+	if (o->inflight >= o->max_inflight && b != OC_BUCKET_TOKEN)
 		return POLL_MS;
 	if (left > 0 && bk->window_end > 0 && bk->limit > 0)
 	{
@@ -238,6 +260,8 @@ oc_rate_done(oc_rate_org *o, oc_bucket b, int64_t ticket, int sent,
 	if (r->remaining >= 0 && r->reset > 0 && r->limit >= 0)
 	{
 		end = ((int64_t) r->reset + (o->has_skew ? o->skew : 0)) * 1000;
+		if (end > now_ms + MAX_WINDOW_MS)
+			end = now_ms + MAX_WINDOW_MS;
 		/* what Okta has counted of this window (a 429: all of it) */
 		counted = r->status == 429 ? r->limit : r->limit - r->remaining;
 		if (end <= now_ms)

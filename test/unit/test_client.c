@@ -3968,6 +3968,14 @@ test_rate_pause(void)
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUPS, now + 100, &t1), 0);
 	CHECK_INT(o.inflight, 3);
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_OTHER, now + 100, &t1), 20);
+	/*
+	 * but a token request goes: the requests in flight may be waiting for
+	 * it (a review found every backend stalled when max_inflight requests
+	 * each waited for a token refresh that waited for a slot)
+	 */
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_TOKEN, now + 100, &t2), 0);
+	CHECK_INT(o.inflight, 4);
+	oc_rate_done(&o, OC_BUCKET_TOKEN, t2, 1, NULL, now + 100);
 	oc_rate_done(&o, OC_BUCKET_USERS, t3, 1, NULL, now + 100);
 	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_OTHER, now + 100, &t1), 0);
 	/* the pause is over */
@@ -3985,6 +3993,32 @@ test_rate_pause(void)
 	r.limit = 10;
 	oc_rate_done(&o, OC_BUCKET_APPS, 0, 1, &r, now);
 	CHECK_INT(o.b[OC_BUCKET_APPS].paused_until, now + 120000);
+
+	/*
+	 * a window said to end an hour off (a wrong Reset) is believed for five
+	 * minutes at most; and when our clock steps back an hour, what we knew
+	 * of the window and of a pause holds no longer than those bounds
+	 */
+	oc_rate_org_init(&o, 3);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t1), 0);
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.limit = 600;
+	r.remaining = 0;
+	r.date = -1;
+	r.reset = now / 1000 + 3600;
+	oc_rate_done(&o, OC_BUCKET_USERS, t1, 1, &r, now);
+	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, now + 300000);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now, &t1), 300000);
+	r.reset = now / 1000 + 30;
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUPS, now, &t1), 0);
+	r.status = 429;
+	oc_rate_done(&o, OC_BUCKET_GROUPS, t1, 1, &r, now);
+	CHECK_INT(o.b[OC_BUCKET_GROUPS].paused_until, now + 30000);
+	/* the clock steps back an hour */
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_USERS, now - 3600000, &t1), 0);
+	CHECK_INT(o.b[OC_BUCKET_USERS].window_end, 0);
+	CHECK_INT(oc_rate_admit(&o, OC_BUCKET_GROUPS, now - 3600000, &t2), 120000);
 }
 
 /* ---------- the JSON tape ---------- */
